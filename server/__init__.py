@@ -1,0 +1,1 @@
+"""Wardwalk: offline-first hospital inspections, rectification tasks and weekly rollups."""

@@ -1,0 +1,52 @@
+"""The application factory: no app exists at import time, tests and commands build their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from server.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app in a fixed order: config → extensions → API → errors → CLI → client."""
+    app = Flask(__name__, instance_path=load_config(config)["INSTANCE_DIR"])
+
+    # 1. Configuration: environment first, then the caller's overrides.
+    app.config.from_mapping(load_config(config))
+    app.json.ensure_ascii = False  # Chinese stays readable in responses and exports
+    app.json.sort_keys = False
+
+    # 2. Extensions, created unbound in server.extensions.
+    from server import models  # noqa: F401  (registers every table on the metadata)
+    from server.extensions import api, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"}
+    )
+
+    # 3. API blueprints under /api/v1.
+    from server.api.routes import register_blueprints
+
+    register_blueprints(app)
+
+    # 4. Error handlers: after the Api so that ours answer every HTTP error.
+    from server.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    # 5. Command line (`wardwalk …`).
+    from server.cli import register_commands
+
+    register_commands(app)
+
+    # 6. The offline client, served as static files.
+    from server.client import register_client
+
+    register_client(app)
+    return app

@@ -1,0 +1,158 @@
+"""The ``wardwalk`` command: serve, init, demo, create-user, checklists validate, and Flask's own."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import inspect
+
+from server.extensions import db
+
+
+def initialise(app: Flask) -> None:
+    """Migrate the database to the newest revision and load changed checklist files."""
+    from flask_migrate import upgrade
+
+    from server.services.checklists import ChecklistError, load_checklists
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        try:
+            created = load_checklists(db.session, Path(app.config["CHECKLIST_DIR"]))
+        except ChecklistError as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException(
+                "Checklist files have problems (listed above); nothing was loaded. "
+                "Fix them and start again (`wardwalk checklists validate` checks without starting)."
+            ) from exc
+        db.session.commit()
+        for row in created:
+            click.echo(f"checklist {row.checklist_id} v{row.version} loaded ({row.sha256[:12]})")
+
+
+def seed_demo_once(app: Flask) -> None:
+    """Seed the demo hospital on an empty database and say how to log in."""
+    from server.services.seed import seed_demo
+
+    with app.app_context():
+        result = seed_demo(db.session, app.config["DEMO_PASSWORD"])
+        db.session.commit()
+        if result.created:
+            password_file = Path(app.config["INSTANCE_DIR"]) / "demo-password.txt"
+            password_file.write_text(result.password + "\n")
+            password_file.chmod(0o600)
+            click.echo(
+                "Demo hospital seeded. Users: admin, supervisor, inspector, depthead; "
+                f"password: {result.password} (also in {password_file})"
+            )
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Migrate the database and load the checklists (safe to run on every deploy)."""
+    initialise(current_app._get_current_object())
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Seed the demo hospital, departments, locations and users (once)."""
+    seed_demo_once(current_app._get_current_object())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not seed the demo hospital.")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
+    """Migrate, load checklists, seed the demo, and serve API and client with gunicorn."""
+    from server.wsgi_server import run_gunicorn
+
+    app = current_app._get_current_object()
+    if app.config["AUTO_MIGRATE"]:
+        initialise(app)
+    if not no_demo:
+        seed_demo_once(app)
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection may cross gunicorn's fork
+    click.echo(f"Wardwalk on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/ping)")
+    run_gunicorn(app, bind=f"{host}:{port}", workers=1, threads=threads)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--display-name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True,
+    type=click.Choice(["admin", "supervisor", "inspector", "department_head"]),
+)
+@click.option("--hospital", "hospitals", multiple=True, required=True, help="Hospital code.")
+@click.option("--department", default=None, help="Department code in the first hospital.")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, display_name, roles, hospitals, department, password) -> None:
+    """Create a user with roles, hospital scope and an optional department."""
+    from server.services.users import create_user
+
+    user = create_user(
+        db.session, username=username, display_name=display_name, password=password,
+        roles=list(roles), hospital_codes=list(hospitals), department_code=department,
+    )
+    db.session.commit()
+    click.echo(f"user {user.username} created (id {user.id})")
+
+
+@click.group("checklists")
+def checklists_group() -> None:
+    """Checklist files."""
+
+
+@checklists_group.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def validate_command(directory: Path | None) -> None:
+    """Check every checklist file; exit non-zero naming file, item and field on any error."""
+    from server.services.checklists import ChecklistError, load_checklists, read_checklist_dir
+
+    directory = directory or Path(current_app.config["CHECKLIST_DIR"])
+    files = read_checklist_dir(directory)
+    problems = [problem for checklist in files for problem in checklist.problems]
+    if not problems and inspect(db.engine).has_table("checklist_versions"):
+        # Also check the rules that depend on stored history (item ids never reused).
+        try:
+            load_checklists(db.session, directory)
+        except ChecklistError as exc:
+            problems = exc.problems
+        finally:
+            db.session.rollback()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
+        sys.exit(1)
+    click.echo(f"{len(files)} checklist file(s) valid in {directory}")
+
+
+def register_commands(app: Flask) -> None:
+    """Add Wardwalk's commands to ``app.cli``."""
+    for command in (init_command, demo_command, serve_command, create_user_command,
+                    checklists_group):
+        app.cli.add_command(command)
+
+
+def _create_app(*_args):
+    from server.app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False,
+                  help="Wardwalk: offline-first hospital inspections.")

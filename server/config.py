@@ -1,0 +1,78 @@
+"""Settings read from the environment, with an embedded default that needs no set-up.
+
+The default is a SQLite file and a photo folder under ``instance/``; PostgreSQL and other folders
+are chosen with ``DATABASE_URL`` and ``PHOTO_DIR``. The secret key is generated once into
+``instance/secret_key`` so that a fresh clone runs without configuration but restarts keep it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("WARDWALK_INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres://`` / ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment, then apply ``overrides``."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_DIR", None) or _instance_dir())
+    database_url = overrides.pop("DATABASE_URL", None) or os.environ.get(
+        "DATABASE_URL", f"sqlite:///{instance / 'wardwalk.db'}"
+    )
+    config: dict[str, Any] = {
+        "INSTANCE_DIR": str(instance),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PHOTO_DIR": os.environ.get("PHOTO_DIR", str(instance / "photos")),
+        "HOSPITAL_TZ": os.environ.get("HOSPITAL_TZ", "Asia/Shanghai"),
+        "CHECKLIST_DIR": os.environ.get("CHECKLIST_DIR", str(PROJECT_ROOT / "checklists")),
+        "CLIENT_DIR": os.environ.get("CLIENT_DIR", str(PROJECT_ROOT / "client")),
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "DEMO_PASSWORD": os.environ.get("WARDWALK_DEMO_PASSWORD"),
+        "AUTO_MIGRATE": os.environ.get("WARDWALK_AUTO_MIGRATE", "1") == "1",
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Wardwalk API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance)
+    return config

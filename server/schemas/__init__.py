@@ -1,0 +1,1 @@
+"""Marshmallow schemas at the edge: request and response shapes, one module per resource."""

@@ -1,0 +1,32 @@
+"""Login request, token answer and the user object."""
+
+from marshmallow import Schema, fields, validate
+
+from server.schemas.common import UTCDateTimeField
+
+
+class LoginSchema(Schema):
+    """Credentials for ``POST /auth/login``."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
+    device_name = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class UserSchema(Schema):
+    """The user as the client sees it."""
+
+    id = fields.Integer(dump_only=True)
+    username = fields.String(dump_only=True)
+    display_name = fields.String(dump_only=True)
+    roles = fields.List(fields.String(), dump_only=True)
+    hospital_ids = fields.List(fields.Integer(), dump_only=True)
+    department_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class TokenSchema(Schema):
+    """A freshly issued token (shown once) with its expiry and its user."""
+
+    token = fields.String(dump_only=True)
+    expires_at = UTCDateTimeField(dump_only=True)
+    user = fields.Nested(UserSchema, dump_only=True)

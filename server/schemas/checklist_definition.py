@@ -1,0 +1,328 @@
+"""The checklist file format (see ``checklists/README.md``), checked by one schema.
+
+The loader, ``wardwalk checklists validate`` and the tests all use ``validate_definition``, so a
+file that passes on the command line is a file the server accepts. Errors come back as a list of
+readable paths that name the section, item (by id) and field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ID_PATTERN = r"^[a-z][a-z0-9_.-]{0,79}$"
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+SEVERITIES = ("minor", "major", "critical")
+ITEM_TYPES = ("pass_fail", "number", "choice", "text", "count_missing")
+PHOTO_RULES = ("never", "optional", "required", "required_on_fail")
+CHECKLIST_KINDS = ("civilized_city", "infection_control", "smoke_free", "other")
+FIELD_TYPES = ("text", "number", "datetime", "date", "choice", "signature", "boolean")
+RULE_CHECKS = ("present", "range", "max_hours_between", "equals", "one_of")
+
+_id = validate.Regexp(ID_PATTERN, error="Use lower-case letters, digits, '_', '.', '-'.")
+
+
+class BilingualSchema(Schema):
+    """A text in Simplified Chinese and English; both must be there and non-empty."""
+
+    zh = fields.String(data_key="zh-CN", required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+def _bilingual(**kwargs: Any) -> fields.Nested:
+    return fields.Nested(BilingualSchema, **kwargs)
+
+
+def _only_for(data: dict, allowed: dict[str, tuple[str, ...]], kind: str) -> None:
+    """Refuse type-specific fields on a type that does not use them."""
+    errors = {
+        name: [f"Not used by type '{kind}'."]
+        for name, kinds in allowed.items()
+        if name in data and kind not in kinds
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+class OptionSchema(Schema):
+    """A choice option of an item; ``result`` says whether picking it passes or fails."""
+
+    id = fields.String(required=True, validate=_id)
+    label = _bilingual(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
+
+
+class ItemSchema(Schema):
+    """One question of a checklist."""
+
+    id = fields.String(required=True, validate=_id)
+    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    text = _bilingual(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    points = fields.Float(required=True, validate=validate.Range(min=0))
+    photo = fields.String(required=True, validate=validate.OneOf(PHOTO_RULES))
+    department = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    guidance = _bilingual()
+    unit = _bilingual()
+    min = fields.Float()
+    max = fields.Float()
+    period = _bilingual()
+    options = fields.List(fields.Nested(OptionSchema))
+
+    @validates_schema
+    def _type_fields(self, data: dict, **_: Any) -> None:
+        kind = data.get("type")
+        _only_for(
+            data,
+            {
+                "unit": ("number", "count_missing"),
+                "min": ("number",),
+                "max": ("number", "count_missing"),
+                "period": ("count_missing",),
+                "options": ("choice",),
+            },
+            kind,
+        )
+        errors: dict[str, list[str]] = {}
+        if kind == "number":
+            if "min" not in data and "max" not in data:
+                errors["min"] = ["A number item needs 'min' and/or 'max'."]
+            if "unit" not in data:
+                errors["unit"] = ["A number item needs a unit."]
+            if "min" in data and "max" in data and data["min"] > data["max"]:
+                errors["max"] = ["'max' is below 'min'."]
+        elif kind == "count_missing":
+            for name in ("unit", "period", "max"):
+                if name not in data:
+                    errors[name] = [f"A count_missing item needs '{name}'."]
+            if data.get("max", 0) < 0:
+                errors["max"] = ["'max' must be >= 0."]
+        elif kind == "choice":
+            options = data.get("options") or []
+            results = {option["result"] for option in options}
+            if len(options) < 2 or results != {"pass", "fail"}:
+                errors["options"] = ["Give at least two options, one passing and one failing."]
+            ids = [option["id"] for option in options]
+            if len(ids) != len(set(ids)):
+                errors["options"] = ["Option ids must be unique."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SectionSchema(Schema):
+    """A group of items shown together."""
+
+    id = fields.String(required=True, validate=_id)
+    title = _bilingual(required=True)
+    items = fields.List(
+        fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+class FieldOptionSchema(Schema):
+    """An option of a record form's choice field."""
+
+    id = fields.String(required=True, validate=_id)
+    label = _bilingual(required=True)
+
+
+class RecordFieldSchema(Schema):
+    """One field of a record form."""
+
+    id = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    label = _bilingual(required=True)
+    required = fields.Boolean(load_default=False)
+    unit = _bilingual()
+    min = fields.Float()
+    max = fields.Float()
+    options = fields.List(fields.Nested(FieldOptionSchema))
+
+    @validates_schema
+    def _type_fields(self, data: dict, **_: Any) -> None:
+        kind = data.get("type")
+        _only_for(
+            data,
+            {"unit": ("number",), "min": ("number",), "max": ("number",), "options": ("choice",)},
+            kind,
+        )
+        if kind == "choice" and len(data.get("options") or []) < 2:
+            raise ValidationError({"options": ["A choice field needs at least two options."]})
+
+
+class RuleSchema(Schema):
+    """A rule a record must keep; breaking it fails the record like a failed item."""
+
+    id = fields.String(required=True, validate=_id)
+    check = fields.String(required=True, validate=validate.OneOf(RULE_CHECKS))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    points = fields.Float(required=True, validate=validate.Range(min=0))
+    text = _bilingual(required=True)
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    fields_ = fields.List(fields.String(), data_key="fields")
+    field = fields.String()
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+    min = fields.Float()
+    max = fields.Float()
+    value = fields.Raw()
+    values = fields.List(fields.String())
+
+    @validates_schema
+    def _check_fields(self, data: dict, **_: Any) -> None:
+        needed = {
+            "present": ("fields_",),
+            "range": ("field",),
+            "max_hours_between": ("from_", "to", "max"),
+            "equals": ("field", "value"),
+            "one_of": ("field", "values"),
+        }[data.get("check", "present")]
+        errors = {
+            name.rstrip("_"): [f"Check '{data.get('check')}' needs this."]
+            for name in needed
+            if name not in data
+        }
+        if data.get("check") == "range" and "min" not in data and "max" not in data:
+            errors["min"] = ["A range check needs 'min' and/or 'max'."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RecordTypeSchema(Schema):
+    """A log form that staff fill in and inspectors look at (disinfection, waste handover, …)."""
+
+    id = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    title = _bilingual(required=True)
+    department = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    fields_ = fields.List(
+        fields.Nested(RecordFieldSchema),
+        data_key="fields",
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+
+    @validates_schema
+    def _rules_name_fields(self, data: dict, **_: Any) -> None:
+        by_id = {field["id"]: field for field in data.get("fields_", [])}
+        if len(by_id) != len(data.get("fields_", [])):
+            raise ValidationError({"fields": ["Field ids must be unique."]})
+        errors: dict[str, Any] = {}
+        for index, rule in enumerate(data.get("rules", [])):
+            problem = _rule_problem(rule, by_id)
+            if problem:
+                errors[index] = {"fields": [problem]}
+        if errors:
+            raise ValidationError({"rules": errors})
+
+
+_RULE_FIELD_TYPES = {"range": ("number",), "max_hours_between": ("datetime",), "one_of": ("choice",)}
+
+
+def _rule_problem(rule: dict, by_id: dict[str, dict]) -> str | None:
+    """Return why a rule names fields its record type lacks (or of the wrong type), or None."""
+    names = list(rule.get("fields_", []))
+    names += [rule[key] for key in ("field", "from_", "to") if key in rule]
+    for name in names:
+        if name not in by_id:
+            return f"Rule '{rule['id']}' names unknown field '{name}'."
+        allowed = _RULE_FIELD_TYPES.get(rule["check"])
+        if allowed and by_id[name]["type"] not in allowed:
+            return f"Rule '{rule['id']}' needs a {'/'.join(allowed)} field, '{name}' is not."
+    if rule["check"] == "one_of":
+        known = {option["id"] for option in by_id[rule["field"]].get("options", [])}
+        unknown = sorted(set(rule["values"]) - known)
+        if unknown:
+            return f"Rule '{rule['id']}' names unknown options {unknown}."
+    return None
+
+
+class ChecklistDefinitionSchema(Schema):
+    """A whole checklist file."""
+
+    id = fields.String(required=True, validate=_id)
+    kind = fields.String(required=True, validate=validate.OneOf(CHECKLIST_KINDS))
+    title = _bilingual(required=True)
+    description = _bilingual()
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    sections = fields.List(
+        fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1)
+    )
+    record_types = fields.List(fields.Nested(RecordTypeSchema), load_default=list)
+
+    @validates_schema
+    def _unique_ids(self, data: dict, **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        sections = [section["id"] for section in data.get("sections", [])]
+        items = [item["id"] for s in data.get("sections", []) for item in s["items"]]
+        records = [record["id"] for record in data.get("record_types", [])]
+        for name, ids in (("sections", sections), ("items", items), ("record_types", records)):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                errors[name] = [f"Repeated ids: {', '.join(repeated)}."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _describe(path: list[Any], raw: Any) -> str:
+    """Turn a marshmallow error path into ``section 'x' › item 'y' › field`` using the raw data."""
+    parts: list[str] = []
+    node = raw
+    labels = {"sections": "section", "items": "item", "record_types": "record type",
+              "fields": "field", "rules": "rule", "options": "option"}
+    i = 0
+    while i < len(path):
+        key = path[i]
+        nxt = path[i + 1] if i + 1 < len(path) else None
+        child = node.get(key) if isinstance(node, dict) else None
+        if key in labels and isinstance(nxt, int) and isinstance(child, list):
+            element = child[nxt] if nxt < len(child) else None
+            ident = element.get("id") if isinstance(element, dict) else None
+            parts.append(f"{labels[key]} '{ident}'" if ident else f"{labels[key]} #{nxt + 1}")
+            node = element
+            i += 2
+            continue
+        parts.append(str(key))
+        node = child
+        i += 1
+    return " › ".join(parts)
+
+
+def _flatten(messages: Any, path: list[Any], raw: Any, out: list[str]) -> None:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                _flatten(value, path, raw, out)
+            else:
+                _flatten(value, [*path, key], raw, out)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        where = _describe(path, raw) or "(file)"
+        out.extend(f"{where}: {message}" for message in messages)
+    elif isinstance(messages, list):
+        for message in messages:
+            _flatten(message, path, raw, out)
+    else:
+        out.append(f"{_describe(path, raw) or '(file)'}: {messages}")
+
+
+def validate_definition(raw: Any) -> list[str]:
+    """Return readable problems with a checklist definition; an empty list means it is valid."""
+    if not isinstance(raw, dict):
+        return ["(file): The file must hold a mapping with id, kind, title and sections."]
+    try:
+        ChecklistDefinitionSchema().load(raw)
+    except ValidationError as exc:
+        problems: list[str] = []
+        _flatten(exc.messages, [], raw, problems)
+        return problems
+    return []
+
+
+def iter_items(definition: dict) -> list[dict]:
+    """Return every item of a definition in order, across sections."""
+    return [item for section in definition["sections"] for item in section["items"]]

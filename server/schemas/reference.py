@@ -1,0 +1,26 @@
+"""Departments and locations: the reference data a device caches."""
+
+from marshmallow import Schema, fields
+
+from server.schemas.common import Bilingual
+
+
+class DepartmentSchema(Schema):
+    """A department of a hospital."""
+
+    id = fields.Integer(dump_only=True)
+    hospital_id = fields.Integer(dump_only=True)
+    code = fields.String(dump_only=True)
+    name = Bilingual("name")
+
+
+class LocationSchema(Schema):
+    """A node of a hospital's location tree."""
+
+    id = fields.Integer(dump_only=True)
+    hospital_id = fields.Integer(dump_only=True)
+    code = fields.String(dump_only=True)
+    name = Bilingual("name")
+    parent_id = fields.Integer(dump_only=True, allow_none=True)
+    department_id = fields.Integer(dump_only=True, allow_none=True)
+    kind = fields.String(dump_only=True)

@@ -1,0 +1,1 @@
+"""Services hold the rules; views and jobs call them with an explicit actor and never commit."""

@@ -1,0 +1,33 @@
+"""Departments and locations visible to a user."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import Department, Location, User
+from server.services.permissions import require, visible_hospital_ids
+
+
+def list_departments(session: Session, user: User) -> list[Department]:
+    """Return the departments of the user's hospitals."""
+    require(user, "reference.read")
+    return list(
+        session.scalars(
+            select(Department)
+            .where(Department.hospital_id.in_(visible_hospital_ids(user)))
+            .order_by(Department.hospital_id, Department.code)
+        )
+    )
+
+
+def list_locations(session: Session, user: User) -> list[Location]:
+    """Return the active locations of the user's hospitals, parents before children."""
+    require(user, "reference.read")
+    return list(
+        session.scalars(
+            select(Location)
+            .where(Location.hospital_id.in_(visible_hospital_ids(user)), Location.active)
+            .order_by(Location.hospital_id, Location.code)
+        )
+    )
