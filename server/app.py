@@ -26,9 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer"}
-    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     # 3. API blueprints under /api/v1.
     from server.api.routes import register_blueprints

@@ -1,4 +1,4 @@
-"""The ``wardwalk`` command: serve, init, demo, create-user, checklists validate, and Flask's own."""
+"""The ``wardwalk`` command: serve, init, demo, create-user, checklists validate, Flask's own."""
 
 from __future__ import annotations
 
@@ -91,7 +91,10 @@ def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
 @click.argument("username")
 @click.option("--display-name", required=True)
 @click.option(
-    "--role", "roles", multiple=True, required=True,
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
     type=click.Choice(["admin", "supervisor", "inspector", "department_head"]),
 )
 @click.option("--hospital", "hospitals", multiple=True, required=True, help="Hospital code.")
@@ -100,11 +103,23 @@ def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
 @with_appcontext
 def create_user_command(username, display_name, roles, hospitals, department, password) -> None:
     """Create a user with roles, hospital scope and an optional department."""
-    from server.services.users import create_user
+    from server.services import users
 
-    user = create_user(
-        db.session, username=username, display_name=display_name, password=password,
-        roles=list(roles), hospital_codes=list(hospitals), department_code=department,
+    hospital_ids = users.hospital_ids_for_codes(db.session, list(hospitals))
+    department_id = (
+        users.department_id_for_code(db.session, hospital_ids[0], department)
+        if department
+        else None
+    )
+    user = users.create_user(
+        db.session,
+        None,
+        username=username,
+        display_name=display_name,
+        password=password,
+        roles=list(roles),
+        hospital_ids=hospital_ids,
+        department_id=department_id,
     )
     db.session.commit()
     click.echo(f"user {user.username} created (id {user.id})")
@@ -143,8 +158,13 @@ def validate_command(directory: Path | None) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add Wardwalk's commands to ``app.cli``."""
-    for command in (init_command, demo_command, serve_command, create_user_command,
-                    checklists_group):
+    for command in (
+        init_command,
+        demo_command,
+        serve_command,
+        create_user_command,
+        checklists_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -154,5 +174,9 @@ def _create_app(*_args):
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False,
-                  help="Wardwalk: offline-first hospital inspections.")
+main = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Wardwalk: offline-first hospital inspections.",
+)

@@ -39,26 +39,36 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know it exists."""
+
     status = 404
     code = "not_found"
 
 
 class Forbidden(DomainError):
+    """The caller is known but their role or scope does not allow this."""
+
     status = 403
     code = "auth.forbidden"
 
 
 class Unauthorized(DomainError):
+    """No valid token: log in (again)."""
+
     status = 401
     code = "auth.required"
 
 
 class Conflict(DomainError):
+    """The request clashes with the stored state."""
+
     status = 409
     code = "conflict"
 
 
 class Invalid(DomainError):
+    """The input is well-formed but breaks a rule; ``errors`` names the fields."""
+
     status = 422
     code = "request.invalid"
 
@@ -124,7 +134,7 @@ def http_error_response(exc: HTTPException):
     message = message or exc.description or exc.name
     response = jsonify(error_body(status, code, str(message), errors))
     response.status_code = status
-    for header, value in (exc.get_headers() if hasattr(exc, "get_headers") else []):
+    for header, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
         if header.lower() not in ("content-type", "content-length"):
             response.headers[header] = value
     return response

@@ -24,8 +24,15 @@ def run_gunicorn(app: Flask, *, bind: str, workers: int = 1, threads: int = 8) -
     """Serve ``app`` until interrupted."""
     _Gunicorn(
         app,
-        {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
-         "accesslog": "-", "timeout": 60, "graceful_timeout": 10},
+        {
+            "bind": bind,
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 60,
+            "graceful_timeout": 10,
+        },
     ).run()
 
 

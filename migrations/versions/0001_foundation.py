@@ -1,12 +1,12 @@
 """Foundation: hospitals, departments, locations, users, roles, tokens, checklist versions.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 21:14:11.672199
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from server.api import auth, checklists, ping, reference
+from server.api import auth, checklists, ping, reference, users
 from server.extensions import api
 
-BLUEPRINTS = (ping.blp, auth.blp, checklists.blp, reference.blp)
+BLUEPRINTS = (ping.blp, auth.blp, users.blp, checklists.blp, reference.blp)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -70,3 +70,4 @@ class Location(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     parent: Mapped[Location | None] = relationship(remote_side=[id])
+    department: Mapped[Department | None] = relationship()

@@ -51,9 +51,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     hospitals: Mapped[list[Hospital]] = relationship(secondary=user_hospitals, lazy="selectin")
     department: Mapped[Department | None] = relationship()
 
@@ -73,7 +71,7 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for one device; only its sha256 is stored, so a leaked table logs nobody in."""
+    """A bearer token for one device; only its sha256 is stored: a leaked table logs nobody in."""
 
     __tablename__ = "api_tokens"
 

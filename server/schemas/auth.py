@@ -30,3 +30,36 @@ class TokenSchema(Schema):
     token = fields.String(dump_only=True)
     expires_at = UTCDateTimeField(dump_only=True)
     user = fields.Nested(UserSchema, dump_only=True)
+
+
+class UserCreateSchema(Schema):
+    """A new user, created by an administrator."""
+
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_.-]{2,80}$", error="2–80 letters, digits, '_', '.', '-'."
+        ),
+    )
+    display_name = fields.String(required=True, validate=validate.Length(1, 120))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(8, 256))
+    roles = fields.List(
+        fields.String(
+            validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
+        ),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    hospital_ids = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1)
+    )
+    department_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class UserQuerySchema(Schema):
+    """Filters for the user list."""
+
+    role = fields.String(
+        validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
+    )
+    department_id = fields.Integer()

@@ -117,9 +117,7 @@ class SectionSchema(Schema):
 
     id = fields.String(required=True, validate=_id)
     title = _bilingual(required=True)
-    items = fields.List(
-        fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1)
-    )
+    items = fields.List(fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1))
 
 
 class FieldOptionSchema(Schema):
@@ -221,7 +219,11 @@ class RecordTypeSchema(Schema):
             raise ValidationError({"rules": errors})
 
 
-_RULE_FIELD_TYPES = {"range": ("number",), "max_hours_between": ("datetime",), "one_of": ("choice",)}
+_RULE_FIELD_TYPES = {
+    "range": ("number",),
+    "max_hours_between": ("datetime",),
+    "one_of": ("choice",),
+}
 
 
 def _rule_problem(rule: dict, by_id: dict[str, dict]) -> str | None:
@@ -273,8 +275,14 @@ def _describe(path: list[Any], raw: Any) -> str:
     """Turn a marshmallow error path into ``section 'x' › item 'y' › field`` using the raw data."""
     parts: list[str] = []
     node = raw
-    labels = {"sections": "section", "items": "item", "record_types": "record type",
-              "fields": "field", "rules": "rule", "options": "option"}
+    labels = {
+        "sections": "section",
+        "items": "item",
+        "record_types": "record type",
+        "fields": "field",
+        "rules": "rule",
+        "options": "option",
+    }
     i = 0
     while i < len(path):
         key = path[i]

@@ -14,7 +14,7 @@ class Bilingual(fields.Field):
         super().__init__(dump_only=True, **kwargs)
         self.prefix = prefix
 
-    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> dict:
+    def serialize(  # noqa: D102self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> dict:
         return {"zh-CN": getattr(obj, f"{self.prefix}_zh"), "en": getattr(obj, f"{self.prefix}_en")}
 
 

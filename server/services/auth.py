@@ -58,9 +58,7 @@ def login(
     user = session.scalars(select(User).where(User.username == username)).first()
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
-        raise Unauthorized(
-            "Wrong username or password.", code="auth.invalid_credentials"
-        )
+        raise Unauthorized("Wrong username or password.", code="auth.invalid_credentials")
     token = secrets.token_urlsafe(32)
     row = ApiToken(
         user=user,
@@ -75,10 +73,14 @@ def login(
     return token, row
 
 
-def authenticate(session: Session, token: str, now: datetime | None = None) -> tuple[ApiToken, User]:
+def authenticate(
+    session: Session, token: str, now: datetime | None = None
+) -> tuple[ApiToken, User]:
     """Return the token row and user for a bearer token, or raise 401."""
     now = now or utcnow()
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+    ).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is not valid.", code="auth.invalid_token")
     if row.expires_at <= now:

@@ -170,7 +170,9 @@ def current_versions(session: Session) -> list[ChecklistVersion]:
     )
 
 
-def get_version(session: Session, checklist_id: str, version: int | None = None) -> ChecklistVersion:
+def get_version(
+    session: Session, checklist_id: str, version: int | None = None
+) -> ChecklistVersion:
     """Return one version (the newest when ``version`` is None) or raise ``checklist.not_found``."""
     query = select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist_id)
     if version is None:
@@ -180,7 +182,8 @@ def get_version(session: Session, checklist_id: str, version: int | None = None)
     row = session.scalars(query).first()
     if row is None:
         raise NotFound(
-            f"Checklist {checklist_id!r}" + (f" version {version}" if version else "")
+            f"Checklist {checklist_id!r}"
+            + (f" version {version}" if version else "")
             + " does not exist.",
             code="checklist.not_found",
         )

@@ -15,6 +15,7 @@ ALL_ROLES = frozenset({"admin", "supervisor", "inspector", "department_head"})
 POLICY: dict[str, frozenset[str]] = {
     "checklists.read": ALL_ROLES,
     "reference.read": ALL_ROLES,
+    "users.read": frozenset({"admin", "supervisor"}),
     "users.manage": frozenset({"admin"}),
     "inspections.record": frozenset({"admin", "supervisor", "inspector"}),
     "tasks.read": ALL_ROLES,

@@ -40,49 +40,203 @@ DEPARTMENTS = [
 
 # (code, zh, en, kind, department code, children)
 LOCATION_TREE = [
-    ("MAIN", "本部院区", "Main campus", "campus", "general_affairs", [
-        ("OPD", "门诊楼", "Outpatient building", "building", "outpatient", [
-            ("OPD-1F", "门诊楼一层", "Outpatient building 1F", "floor", "outpatient", [
-                ("OPD-1F-ENT", "门诊主入口", "Outpatient main entrance", "area", "security", []),
-                ("OPD-1F-HALL", "门诊大厅", "Outpatient hall", "area", "outpatient", []),
-                ("OPD-1F-PAY", "收费窗口", "Payment windows", "area", "finance", []),
-                ("OPD-1F-PHA", "门诊药房", "Outpatient pharmacy", "area", "pharmacy", []),
-                ("OPD-1F-WC", "一层卫生间", "1F toilets", "area", "property", []),
-                ("OPD-1F-LIFT", "一层电梯厅", "1F lift lobby", "area", "property", []),
-            ]),
-            ("OPD-2F", "门诊楼二层", "Outpatient building 2F", "floor", "outpatient", [
-                ("OPD-2F-WAIT", "内科候诊区", "Medicine waiting area", "area", "internal_medicine", []),
-                ("OPD-2F-WC", "二层卫生间", "2F toilets", "area", "property", []),
-                ("OPD-2F-STAIR", "二层楼梯间", "2F stairwell", "area", "property", []),
-            ]),
-            ("OPD-3F", "门诊楼三层", "Outpatient building 3F", "floor", "radiology", [
-                ("OPD-3F-RAD", "放射科", "Radiology", "area", "radiology", []),
-            ]),
-        ]),
-        ("EMR", "急诊楼", "Emergency building", "building", "emergency", [
-            ("EMR-1F", "急诊一层", "Emergency 1F", "floor", "emergency", [
-                ("EMR-1F-TRI", "预检分诊台", "Pre-triage desk", "area", "emergency", []),
-                ("EMR-1F-FEV", "发热门诊", "Fever clinic", "area", "infection_control", []),
-            ]),
-        ]),
-        ("IPD", "住院楼", "Inpatient building", "building", "nursing", [
-            ("IPD-5F", "住院楼五层", "Inpatient building 5F", "floor", "internal_medicine", [
-                ("IPD-5F-WARD", "内科病区", "Medical ward", "area", "internal_medicine", []),
-                ("IPD-5F-NS", "内科护士站", "Medical nurses' station", "area", "nursing", []),
-                ("IPD-5F-WC", "五层卫生间", "5F toilets", "area", "property", []),
-            ]),
-            ("IPD-6F", "住院楼六层", "Inpatient building 6F", "floor", "surgery", [
-                ("IPD-6F-WARD", "外科病区", "Surgical ward", "area", "surgery", []),
-                ("IPD-6F-TR", "外科处置室", "Surgical treatment room", "area", "surgery", []),
-            ]),
-        ]),
-        ("SVC", "后勤服务区", "Service area", "building", "general_affairs", [
-            ("SVC-WASTE", "医疗废物暂存间", "Medical-waste store", "area", "infection_control", []),
-            ("SVC-SEWAGE", "污水处理站", "Sewage treatment station", "area", "general_affairs", []),
-            ("SVC-CANTEEN", "职工食堂", "Staff canteen", "area", "canteen", []),
-            ("SVC-SMOKE", "室外吸烟区", "Outdoor smoking area", "point", "security", []),
-        ]),
-    ]),
+    (
+        "MAIN",
+        "本部院区",
+        "Main campus",
+        "campus",
+        "general_affairs",
+        [
+            (
+                "OPD",
+                "门诊楼",
+                "Outpatient building",
+                "building",
+                "outpatient",
+                [
+                    (
+                        "OPD-1F",
+                        "门诊楼一层",
+                        "Outpatient building 1F",
+                        "floor",
+                        "outpatient",
+                        [
+                            (
+                                "OPD-1F-ENT",
+                                "门诊主入口",
+                                "Outpatient main entrance",
+                                "area",
+                                "security",
+                                [],
+                            ),
+                            (
+                                "OPD-1F-HALL",
+                                "门诊大厅",
+                                "Outpatient hall",
+                                "area",
+                                "outpatient",
+                                [],
+                            ),
+                            ("OPD-1F-PAY", "收费窗口", "Payment windows", "area", "finance", []),
+                            (
+                                "OPD-1F-PHA",
+                                "门诊药房",
+                                "Outpatient pharmacy",
+                                "area",
+                                "pharmacy",
+                                [],
+                            ),
+                            ("OPD-1F-WC", "一层卫生间", "1F toilets", "area", "property", []),
+                            ("OPD-1F-LIFT", "一层电梯厅", "1F lift lobby", "area", "property", []),
+                        ],
+                    ),
+                    (
+                        "OPD-2F",
+                        "门诊楼二层",
+                        "Outpatient building 2F",
+                        "floor",
+                        "outpatient",
+                        [
+                            (
+                                "OPD-2F-WAIT",
+                                "内科候诊区",
+                                "Medicine waiting area",
+                                "area",
+                                "internal_medicine",
+                                [],
+                            ),
+                            ("OPD-2F-WC", "二层卫生间", "2F toilets", "area", "property", []),
+                            ("OPD-2F-STAIR", "二层楼梯间", "2F stairwell", "area", "property", []),
+                        ],
+                    ),
+                    (
+                        "OPD-3F",
+                        "门诊楼三层",
+                        "Outpatient building 3F",
+                        "floor",
+                        "radiology",
+                        [
+                            ("OPD-3F-RAD", "放射科", "Radiology", "area", "radiology", []),
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "EMR",
+                "急诊楼",
+                "Emergency building",
+                "building",
+                "emergency",
+                [
+                    (
+                        "EMR-1F",
+                        "急诊一层",
+                        "Emergency 1F",
+                        "floor",
+                        "emergency",
+                        [
+                            (
+                                "EMR-1F-TRI",
+                                "预检分诊台",
+                                "Pre-triage desk",
+                                "area",
+                                "emergency",
+                                [],
+                            ),
+                            (
+                                "EMR-1F-FEV",
+                                "发热门诊",
+                                "Fever clinic",
+                                "area",
+                                "infection_control",
+                                [],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "IPD",
+                "住院楼",
+                "Inpatient building",
+                "building",
+                "nursing",
+                [
+                    (
+                        "IPD-5F",
+                        "住院楼五层",
+                        "Inpatient building 5F",
+                        "floor",
+                        "internal_medicine",
+                        [
+                            (
+                                "IPD-5F-WARD",
+                                "内科病区",
+                                "Medical ward",
+                                "area",
+                                "internal_medicine",
+                                [],
+                            ),
+                            (
+                                "IPD-5F-NS",
+                                "内科护士站",
+                                "Medical nurses' station",
+                                "area",
+                                "nursing",
+                                [],
+                            ),
+                            ("IPD-5F-WC", "五层卫生间", "5F toilets", "area", "property", []),
+                        ],
+                    ),
+                    (
+                        "IPD-6F",
+                        "住院楼六层",
+                        "Inpatient building 6F",
+                        "floor",
+                        "surgery",
+                        [
+                            ("IPD-6F-WARD", "外科病区", "Surgical ward", "area", "surgery", []),
+                            (
+                                "IPD-6F-TR",
+                                "外科处置室",
+                                "Surgical treatment room",
+                                "area",
+                                "surgery",
+                                [],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            (
+                "SVC",
+                "后勤服务区",
+                "Service area",
+                "building",
+                "general_affairs",
+                [
+                    (
+                        "SVC-WASTE",
+                        "医疗废物暂存间",
+                        "Medical-waste store",
+                        "area",
+                        "infection_control",
+                        [],
+                    ),
+                    (
+                        "SVC-SEWAGE",
+                        "污水处理站",
+                        "Sewage treatment station",
+                        "area",
+                        "general_affairs",
+                        [],
+                    ),
+                    ("SVC-CANTEEN", "职工食堂", "Staff canteen", "area", "canteen", []),
+                    ("SVC-SMOKE", "室外吸烟区", "Outdoor smoking area", "point", "security", []),
+                ],
+            ),
+        ],
+    ),
 ]
 
 DEMO_USERS = [
@@ -108,8 +262,11 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
     if existing is not None:
         return SeedResult(existing, created=False)
     hospital = Hospital(
-        code=DEMO_HOSPITAL_CODE, name_zh="演示医院", name_en="Demo Hospital",
-        timezone="Asia/Shanghai", settings={"auto_close_on_recheck": False},
+        code=DEMO_HOSPITAL_CODE,
+        name_zh="演示医院",
+        name_en="Demo Hospital",
+        timezone="Asia/Shanghai",
+        settings={"auto_close_on_recheck": False},
     )
     session.add(hospital)
     session.flush()
@@ -122,8 +279,13 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
     def add(nodes: list, parent: Location | None) -> None:
         for code, zh, en, kind, dept, children in nodes:
             location = Location(
-                hospital_id=hospital.id, parent=parent, code=code, name_zh=zh, name_en=en,
-                kind=kind, department_id=departments[dept].id,
+                hospital_id=hospital.id,
+                parent=parent,
+                code=code,
+                name_zh=zh,
+                name_en=en,
+                kind=kind,
+                department_id=departments[dept].id,
             )
             session.add(location)
             add(children, location)

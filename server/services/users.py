@@ -1,45 +1,53 @@
-"""Creating users: roles, hospital scope and department, checked in one place."""
+"""Users: creating them (roles, hospital scope, department) and listing them for assignment."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.errors import Conflict, Invalid
-from server.models import ROLES, Department, Hospital, User, UserRole
+from server.errors import Conflict, Invalid, NotFound
+from server.models import ROLES, Department, Hospital, User, UserRole, user_hospitals
 from server.services.auth import hash_password
+from server.services.permissions import require, visible_hospital_ids
 
 
 def create_user(
     session: Session,
+    actor: User | None,
     *,
     username: str,
     display_name: str,
     password: str,
     roles: list[str],
-    hospital_codes: list[str],
-    department_code: str | None = None,
+    hospital_ids: list[int],
+    department_id: int | None = None,
 ) -> User:
-    """Create a user; unknown roles, hospitals or departments are refused by name."""
+    """Create a user; ``actor`` None means the operator's command line (no scope limit)."""
+    if actor is not None:
+        require(actor, "users.manage")
+        if outside := sorted(set(hospital_ids) - set(visible_hospital_ids(actor))):
+            raise Invalid(
+                "Hospital outside your scope.", errors={"hospital_ids": [f"Not yours: {outside}"]}
+            )
     if unknown := sorted(set(roles) - set(ROLES)):
         raise Invalid("Unknown role.", errors={"roles": [f"Unknown: {', '.join(unknown)}"]})
     if len(password) < 8:
         raise Invalid("Password too short.", errors={"password": ["At least 8 characters."]})
     if session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"User {username!r} exists.", code="user.exists")
-    hospitals = list(session.scalars(select(Hospital).where(Hospital.code.in_(hospital_codes))))
-    missing = sorted(set(hospital_codes) - {h.code for h in hospitals})
-    if missing or not hospitals:
-        raise Invalid("Unknown hospital.", errors={"hospitals": [f"Unknown: {missing}"]})
-    department = None
-    if department_code:
-        department = session.scalars(
-            select(Department).where(
-                Department.hospital_id == hospitals[0].id, Department.code == department_code
-            )
-        ).first()
-        if department is None:
-            raise Invalid("Unknown department.", errors={"department": [department_code]})
+        raise Conflict(
+            f"User {username!r} exists.",
+            code="user.exists",
+            errors={"username": ["Already taken."]},
+        )
+    hospitals = list(session.scalars(select(Hospital).where(Hospital.id.in_(hospital_ids))))
+    if not hospitals or len(hospitals) != len(set(hospital_ids)):
+        raise Invalid("Unknown hospital.", errors={"hospital_ids": ["Unknown hospital."]})
+    department = session.get(Department, department_id) if department_id else None
+    if department_id and (department is None or department.hospital_id not in hospital_ids):
+        raise Invalid(
+            "Unknown department.",
+            errors={"department_id": ["Not a department of the user's hospitals."]},
+        )
     user = User(
         username=username,
         display_name=display_name,
@@ -50,4 +58,53 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def hospital_ids_for_codes(session: Session, codes: list[str]) -> list[int]:
+    """Resolve hospital codes (as an operator types them) to ids, refusing unknown ones."""
+    rows = list(session.scalars(select(Hospital).where(Hospital.code.in_(codes))))
+    if missing := sorted(set(codes) - {row.code for row in rows}):
+        raise Invalid("Unknown hospital.", errors={"hospitals": [f"Unknown: {missing}"]})
+    return [row.id for row in rows]
+
+
+def department_id_for_code(session: Session, hospital_id: int, code: str) -> int:
+    """Resolve a department code within a hospital to its id."""
+    row = session.scalars(
+        select(Department).where(Department.hospital_id == hospital_id, Department.code == code)
+    ).first()
+    if row is None:
+        raise Invalid("Unknown department.", errors={"department": [f"Unknown: {code}"]})
+    return row.id
+
+
+def _visible_users(actor: User):
+    return (
+        select(User)
+        .join(user_hospitals, user_hospitals.c.user_id == User.id)
+        .where(user_hospitals.c.hospital_id.in_(visible_hospital_ids(actor)))
+        .distinct()
+    )
+
+
+def list_users(
+    session: Session, actor: User, *, role: str | None = None, department_id: int | None = None
+) -> list[User]:
+    """Return active users who share a hospital with ``actor`` (to pick an assignee)."""
+    require(actor, "users.read")
+    query = _visible_users(actor).where(User.active)
+    if role:
+        query = query.join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role)
+    if department_id:
+        query = query.where(User.department_id == department_id)
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def get_user(session: Session, actor: User, user_id: int) -> User:
+    """Return one user in ``actor``'s scope; others are 404 so their existence does not leak."""
+    require(actor, "users.read")
+    user = session.scalars(_visible_users(actor).where(User.id == user_id)).first()
+    if user is None:
+        raise NotFound("No such user.", code="user.not_found")
     return user

@@ -1,0 +1,139 @@
+"""Fixtures shared by every test: one database per run (SQLite or PostgreSQL), a fresh app per test.
+
+``WARDWALK_TEST_DB=postgresql`` runs the same suite against a throwaway PostgreSQL cluster
+started here (or ``WARDWALK_TEST_POSTGRES_URL`` if given). Under ``CI=true`` a PostgreSQL run that
+cannot start its cluster fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from server.app import create_app
+from server.extensions import db, limiter
+from server.models import Base
+from tests import factories
+from tests.support.postgres import PostgresUnavailable, create_database, start_cluster
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """Which database this run uses: ``sqlite`` (default) or ``postgresql``."""
+    return os.environ.get("WARDWALK_TEST_DB", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster_url(backend):
+    """URL of the maintenance database of the run's PostgreSQL cluster."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL run only (WARDWALK_TEST_DB=postgresql)")
+    if url := os.environ.get("WARDWALK_TEST_POSTGRES_URL"):
+        yield url
+        return
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL must run in CI: {exc}")
+        pytest.skip(str(exc))
+    yield cluster.url()
+    cluster.stop()
+
+
+def fresh_database_url(backend: str, tmp_path: Path, pg_url: str | None, name: str) -> str:
+    """Return the URL of a new, empty database called ``name``."""
+    if backend == "postgresql":
+        create_database(pg_url, name)
+        return pg_url.rsplit("/", 1)[0] + f"/{name}"
+    return f"sqlite:///{tmp_path / name}.db"
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory, request) -> str:
+    """The run's test database, with every table created once."""
+    pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
+    url = fresh_database_url(backend, tmp_path_factory.mktemp("db"), pg_url, "wardwalk_test")
+    engine = sa.create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def _empty_tables(engine: sa.Engine) -> None:
+    tables = Base.metadata.sorted_tables
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Config for the test app; tests may change it before ``app`` is built."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "PHOTO_DIR": str(tmp_path / "photos"),
+        "SECRET_KEY": "test-secret",
+        "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app on the run's database; every table is emptied after the test."""
+    app = create_app(app_config)
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner of ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """The test's own database session (requests use their own)."""
+    return db.session
+
+
+@pytest.fixture
+def hospital(session):
+    """A hospital with one department and one location."""
+    return factories.hospital(session)
+
+
+@pytest.fixture
+def make_user(session, hospital):
+    """Create a user with roles in ``hospital`` and return ``(user, auth headers)``."""
+
+    def make(*roles: str, **kwargs):
+        user = factories.user(session, kwargs.pop("hospital", hospital), roles=roles, **kwargs)
+        headers = factories.auth_headers(session, user)
+        session.commit()
+        return user, headers
+
+    return make

@@ -1,0 +1,84 @@
+"""Factories for test rows: valid defaults, unique codes, override what the test is about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from server.models import Department, Hospital, Location, User, UserRole
+from server.services import auth
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+@cache
+def _password_hash() -> str:
+    # argon2 is slow on purpose; hash the shared test password once per run.
+    return auth.hash_password(PASSWORD)
+
+
+def hospital(session: Session, **overrides) -> Hospital:
+    """Create a hospital with one department (``general_affairs``) and one location."""
+    n = next(_counter)
+    row = Hospital(
+        code=f"h{n}",
+        name_zh=f"医院{n}",
+        name_en=f"Hospital {n}",
+        timezone="Asia/Shanghai",
+        settings={},
+        **overrides,
+    )
+    session.add(row)
+    session.flush()
+    dept = department(session, row, code="general_affairs")
+    location(session, row, department=dept)
+    return row
+
+
+def department(session: Session, hospital: Hospital, **overrides) -> Department:
+    """Create a department of ``hospital``."""
+    n = next(_counter)
+    values = {"code": f"dept_{n}", "name_zh": f"科室{n}", "name_en": f"Department {n}"}
+    row = Department(hospital_id=hospital.id, **{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def location(session: Session, hospital: Hospital, **overrides) -> Location:
+    """Create an area location of ``hospital``."""
+    n = next(_counter)
+    values = {"code": f"LOC-{n}", "name_zh": f"地点{n}", "name_en": f"Place {n}", "kind": "area"}
+    row = Location(hospital_id=hospital.id, **{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user(session: Session, hospital: Hospital, roles=("inspector",), **overrides) -> User:
+    """Create an active user with ``roles`` in ``hospital``; the password is ``PASSWORD``."""
+    n = next(_counter)
+    values = {"username": f"user{n}", "display_name": f"用户{n}", "password_hash": _password_hash()}
+    row = User(
+        **{**values, **overrides},
+        hospitals=[hospital],
+        role_rows=[UserRole(role=role) for role in roles],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def token(session: Session, user: User, ttl: timedelta = timedelta(days=1), now=None) -> str:
+    """Issue a device token for ``user`` without the password round-trip."""
+    value, _row = auth.login(session, user.username, PASSWORD, device_name="test", ttl=ttl, now=now)
+    return value
+
+
+def auth_headers(session: Session, user: User, **kwargs) -> dict[str, str]:
+    """Return an ``Authorization`` header for a fresh token of ``user``."""
+    return {"Authorization": f"Bearer {token(session, user, **kwargs)}"}
