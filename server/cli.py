@@ -180,3 +180,7 @@ main = FlaskGroup(
     load_dotenv=False,
     help="Wardwalk: offline-first hospital inspections.",
 )
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,8 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(  # noqa: D102self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert for the database (see class docstring)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -36,7 +37,8 @@ class UTCDateTime(TypeDecorator):
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
-    def process_result_value(  # noqa: D102self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert for the database (see class docstring)."""
         return None if value is None else as_utc(value)
 
 

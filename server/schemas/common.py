@@ -14,7 +14,8 @@ class Bilingual(fields.Field):
         super().__init__(dump_only=True, **kwargs)
         self.prefix = prefix
 
-    def serialize(  # noqa: D102self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> dict:
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> dict:
+        """Dump the two attributes as one bilingual mapping."""
         return {"zh-CN": getattr(obj, f"{self.prefix}_zh"), "en": getattr(obj, f"{self.prefix}_en")}
 
 
