@@ -44,6 +44,7 @@ def seed_demo_once(app: Flask) -> None:
         db.session.commit()
         if result.created:
             password_file = Path(app.config["INSTANCE_DIR"]) / "demo-password.txt"
+            password_file.parent.mkdir(parents=True, exist_ok=True)
             password_file.write_text(result.password + "\n")
             password_file.chmod(0o600)
             click.echo(

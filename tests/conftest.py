@@ -7,6 +7,7 @@ cannot start its cluster fails instead of skipping.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -137,3 +138,20 @@ def make_user(session, hospital):
         return user, headers
 
     return make
+
+
+_fresh_names = itertools.count(1)
+
+
+@pytest.fixture
+def empty_app(backend, tmp_path, request):
+    """An app on a new, empty database (no tables): for migrations and ``wardwalk init``."""
+    pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
+    url = fresh_database_url(backend, tmp_path, pg_url, f"wardwalk_empty_{next(_fresh_names)}")
+    app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path / "instance"),
+                      "SECRET_KEY": "test", "TESTING": True,
+                      "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists")})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()

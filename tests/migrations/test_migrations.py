@@ -1,0 +1,64 @@
+"""Every revision upgrades, downgrades and upgrades again; the head matches the models.
+
+Runs on the run's backend (SQLite, or PostgreSQL with WARDWALK_TEST_DB=postgresql), each test on
+a database of its own.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from server.extensions import db
+from server.models import Base
+
+def _revisions(app) -> list[str]:
+    """Revision ids from base to head."""
+    script = ScriptDirectory(app.extensions["migrate"].directory)
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def _tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_every_revision_upgrades_downgrades_and_upgrades_again(empty_app):
+    directory = empty_app.extensions["migrate"].directory
+    previous = "base"
+    for revision in _revisions(empty_app):
+        upgrade(directory=directory, revision=revision)
+        after_upgrade = _tables()
+        downgrade(directory=directory, revision=previous)
+        upgrade(directory=directory, revision=revision)
+        assert _tables() == after_upgrade, f"revision {revision} is not reversible"
+        previous = revision
+
+
+def test_downgrade_to_base_removes_every_table(empty_app):
+    directory = empty_app.extensions["migrate"].directory
+    upgrade(directory=directory)
+    assert _tables() == set(Base.metadata.tables)
+    downgrade(directory=directory, revision="base")
+    assert _tables() == set()
+
+
+def test_models_match_the_migrated_schema(empty_app):
+    upgrade(directory=empty_app.extensions["migrate"].directory)
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_the_comparison_notices_a_column_the_migrations_lack(empty_app):
+    upgrade(directory=empty_app.extensions["migrate"].directory)
+    changed = sa.MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["hospitals"].append_column(sa.Column("extra", sa.String(5)))
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, changed) != []
