@@ -148,9 +148,15 @@ def empty_app(backend, tmp_path, request):
     """An app on a new, empty database (no tables): for migrations and ``wardwalk init``."""
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
     url = fresh_database_url(backend, tmp_path, pg_url, f"wardwalk_empty_{next(_fresh_names)}")
-    app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path / "instance"),
-                      "SECRET_KEY": "test", "TESTING": True,
-                      "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists")})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()

@@ -51,9 +51,19 @@ def test_create_user_makes_a_user_who_can_log_in(empty_app):
     _invoke(empty_app, "init")
     _invoke(empty_app, "demo")
     result = _invoke(
-        empty_app, "create-user", "wang", "--display-name", "王护士长",
-        "--role", "department_head", "--hospital", "demo", "--department", "nursing",
-        "--password", "ward-round-7",
+        empty_app,
+        "create-user",
+        "wang",
+        "--display-name",
+        "王护士长",
+        "--role",
+        "department_head",
+        "--hospital",
+        "demo",
+        "--department",
+        "nursing",
+        "--password",
+        "ward-round-7",
     )
     assert result.exit_code == 0, result.output
     response = empty_app.test_client().post(
@@ -66,9 +76,21 @@ def test_create_user_makes_a_user_who_can_log_in(empty_app):
 def test_create_user_refuses_an_unknown_department(empty_app):
     _invoke(empty_app, "init")
     _invoke(empty_app, "demo")
-    result = empty_app.test_cli_runner().invoke(args=[
-        "create-user", "li", "--display-name", "李", "--role", "inspector",
-        "--hospital", "demo", "--department", "no_such_dept", "--password", "long-enough-1",
-    ])
+    result = empty_app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "li",
+            "--display-name",
+            "李",
+            "--role",
+            "inspector",
+            "--hospital",
+            "demo",
+            "--department",
+            "no_such_dept",
+            "--password",
+            "long-enough-1",
+        ]
+    )
     assert result.exit_code != 0
     assert db.session.scalar(select(User).where(User.username == "li")) is None

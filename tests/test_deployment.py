@@ -47,8 +47,12 @@ def web_service(backend, tmp_path, request):
         "WARDWALK_DEMO_PASSWORD": "compose-pass",
     }
     process = subprocess.Popen(
-        [str(PROJECT_ROOT / "scripts/docker-web")], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [str(PROJECT_ROOT / "scripts/docker-web")],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -68,8 +72,9 @@ def web_service(backend, tmp_path, request):
 
 
 def test_web_service_logs_in_across_workers(web_service):
-    login = _request(f"{web_service}/api/v1/auth/login",
-                     {"username": "supervisor", "password": "compose-pass"})
+    login = _request(
+        f"{web_service}/api/v1/auth/login", {"username": "supervisor", "password": "compose-pass"}
+    )
     # Several requests land on both workers; every one must see the same token.
     for _ in range(10):
         me = _request(f"{web_service}/api/v1/me", token=login["token"])

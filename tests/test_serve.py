@@ -40,8 +40,11 @@ def _request(url: str, body: dict | None = None, token: str | None = None):
 def served(backend, tmp_path, request):
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
     port = _free_port()
-    env = {**os.environ, "WARDWALK_INSTANCE_DIR": str(tmp_path / "instance"),
-           "WARDWALK_DEMO_PASSWORD": "serve-test-pass"}
+    env = {
+        **os.environ,
+        "WARDWALK_INSTANCE_DIR": str(tmp_path / "instance"),
+        "WARDWALK_DEMO_PASSWORD": "serve-test-pass",
+    }
     if backend == "postgresql":
         env["DATABASE_URL"] = fresh_database_url(backend, tmp_path, pg_url, "wardwalk_serve")
     else:
@@ -49,7 +52,11 @@ def served(backend, tmp_path, request):
     wardwalk = Path(sys.executable).parent / "wardwalk"
     process = subprocess.Popen(
         [str(wardwalk), "serve", "--port", str(port), "--threads", "2"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -69,8 +76,9 @@ def served(backend, tmp_path, request):
 
 
 def test_serve_answers_ping_and_serves_the_seeded_demo(served):
-    login = _request(f"{served}/api/v1/auth/login",
-                     {"username": "inspector", "password": "serve-test-pass"})
+    login = _request(
+        f"{served}/api/v1/auth/login", {"username": "inspector", "password": "serve-test-pass"}
+    )
     checklists = _request(f"{served}/api/v1/checklists", token=login["token"])
     assert {c["id"] for c in checklists} == {"civilized-city", "infection-control", "smoke-free"}
 

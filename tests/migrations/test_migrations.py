@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 from server.extensions import db
 from server.models import Base
 
+
 def _revisions(app) -> list[str]:
     """Revision ids from base to head."""
     script = ScriptDirectory(app.extensions["migrate"].directory)
