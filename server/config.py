@@ -62,6 +62,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "SYNC_MAX_BYTES": _int("SYNC_MAX_BYTES", 5 * 1024 * 1024),
+        "SYNC_MAX_RECORDS": _int("SYNC_MAX_RECORDS", 500),
+        "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 15 * 1024 * 1024),
+        "PHOTO_MAX_PIXELS": _int("PHOTO_MAX_PIXELS", 50_000_000),
+        "PHOTO_MAX_EDGE": _int("PHOTO_MAX_EDGE", 2048),
+        "PHOTO_THUMB_EDGE": _int("PHOTO_THUMB_EDGE", 320),
         "DEMO_PASSWORD": os.environ.get("WARDWALK_DEMO_PASSWORD"),
         "AUTO_MIGRATE": os.environ.get("WARDWALK_AUTO_MIGRATE", "1") == "1",
         # flask-smorest / OpenAPI

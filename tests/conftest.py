@@ -161,3 +161,35 @@ def empty_app(backend, tmp_path, request):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def walk_checklist(app, session, tmp_path):
+    """The small test checklist (every item type, one record form), loaded as version 1."""
+    import shutil
+
+    from server.services.checklists import load_checklists
+
+    directory = tmp_path / "checklists"
+    directory.mkdir()
+    shutil.copy(PROJECT_ROOT / "tests" / "data" / "walk.yaml", directory / "walk.yaml")
+    app.config["CHECKLIST_DIR"] = str(directory)
+    load_checklists(session, directory)
+    session.commit()
+    return directory
+
+
+@pytest.fixture
+def inspector(make_user, walk_checklist):
+    """An inspector of ``hospital`` with the walk checklist loaded: ``(user, headers)``."""
+    return make_user("inspector")
+
+
+@pytest.fixture
+def place(session, hospital):
+    """A location of ``hospital`` where inspections happen."""
+    from sqlalchemy import select
+
+    from server.models import Location
+
+    return session.scalars(select(Location).where(Location.hospital_id == hospital.id)).first()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import uuid
 from datetime import timedelta
 from functools import cache
 
@@ -82,3 +84,79 @@ def token(session: Session, user: User, ttl: timedelta = timedelta(days=1), now=
 def auth_headers(session: Session, user: User, **kwargs) -> dict[str, str]:
     """Return an ``Authorization`` header for a fresh token of ``user``."""
     return {"Authorization": f"Bearer {token(session, user, **kwargs)}"}
+
+
+def new_id() -> str:
+    """Return a fresh device UUID as the device sends it."""
+    return str(uuid.uuid4())
+
+
+def inspection_payload(location_id: int, **overrides) -> dict:
+    """A pushed inspection of the ``walk`` test checklist."""
+    return {
+        "id": new_id(),
+        "checklist_id": "walk",
+        "checklist_version": 1,
+        "location_id": location_id,
+        "kind": "supervision",
+        "started_at": "2026-11-23T09:00:00+08:00",
+        "finished_at": "2026-11-23T09:30:00+08:00",
+        "note": "",
+        **overrides,
+    }
+
+
+def finding_payload(
+    inspection_id: str, item_id: str = "floor.clean", result: str = "pass", **overrides
+) -> dict:
+    """A pushed finding."""
+    return {
+        "id": new_id(),
+        "inspection_id": inspection_id,
+        "item_id": item_id,
+        "result": result,
+        "value": None,
+        "note": "",
+        "photos": [],
+        "recorded_at": "2026-11-23T09:10:00+08:00",
+        **overrides,
+    }
+
+
+def photo_ref(data: bytes) -> dict:
+    """The slot a finding lists for a photo with these bytes."""
+    return {"id": new_id(), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def record_payload(location_id: int, fields: dict, **overrides) -> dict:
+    """A pushed waste-handover record."""
+    return {
+        "id": new_id(),
+        "inspection_id": None,
+        "record_type": "waste_handover",
+        "location_id": location_id,
+        "fields": fields,
+        "recorded_at": "2026-11-23T09:20:00+08:00",
+        **overrides,
+    }
+
+
+def push_body(inspections=(), findings=(), records=(), device_id="device-1") -> dict:
+    """A push envelope."""
+    return {
+        "device_id": device_id,
+        "inspections": list(inspections),
+        "findings": list(findings),
+        "records": list(records),
+    }
+
+
+def jpeg_bytes(size=(64, 48), color=(200, 30, 30), **save_options) -> bytes:
+    """A real JPEG made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", **save_options)
+    return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import marshmallow as ma
 from flask import g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser
 
 from server.errors import Unauthorized, http_error_response
 
@@ -33,12 +35,28 @@ class WardwalkApi(Api):
         return http_error_response(error)
 
 
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, answering JSON nested too deeply for Python's decoder as malformed.
+
+    ``json.loads`` raises RecursionError (not a decoding error) on a body like ``[[[[…]]]]``
+    thousands deep; without this it would end as a 500.
+    """
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "(body)", 0) from None
+
+
 class Blueprint(SmorestBlueprint):
     """A blueprint whose ETag for a scalar is the scalar itself (a sha256, a version number).
 
     flask-smorest hashes ETag data by default; the contract promises that a checklist's ETag is
     its sha256 and a task's is its version, so clients can compare them without the server.
     """
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     @staticmethod
     def _generate_etag(etag_data: Any, extra_data: Any = None) -> str:

@@ -1,10 +1,14 @@
 """Checklist definitions: the current list, and one version with an ETag of its sha256."""
 
+import re
+
 from flask import g
 from flask.views import MethodView
 
 from server.api.base import Blueprint, auth_required
+from server.errors import NotFound
 from server.extensions import db
+from server.schemas.checklist_definition import ID_PATTERN
 from server.schemas.checklists import ChecklistSummarySchema, ChecklistVersionQuerySchema
 from server.services import checklists as checklist_service
 from server.services.permissions import require
@@ -39,6 +43,9 @@ class ChecklistDetail(MethodView):
     def get(self, query, checklist_id):
         """Return the definition as JSON; ``If-None-Match`` with its sha256 gives 304."""
         require(g.user, "checklists.read")
+        # Ids follow the file format; anything else (a NUL byte breaks PostgreSQL) cannot exist.
+        if not re.fullmatch(ID_PATTERN, checklist_id):
+            raise NotFound("No such checklist.", code="checklist.not_found")
         row = checklist_service.get_version(db.session, checklist_id, query.get("version"))
         blp.set_etag(row.sha256)
         return {**row.definition, "version": row.version, "sha256": row.sha256}

@@ -2,10 +2,19 @@
 
 from flask import Flask
 
-from server.api import auth, checklists, ping, reference, users
+from server.api import auth, checklists, inspections, photos, ping, reference, sync, users
 from server.extensions import api
 
-BLUEPRINTS = (ping.blp, auth.blp, users.blp, checklists.blp, reference.blp)
+BLUEPRINTS = (
+    ping.blp,
+    auth.blp,
+    users.blp,
+    checklists.blp,
+    reference.blp,
+    sync.blp,
+    photos.blp,
+    inspections.blp,
+)
 
 
 def register_blueprints(app: Flask) -> None:

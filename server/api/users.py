@@ -6,6 +6,7 @@ from flask.views import MethodView
 from server.api.base import Blueprint, auth_required
 from server.extensions import db
 from server.schemas.auth import UserCreateSchema, UserQuerySchema, UserSchema
+from server.schemas.common import MAX_ID
 from server.services import users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users")
@@ -34,7 +35,8 @@ class UserList(MethodView):
         return user
 
 
-@blp.route("/<int:user_id>")
+# Bounded so that an id the database cannot hold is a 404, not an overflow (a 500).
+@blp.route(f"/<int(max={MAX_ID}):user_id>")
 class UserDetail(MethodView):
     """One user."""
 

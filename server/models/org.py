@@ -69,5 +69,6 @@ class Location(Base):
     kind: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
 
+    hospital: Mapped[Hospital] = relationship()
     parent: Mapped[Location | None] = relationship(remote_side=[id])
     department: Mapped[Department | None] = relationship()

@@ -2,15 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.schemas.common import UTCDateTimeField
+from server.schemas.common import Text, UTCDateTimeField, id_field
 
 
 class LoginSchema(Schema):
     """Credentials for ``POST /auth/login``."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
-    device_name = fields.String(load_default="", validate=validate.Length(max=120))
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    password = Text(required=True, load_only=True, validate=validate.Length(1, 256))
+    device_name = Text(load_default="", validate=validate.Length(max=120))
 
 
 class UserSchema(Schema):
@@ -38,11 +38,11 @@ class UserCreateSchema(Schema):
     username = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[A-Za-z0-9_.-]{2,80}$", error="2–80 letters, digits, '_', '.', '-'."
+            r"^[A-Za-z0-9_.-]{2,80}\Z", error="2–80 letters, digits, '_', '.', '-'."
         ),
     )
-    display_name = fields.String(required=True, validate=validate.Length(1, 120))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(8, 256))
+    display_name = Text(required=True, validate=validate.Length(1, 120))
+    password = Text(required=True, load_only=True, validate=validate.Length(8, 256))
     roles = fields.List(
         fields.String(
             validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
@@ -50,10 +50,8 @@ class UserCreateSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
     )
-    hospital_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1)
-    )
-    department_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    hospital_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1))
+    department_id = id_field(allow_none=True, load_default=None)
 
 
 class UserQuerySchema(Schema):
@@ -62,4 +60,4 @@ class UserQuerySchema(Schema):
     role = fields.String(
         validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
     )
-    department_id = fields.Integer()
+    department_id = id_field(strict=False)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from server.errors import DomainError, NotFound
 from server.models import ChecklistVersion
 from server.schemas.checklist_definition import iter_items, validate_definition
+from server.services.changes import record_change
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -146,6 +147,7 @@ def load_checklists(session: Session, directory: Path) -> list[ChecklistVersion]
         )
         session.add(row)
         created.append(row)
+        record_change(session, "checklist", row.checklist_id, None)
     session.flush()
     return created
 

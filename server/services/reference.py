@@ -31,3 +31,27 @@ def list_locations(session: Session, user: User) -> list[Location]:
             .order_by(Location.hospital_id, Location.code)
         )
     )
+
+
+def locations_by_ids(session: Session, user: User, ids: list) -> list[Location]:
+    """Return those of the locations ``ids`` that ``user`` may see."""
+    return list(
+        session.scalars(
+            select(Location).where(
+                Location.id.in_([int(i) for i in ids]),
+                Location.hospital_id.in_(visible_hospital_ids(user)),
+            )
+        )
+    )
+
+
+def departments_by_ids(session: Session, user: User, ids: list) -> list[Department]:
+    """Return those of the departments ``ids`` that ``user`` may see."""
+    return list(
+        session.scalars(
+            select(Department).where(
+                Department.id.in_([int(i) for i in ids]),
+                Department.hospital_id.in_(visible_hospital_ids(user)),
+            )
+        )
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.models import Department, Hospital, Location, User, UserRole
 from server.services.auth import hash_password
+from server.services.changes import record_change
 
 DEMO_HOSPITAL_CODE = "demo"
 
@@ -291,6 +292,11 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
             add(children, location)
 
     add(LOCATION_TREE, None)
+    session.flush()
+    for department in departments.values():
+        record_change(session, "department", department.id, hospital.id)
+    for location in session.scalars(select(Location).where(Location.hospital_id == hospital.id)):
+        record_change(session, "location", location.id, hospital.id)
     password = password or secrets.token_urlsafe(9)
     password_hash = hash_password(password)
     for username, display_name, roles, dept in DEMO_USERS:

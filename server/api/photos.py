@@ -1,0 +1,67 @@
+"""Photo upload (idempotent, hash-checked) and download for users allowed to see them."""
+
+from flask import Response, current_app, g, request
+from flask.views import MethodView
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from server.api.base import Blueprint, auth_required
+from server.extensions import db
+from server.schemas.photos import PhotoQuerySchema, PhotoSchema
+from server.services import photos
+
+blp = Blueprint("photos", __name__, url_prefix="/photos", description="Photos")
+
+
+def _limits() -> photos.PhotoLimits:
+    config = current_app.config
+    return photos.PhotoLimits(
+        max_bytes=config["PHOTO_MAX_BYTES"],
+        max_pixels=config["PHOTO_MAX_PIXELS"],
+        max_edge=config["PHOTO_MAX_EDGE"],
+        thumb_edge=config["PHOTO_THUMB_EDGE"],
+    )
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc):
+    raise photos.PhotoTooLarge("The photo is over the upload limit.")
+
+
+@blp.route("/<uuid:photo_id>")
+class PhotoResource(MethodView):
+    """One photo, by the id the device gave it."""
+
+    decorators = [auth_required]
+
+    @blp.response(201, PhotoSchema)
+    @blp.alt_response(200, schema=PhotoSchema, description="Already stored with the same hash")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def put(self, photo_id):
+        """Upload the image bytes with ``X-Content-SHA256``; replays answer 200."""
+        limits = _limits()
+        if (request.content_length or 0) > limits.max_bytes:
+            raise photos.PhotoTooLarge(f"The photo is over {limits.max_bytes} bytes.")
+        photo, created = photos.store_photo(
+            db.session,
+            current_app.extensions["photo_storage"],
+            g.user,
+            photo_id,
+            request.get_data(cache=False),
+            request.mimetype,
+            request.headers.get("X-Content-SHA256"),
+            limits,
+        )
+        db.session.commit()
+        return photo, 201 if created else 200
+
+    @blp.arguments(PhotoQuerySchema, location="query")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def get(self, query, photo_id):
+        """Return the stored JPEG (or ``?size=thumb``)."""
+        photo = photos.photo_for_user(db.session, g.user, photo_id)
+        key = photo.thumb_key if query["size"] == "thumb" else photo.image_key
+        data = current_app.extensions["photo_storage"].get(key)
+        response = Response(data, mimetype="image/jpeg")
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        response.set_etag(key)
+        return response.make_conditional(request)

@@ -1,0 +1,108 @@
+"""Rectification tasks (整改任务) and their append-only history.
+
+A task is server-owned: devices see it through pull and change it only through the workflow
+endpoints, carrying the ``version`` they read (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.models.base import Base, JSONType
+from server.models.inspection import Finding, RecordEntry
+from server.timeutil import utcnow
+
+TASK_STATUSES = ("open", "assigned", "submitted", "closed", "cancelled")
+OPEN_STATUSES = ("open", "assigned", "submitted")
+_OPEN_SQL = "status IN ('open', 'assigned', 'submitted')"
+
+task_findings = Table(
+    "task_findings",
+    Base.metadata,
+    Column("task_id", ForeignKey("rectification_tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("finding_id", ForeignKey("findings.id"), primary_key=True),
+)
+
+task_records = Table(
+    "task_records",
+    Base.metadata,
+    Column("task_id", ForeignKey("rectification_tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("record_id", ForeignKey("record_entries.id"), primary_key=True),
+)
+
+
+class RectificationTask(Base):
+    """One problem to fix at one location, with a responsible department and a deadline."""
+
+    __tablename__ = "rectification_tasks"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'assigned', 'submitted', 'closed', 'cancelled')",
+            name="status_known",
+        ),
+        # At most one open task per problem (item at location): repeats add occurrences. The
+        # partial unique index also settles two pushes racing to open the same task.
+        Index(
+            "uq_rectification_tasks_open_problem",
+            "hospital_id",
+            "location_id",
+            "item_id",
+            unique=True,
+            sqlite_where=text(_OPEN_SQL),
+            postgresql_where=text(_OPEN_SQL),
+        ),
+        Index("ix_rectification_tasks_hospital_status", "hospital_id", "status"),
+        Index("ix_rectification_tasks_department_due", "department_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checklist_id: Mapped[str] = mapped_column(String(80))
+    item_id: Mapped[str] = mapped_column(String(120))
+    title_zh: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(10))
+    points: Mapped[float] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    due_at: Mapped[datetime]
+    occurrences: Mapped[int] = mapped_column(default=1)
+    overdue_marked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    findings: Mapped[list[Finding]] = relationship(secondary=task_findings, lazy="selectin")
+    records: Mapped[list[RecordEntry]] = relationship(secondary=task_records, lazy="selectin")
+
+    @property
+    def finding_ids(self) -> list[uuid.UUID]:
+        """Return the ids of the findings that reported this problem, oldest first."""
+        return [f.id for f in sorted(self.findings, key=lambda f: f.recorded_at)]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TaskEvent(Base):
+    """One change of a task: who did what, when, and the fields before and after."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

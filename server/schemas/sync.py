@@ -1,0 +1,78 @@
+"""Push and pull shapes. The envelope is checked at the edge; each record is checked on its own.
+
+A malformed envelope is a 422 for the whole request. A malformed record is only that record's
+``rejected`` result, so one bad record never sinks its batch: the sync service loads every record
+with the schemas below and reports their field errors per record.
+"""
+
+from marshmallow import Schema, fields, validate
+
+_text = validate.Length(max=5000)
+_sha256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits.")
+
+
+class PushSchema(Schema):
+    """``POST /sync/push`` envelope."""
+
+    device_id = fields.String(required=True, validate=validate.Length(1, 120))
+    inspections = fields.List(fields.Raw(), load_default=list)
+    findings = fields.List(fields.Raw(), load_default=list)
+    records = fields.List(fields.Raw(), load_default=list)
+
+
+class InspectionIn(Schema):
+    """One inspection as the device recorded it."""
+
+    id = fields.UUID(required=True)
+    checklist_id = fields.String(required=True, validate=validate.Length(1, 80))
+    checklist_version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    location_id = fields.Integer(strict=True, required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("self", "mutual", "supervision", "unannounced")),
+    )
+    started_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    note = fields.String(load_default="", validate=_text)
+
+
+class PhotoRefIn(Schema):
+    """A photo a finding expects: its device id, hash and size."""
+
+    id = fields.UUID(required=True)
+    sha256 = fields.String(required=True, validate=_sha256)
+    bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class FindingIn(Schema):
+    """One answered item."""
+
+    id = fields.UUID(required=True)
+    inspection_id = fields.UUID(required=True)
+    item_id = fields.String(required=True, validate=validate.Length(1, 80))
+    result = fields.String(required=True, validate=validate.OneOf(("pass", "fail", "na")))
+    value = fields.Raw(allow_none=True, load_default=None)
+    note = fields.String(load_default="", validate=_text)
+    photos = fields.List(
+        fields.Nested(PhotoRefIn), load_default=list, validate=validate.Length(max=10)
+    )
+    recorded_at = fields.AwareDateTime(required=True)
+    supersedes_id = fields.UUID(allow_none=True, load_default=None)
+
+
+class RecordIn(Schema):
+    """One filled-in record form."""
+
+    id = fields.UUID(required=True)
+    inspection_id = fields.UUID(allow_none=True, load_default=None)
+    record_type = fields.String(required=True, validate=validate.Length(1, 60))
+    location_id = fields.Integer(strict=True, required=True)
+    fields_ = fields.Dict(keys=fields.String(), data_key="fields", required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class PullQuerySchema(Schema):
+    """``GET /sync/pull`` query."""
+
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))

@@ -1,0 +1,86 @@
+"""The change log behind ``GET /sync/pull``: announce changes, and page through them by cursor.
+
+Sequence numbers must become visible in order, or a device that has read up to 11 would never
+see a 10 committed after it. SQLite has one writer at a time, so that holds by itself; on
+PostgreSQL every writer of the log takes the same transaction-level advisory lock before taking
+a number, so numbers are handed out in commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select, text
+from sqlalchemy.orm import Session
+
+from server.models import Change, User
+from server.services.permissions import visible_hospital_ids
+
+_LOCK_KEY = 0x5741524457414C4B  # "WARDWALK"
+
+
+def record_change(
+    session: Session, kind: str, entity_id: Any, hospital_id: int | None, op: str = "upsert"
+) -> None:
+    """Announce that an entity changed; call in the transaction that changed it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    session.execute(delete(Change).where(Change.kind == kind, Change.entity_id == str(entity_id)))
+    session.add(Change(kind=kind, entity_id=str(entity_id), hospital_id=hospital_id, op=op))
+    session.flush()
+
+
+@dataclass
+class PullPage:
+    """One page of changes the user may see."""
+
+    changes: list[dict]
+    cursor: int
+    more: bool
+
+
+def pull(
+    session: Session,
+    user: User,
+    cursor: int,
+    limit: int,
+    render: dict[str, Callable[[Session, User, list[str]], dict[str, dict | None]]],
+) -> PullPage:
+    """Return changes after ``cursor`` that ``user`` may see, oldest first.
+
+    ``render[kind](session, user, entity_ids)`` returns the current data of each entity, or
+    None for one the user may not see; those are skipped but still advance the cursor.
+    """
+    rows = list(
+        session.scalars(
+            select(Change)
+            .where(
+                Change.seq > cursor,
+                or_(
+                    Change.hospital_id.is_(None),
+                    Change.hospital_id.in_(visible_hospital_ids(user)),
+                ),
+            )
+            .order_by(Change.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    data: dict[tuple[str, str], dict | None] = {}
+    for kind in {row.kind for row in rows}:
+        ids = [row.entity_id for row in rows if row.kind == kind]
+        for entity_id, rendered in render[kind](session, user, ids).items():
+            data[(kind, entity_id)] = rendered
+    changes = []
+    for row in rows:
+        rendered = data.get((row.kind, row.entity_id))
+        if row.op == "delete":
+            changes.append(
+                {"seq": row.seq, "kind": row.kind, "op": "delete", "data": {"id": row.entity_id}}
+            )
+        elif rendered is not None:
+            changes.append({"seq": row.seq, "kind": row.kind, "op": "upsert", "data": rendered})
+    return PullPage(changes, rows[-1].seq if rows else cursor, more)

@@ -1,0 +1,119 @@
+"""Reading stored inspections: who may see which, and how complete their photos are."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.errors import NotFound
+from server.models import Finding, Inspection, Photo, PhotoSlot, User
+from server.services.permissions import in_scope, visible_hospital_ids
+
+
+def _may_see(user: User, inspection: Inspection) -> bool:
+    """Inspectors see their own inspections; other roles every inspection in their hospitals."""
+    if not in_scope(user, inspection.hospital_id):
+        return False
+    return inspection.inspector_id == user.id or user.has_role(
+        "supervisor", "admin", "department_head"
+    )
+
+
+def _photo_states(session: Session, finding_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+    rows = session.execute(
+        select(PhotoSlot, Photo.id.is_not(None))
+        .outerjoin(Photo, Photo.id == PhotoSlot.photo_id)
+        .where(PhotoSlot.finding_id.in_(finding_ids))
+        .order_by(PhotoSlot.position)
+    )
+    states: dict[uuid.UUID, list[dict]] = {}
+    for slot, present in rows:
+        states.setdefault(slot.finding_id, []).append(
+            {
+                "photo_id": slot.photo_id,
+                "sha256": slot.sha256,
+                "bytes": slot.bytes,
+                "present": bool(present),
+            }
+        )
+    return states
+
+
+def describe(session: Session, inspection: Inspection) -> dict:
+    """Return the inspection with its findings, photo states and completeness."""
+    findings = list(
+        session.scalars(
+            select(Finding)
+            .where(Finding.inspection_id == inspection.id)
+            .order_by(Finding.recorded_at)
+        )
+    )
+    states = _photo_states(session, [f.id for f in findings])
+    superseded = {f.supersedes_id for f in findings if f.supersedes_id}
+    described = [
+        {
+            **{
+                c: getattr(f, c)
+                for c in (
+                    "id",
+                    "item_id",
+                    "result",
+                    "verdict",
+                    "value",
+                    "note",
+                    "severity",
+                    "points",
+                    "supersedes_id",
+                    "recorded_at",
+                )
+            },
+            "superseded": f.id in superseded,
+            "photos": states.get(f.id, []),
+        }
+        for f in findings
+    ]
+    slots = [slot for photos in states.values() for slot in photos]
+    present = sum(1 for slot in slots if slot["present"])
+    fields = (
+        "id",
+        "hospital_id",
+        "location_id",
+        "inspector_id",
+        "checklist_id",
+        "checklist_version",
+        "kind",
+        "started_at",
+        "finished_at",
+        "note",
+        "received_at",
+    )
+    return {
+        **{name: getattr(inspection, name) for name in fields},
+        "findings": described,
+        "photos_expected": len(slots),
+        "photos_present": present,
+        "complete": present == len(slots),
+    }
+
+
+def get_inspection(session: Session, user: User, inspection_id: uuid.UUID) -> dict:
+    """Return one inspection the user may see (404 otherwise)."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or not _may_see(user, inspection):
+        raise NotFound("No such inspection.", code="inspection.not_found")
+    return describe(session, inspection)
+
+
+def list_inspections(
+    session: Session, user: User, *, location_id: int | None = None, limit: int = 50
+) -> list[dict]:
+    """Return the newest inspections the user may see."""
+    query = select(Inspection).where(Inspection.hospital_id.in_(visible_hospital_ids(user)))
+    if not user.has_role("supervisor", "admin", "department_head"):
+        query = query.where(Inspection.inspector_id == user.id)
+    if location_id:
+        query = query.where(Inspection.location_id == location_id)
+    rows = session.scalars(query.order_by(Inspection.started_at.desc()).limit(min(limit, 200)))
+    return [describe(session, inspection) for inspection in rows]

@@ -1,0 +1,199 @@
+"""The photo pipeline: verify with Pillow, orient, strip metadata, re-encode, thumbnail, store.
+
+A photo arrives by ``PUT /photos/<uuid>`` before or after the finding that names it. Uploads are
+idempotent: the same id with the same bytes answers "already stored", the same id with other
+bytes is a conflict. Nothing of the original file is kept: the stored image is a fresh JPEG with
+no EXIF (so no GPS position), at a bounded size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.errors import Conflict, DomainError, Invalid, NotFound
+from server.models import Photo, PhotoSlot, User
+from server.services.permissions import in_scope
+from server.storage import PhotoStorage
+
+CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    """Configurable limits; the defaults suit phone photos."""
+
+    max_bytes: int = 15 * 1024 * 1024
+    max_pixels: int = 50_000_000
+    max_edge: int = 2048
+    thumb_edge: int = 320
+    quality: int = 85
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    """What is stored: the re-encoded image, its thumbnail, and the image's size."""
+
+    image: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+
+class PhotoTooLarge(DomainError):
+    """The body is over the configured limit."""
+
+    status = 413
+    code = "photo.too_large"
+
+
+class UnsupportedPhotoType(DomainError):
+    """Only JPEG, PNG and WebP are accepted."""
+
+    status = 415
+    code = "photo.unsupported_type"
+
+
+def _invalid(reason: str, field: str = "body") -> Invalid:
+    return Invalid(
+        f"The photo is not usable: {reason}", code="photo.invalid", errors={field: [reason]}
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten transparency onto white; JPEG has no alpha."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _decode(data: bytes, limits: PhotoLimits, draft_edge: int) -> Image.Image:
+    """Open, check format and pixels from the header, then decode (reduced scale if JPEG)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.format not in CONTENT_TYPES.values():
+                raise _invalid(f"{image.format or 'unknown'} images are not accepted.")
+            width, height = image.size
+            if width * height > limits.max_pixels:
+                raise _invalid(f"{width}×{height} is more than {limits.max_pixels} pixels.")
+            if image.format == "JPEG":
+                # Decode straight at a reduced DCT scale when far larger than needed.
+                image.draft("RGB", (draft_edge, draft_edge))
+            image.load()
+        except DomainError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _invalid("Too many pixels (decompression bomb).") from None
+        except Exception as exc:  # Pillow raises many types for broken files
+            raise _invalid(f"Cannot be decoded as an image ({type(exc).__name__}).") from None
+    return image
+
+
+def process_image(data: bytes, limits: PhotoLimits = PhotoLimits()) -> ProcessedPhoto:
+    """Return the stored forms of an uploaded image, or raise ``photo.invalid``."""
+    image = _to_rgb(ImageOps.exif_transpose(_decode(data, limits, limits.max_edge)))
+    image.thumbnail((limits.max_edge, limits.max_edge), Image.Resampling.LANCZOS, reducing_gap=3)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=limits.quality)  # no exif=, no icc_profile=: metadata gone
+    small = _to_rgb(ImageOps.exif_transpose(_decode(data, limits, limits.thumb_edge)))
+    small.thumbnail(
+        (limits.thumb_edge, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=3
+    )
+    thumb = io.BytesIO()
+    small.save(thumb, "JPEG", quality=75)
+    return ProcessedPhoto(out.getvalue(), thumb.getvalue(), image.width, image.height)
+
+
+def check_upload(
+    data: bytes, content_type: str, claimed_sha256: str | None, limits: PhotoLimits
+) -> str:
+    """Check what can be checked without decoding; return the lower-case claimed hash."""
+    if content_type not in CONTENT_TYPES:
+        raise UnsupportedPhotoType(
+            f"Content-Type {content_type!r} is not accepted; use image/jpeg, image/png or "
+            "image/webp."
+        )
+    if len(data) > limits.max_bytes:
+        raise PhotoTooLarge(f"The photo is over {limits.max_bytes} bytes.")
+    claimed = (claimed_sha256 or "").strip().lower()
+    if not _SHA256.match(claimed):
+        raise _invalid("Send the sha256 of the body as 64 hex digits.", "X-Content-SHA256")
+    if not data:
+        raise _invalid("The body is empty.")
+    if hashlib.sha256(data).hexdigest() != claimed:
+        raise _invalid("The body does not match X-Content-SHA256.", "X-Content-SHA256")
+    return claimed
+
+
+def store_photo(
+    session: Session,
+    storage: PhotoStorage,
+    user: User,
+    photo_id: uuid.UUID,
+    data: bytes,
+    content_type: str,
+    claimed_sha256: str | None,
+    limits: PhotoLimits,
+) -> tuple[Photo, bool]:
+    """Store an upload; return the photo and whether it is new (False: already stored)."""
+    sha = check_upload(data, content_type, claimed_sha256, limits)
+    existing = session.get(Photo, photo_id)
+    if existing is not None:
+        return _same_or_conflict(existing, sha), False
+    slot = session.get(PhotoSlot, photo_id)
+    if slot is not None and not in_scope(user, slot.hospital_id):
+        raise NotFound("No such photo slot.", code="photo.not_found")
+    if slot is not None and slot.sha256 != sha:
+        raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
+    processed = process_image(data, limits)
+    photo = Photo(
+        id=photo_id,
+        sha256=sha,
+        uploaded_bytes=len(data),
+        content_type=content_type,
+        image_key=storage.put(processed.image),
+        thumb_key=storage.put(processed.thumb),
+        width=processed.width,
+        height=processed.height,
+        uploaded_by_id=user.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(photo)
+    except IntegrityError:
+        # Another request stored the same id first: answer as if we were the replay.
+        return _same_or_conflict(session.get(Photo, photo_id), sha), False
+    return photo, True
+
+
+def _same_or_conflict(photo: Photo, sha: str) -> Photo:
+    if photo.sha256 != sha:
+        raise Conflict("A different photo is stored under this id.", code="photo.conflict")
+    return photo
+
+
+def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
+    """Return a photo the user may see: one of a finding in their scope, or their own upload."""
+    photo = session.get(Photo, photo_id)
+    slot = session.get(PhotoSlot, photo_id)
+    visible = photo is not None and (
+        (slot is not None and in_scope(user, slot.hospital_id))
+        or (slot is None and photo.uploaded_by_id == user.id)
+    )
+    if not visible:
+        raise NotFound("No such photo.", code="photo.not_found")
+    return photo

@@ -1,0 +1,213 @@
+"""Rectification tasks born from failures: deadlines, one open task per problem, history.
+
+A failed finding or a record that breaks a rule reports a *problem*: an item (or record rule)
+at a location. The first report opens a task with a responsible department and a deadline; a
+repeat while the task is open adds an occurrence instead of a second task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import (
+    OPEN_STATUSES,
+    Department,
+    Finding,
+    Location,
+    RecordEntry,
+    RectificationTask,
+    TaskEvent,
+    User,
+)
+from server.services.changes import record_change
+from server.services.permissions import visible_hospital_ids
+from server.timeutil import end_of_local_day, local_date, utcnow
+
+# "End of the Nth local day", the day of the finding being day 1.
+SEVERITY_DAYS = {"critical": 1, "major": 3, "minor": 7}
+
+
+def due_at_for(found_at: datetime, severity: str, rectification_days: int | None, tz: str):
+    """Return the deadline: the end of the Nth local day in ``tz`` (0 and 1: the same day)."""
+    days = SEVERITY_DAYS[severity] if rectification_days is None else rectification_days
+    last_day = local_date(found_at, tz) + timedelta(days=max(days, 1) - 1)
+    return end_of_local_day(last_day, tz)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What failed, where, and what the checklist says about it."""
+
+    hospital_id: int
+    location: Location
+    checklist_id: str
+    item_id: str
+    text_zh: str
+    text_en: str
+    department_code: str | None
+    severity: str
+    points: float
+    rectification_days: int | None
+    found_at: datetime
+
+
+def _department_id(session: Session, problem: Problem) -> int | None:
+    """Return the item's department in this hospital, else the location's."""
+    if problem.department_code:
+        found = session.scalar(
+            select(Department.id).where(
+                Department.hospital_id == problem.hospital_id,
+                Department.code == problem.department_code,
+            )
+        )
+        if found:
+            return found
+    return problem.location.department_id
+
+
+def _event(
+    session: Session,
+    task: RectificationTask,
+    actor: User | None,
+    action: str,
+    before: dict,
+    after: dict,
+    note: str = "",
+) -> None:
+    session.add(
+        TaskEvent(
+            task_id=task.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            before=before,
+            after=after,
+            note=note,
+        )
+    )
+
+
+def open_task_for(session: Session, hospital_id: int, location_id: int, item_id: str):
+    """Return the open task for a problem, if there is one."""
+    return session.scalars(
+        select(RectificationTask).where(
+            RectificationTask.hospital_id == hospital_id,
+            RectificationTask.location_id == location_id,
+            RectificationTask.item_id == item_id,
+            RectificationTask.status.in_(OPEN_STATUSES),
+        )
+    ).first()
+
+
+def report_failure(
+    session: Session,
+    problem: Problem,
+    tz: str,
+    actor: User,
+    *,
+    finding: Finding | None = None,
+    record: RecordEntry | None = None,
+) -> RectificationTask:
+    """Open a task for the problem, or add an occurrence to its open task; return the task."""
+    now = utcnow()
+    task = open_task_for(session, problem.hospital_id, problem.location.id, problem.item_id)
+    if task is None:
+        task = RectificationTask(
+            hospital_id=problem.hospital_id,
+            location_id=problem.location.id,
+            department_id=_department_id(session, problem),
+            checklist_id=problem.checklist_id,
+            item_id=problem.item_id,
+            title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
+            title_en=f"{problem.location.name_en}: {problem.text_en}"[:300],
+            severity=problem.severity,
+            points=problem.points,
+            status="open",
+            due_at=due_at_for(problem.found_at, problem.severity, problem.rectification_days, tz),
+            occurrences=1,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(task)
+        session.flush()  # the partial unique index settles a race here (IntegrityError)
+        _event(
+            session,
+            task,
+            actor,
+            "created",
+            {},
+            {"status": "open", "due_at": task.due_at.isoformat()},
+        )
+    else:
+        before = {"occurrences": task.occurrences}
+        task.occurrences += 1
+        task.updated_at = now
+        _event(session, task, actor, "occurrence_added", before, {"occurrences": task.occurrences})
+    if finding is not None:
+        task.findings.append(finding)
+    if record is not None:
+        task.records.append(record)
+    session.flush()
+    record_change(session, "task", task.id, task.hospital_id)
+    return task
+
+
+def correct_finding(
+    session: Session, old: Finding, new: Finding, problem: Problem | None, tz: str, actor: User
+) -> RectificationTask | None:
+    """Apply a device's correction (``new`` supersedes ``old``) to the task ``old`` reported.
+
+    A correction is not a new occurrence. If the corrected answer still fails, it joins the same
+    task; if it no longer fails, the occurrence is withdrawn, and a task left with none is
+    cancelled.
+    """
+    task = session.scalars(
+        select(RectificationTask)
+        .where(RectificationTask.findings.any(Finding.id == old.id))
+        .where(RectificationTask.status.in_(OPEN_STATUSES))
+    ).first()
+    if task is None:
+        return report_failure(session, problem, tz, actor, finding=new) if problem else None
+    if problem is not None:
+        task.findings.append(new)
+        _event(
+            session, task, actor, "corrected", {"finding": str(old.id)}, {"finding": str(new.id)}
+        )
+    else:
+        before = {"occurrences": task.occurrences, "status": task.status}
+        task.occurrences -= 1
+        if task.occurrences <= 0:
+            task.status = "cancelled"
+            task.closed_at = utcnow()
+        _event(
+            session,
+            task,
+            actor,
+            "corrected",
+            before,
+            {"occurrences": task.occurrences, "status": task.status},
+            note="The inspector corrected the failed answer.",
+        )
+    task.updated_at = utcnow()
+    session.flush()
+    record_change(session, "task", task.id, task.hospital_id)
+    return task
+
+
+def _visible_query(user: User):
+    """Tasks a user may see: department heads their department's, other roles their hospitals'."""
+    query = select(RectificationTask).where(
+        RectificationTask.hospital_id.in_(visible_hospital_ids(user))
+    )
+    if user.has_role("admin", "supervisor", "inspector"):
+        return query
+    return query.where(RectificationTask.department_id == user.department_id)
+
+
+def visible_tasks(session: Session, user: User, task_ids: list) -> list[RectificationTask]:
+    """Return those of ``task_ids`` that ``user`` may see."""
+    ids = [int(task_id) for task_id in task_ids]
+    return list(session.scalars(_visible_query(user).where(RectificationTask.id.in_(ids))))
