@@ -1,7 +1,11 @@
 """Flask extensions, created unbound here and attached to an app in ``create_app``."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -34,12 +38,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# Set by code outside a request that writes concurrently with requests (jobs, benchmarks).
+_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+
+
+@contextmanager
+def sqlite_write_intent() -> Iterator[None]:
+    """Begin SQLite transactions in this block with the write lock (see ``_sqlite_begin``)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def _wants_write_lock() -> bool:
+    if _write_intent.get():
+        return True
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    """Take SQLite's write lock at BEGIN, so concurrent writers wait instead of failing.
+    """Begin a writing transaction with SQLite's write lock, so concurrent writers queue.
 
-    A deferred transaction that reads and then writes cannot wait for the lock (SQLITE_BUSY at
-    once); BEGIN IMMEDIATE queues writers behind ``busy_timeout`` instead.
+    In WAL mode readers never block writers, but a deferred transaction that read a snapshot and
+    then writes fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed meanwhile.
+    Requests that may write (every method but GET/HEAD/OPTIONS) therefore BEGIN IMMEDIATE and wait
+    for the lock behind ``busy_timeout``; reads stay deferred and never hold the lock.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

@@ -193,3 +193,18 @@ def place(session, hospital):
     from server.models import Location
 
     return session.scalars(select(Location).where(Location.hospital_id == hospital.id)).first()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served by a real threaded WSGI server on a free loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -5,7 +5,7 @@ outcome never affects the others. A record whose id is already stored is compare
 its normalised content: the same content is a ``duplicate`` (nothing changes), other content a
 ``conflict`` (nothing changes). Two requests racing to store the same id meet at the primary key;
 the loser's savepoint is rolled back and the record is applied again, now finding the winner's
-row. The same happens when two failures race to open the same task.
+row. The same happens when two failures race to open the same task, or to update it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from server.models import (
     ChecklistVersion,
@@ -362,7 +363,7 @@ def _apply(push: _Push, kind: str, raw: Any) -> dict:
         except Rejected as exc:
             push.outcome[data["id"]] = "rejected"
             return {**result, "status": "rejected", "code": exc.code, "errors": exc.errors or {}}
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             if attempt == 2:  # a second clash is not a race any more
                 push.outcome[data["id"]] = "rejected"
                 return {**result, "status": "rejected", "code": "sync.conflict", "errors": {}}

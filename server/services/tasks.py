@@ -91,14 +91,21 @@ def _event(
 
 
 def open_task_for(session: Session, hospital_id: int, location_id: int, item_id: str):
-    """Return the open task for a problem, if there is one."""
+    """Return the open task for a problem, locked for update, if there is one.
+
+    The row lock makes concurrent repeats of one problem take turns (on PostgreSQL; SQLite has
+    one writer anyway), and ``populate_existing`` refreshes a copy the session already holds.
+    """
     return session.scalars(
-        select(RectificationTask).where(
+        select(RectificationTask)
+        .where(
             RectificationTask.hospital_id == hospital_id,
             RectificationTask.location_id == location_id,
             RectificationTask.item_id == item_id,
             RectificationTask.status.in_(OPEN_STATUSES),
         )
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 
