@@ -1,10 +1,11 @@
 """Photo upload (idempotent, hash-checked) and download for users allowed to see them."""
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, jsonify, request
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.api.base import Blueprint, auth_required
+from server.errors import error_body
 from server.extensions import db
 from server.schemas.photos import PhotoQuerySchema, PhotoSchema
 from server.services import photos
@@ -24,7 +25,9 @@ def _limits() -> photos.PhotoLimits:
 
 @blp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
-    raise photos.PhotoTooLarge("The photo is over the upload limit.")
+    """Answer a body over MAX_CONTENT_LENGTH with the photo code (a handler must not raise)."""
+    body = error_body(413, photos.PhotoTooLarge.code, "The photo is over the upload limit.")
+    return jsonify(body), 413
 
 
 @blp.route("/<uuid:photo_id>")

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from server.api import auth, checklists, inspections, photos, ping, reference, sync, users
+from server.api import auth, checklists, inspections, photos, ping, reference, sync, tasks, users
 from server.extensions import api
 
 BLUEPRINTS = (
@@ -14,6 +14,7 @@ BLUEPRINTS = (
     sync.blp,
     photos.blp,
     inspections.blp,
+    tasks.blp,
 )
 
 

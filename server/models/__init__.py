@@ -4,13 +4,16 @@ from server.models.base import Base
 from server.models.change import CHANGE_KINDS, Change
 from server.models.checklist import ChecklistVersion
 from server.models.inspection import INSPECTION_KINDS, Finding, Inspection, PhotoSlot, RecordEntry
+from server.models.notification import Notification, NotificationDelivery
 from server.models.org import LOCATION_KINDS, Department, Hospital, Location
 from server.models.photo import Photo
+from server.models.rollup import WeeklyRollup
 from server.models.task import (
     OPEN_STATUSES,
     TASK_STATUSES,
     RectificationTask,
     TaskEvent,
+    TaskSubmission,
     task_findings,
     task_records,
 )
@@ -29,6 +32,10 @@ __all__ = [
     "RecordEntry",
     "RectificationTask",
     "TaskEvent",
+    "TaskSubmission",
+    "Notification",
+    "NotificationDelivery",
+    "WeeklyRollup",
     "task_findings",
     "task_records",
     "LOCATION_KINDS",

@@ -55,6 +55,7 @@ class Finding(Base):
         CheckConstraint("result IN ('pass', 'fail', 'na')", name="result_known"),
         CheckConstraint("verdict IN ('pass', 'fail', 'na')", name="verdict_known"),
         Index("ix_findings_location_item", "location_id", "item_id"),
+        Index("ix_findings_hospital_recorded", "hospital_id", "recorded_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -120,6 +121,9 @@ class PhotoSlot(Base):
 
     photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     finding_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("findings.id"), index=True)
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("task_submissions.id"), index=True
+    )
     hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.id"))
     sha256: Mapped[str] = mapped_column(String(64))
     bytes: Mapped[int]

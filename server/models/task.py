@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, JSONType
@@ -76,6 +76,7 @@ class RectificationTask(Base):
     due_at: Mapped[datetime]
     occurrences: Mapped[int] = mapped_column(default=1)
     overdue_marked_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -105,4 +106,32 @@ class TaskEvent(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskSubmission(Base):
+    """Evidence, a verification or a re-check, sent with a client UUID so a replay changes nothing.
+
+    ``kind``: ``evidence`` (the department says it is fixed), ``verification`` (a supervisor or
+    inspector checks the fix: ``result`` pass/fail), ``recheck`` (a passing finding of the same
+    item at the same location, recorded on the next visit).
+    """
+
+    __tablename__ = "task_submissions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('evidence', 'verification', 'recheck')", name="kind_known"),
+        CheckConstraint("result IS NULL OR result IN ('pass', 'fail')", name="result_known"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str | None] = mapped_column(String(4))
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo_ids: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    finding_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("findings.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,6 @@
 """The rectification task as clients see it."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.schemas.common import Bilingual, UTCDateTimeField
 from server.timeutil import utcnow
@@ -29,3 +29,61 @@ class TaskSchema(Schema):
 
     def _overdue(self, task) -> bool:
         return task.status not in ("closed", "cancelled") and task.due_at < utcnow()
+
+
+class TaskQuerySchema(Schema):
+    """Filters and paging for the task list."""
+
+    status = fields.String(
+        validate=validate.OneOf(("open", "assigned", "submitted", "closed", "cancelled"))
+    )
+    department_id = fields.Integer()
+    location_id = fields.Integer()
+    assignee_id = fields.Integer()
+    overdue = fields.Boolean()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TaskPatchSchema(Schema):
+    """A supervisor's change: assignee, deadline with reason, or cancellation with reason."""
+
+    assignee_id = fields.Integer(strict=True, allow_none=True)
+    due_at = fields.AwareDateTime()
+    reason = fields.String(validate=validate.Length(1, 2000))
+    status = fields.String(validate=validate.OneOf(("cancelled",)))
+
+    @validates_schema
+    def _reason_where_needed(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("Change at least one of assignee_id, due_at, status.")
+        if ("due_at" in data or "status" in data) and not data.get("reason"):
+            raise ValidationError(
+                {"reason": ["Give a reason for a new deadline or a cancellation."]}
+            )
+
+
+class SubmissionSchema(Schema):
+    """Evidence or a verification, idempotent by its client ``id``."""
+
+    id = fields.UUID(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=5000))
+    photo_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
+
+
+class VerificationSchema(SubmissionSchema):
+    """A verification: whether the fix held."""
+
+    result = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
+
+
+class TaskEventSchema(Schema):
+    """One entry of a task's history."""
+
+    id = fields.Integer(dump_only=True)
+    action = fields.String(dump_only=True)
+    actor_id = fields.Integer(dump_only=True, allow_none=True)
+    before = fields.Dict(dump_only=True)
+    after = fields.Dict(dump_only=True)
+    note = fields.String(dump_only=True)
+    created_at = UTCDateTimeField(dump_only=True)

@@ -45,9 +45,22 @@ class ChecklistFile:
         return content_hash(self.definition or {})
 
 
+def _plain_numbers(value: Any) -> Any:
+    """Write whole floats as integers, so ``points: 1`` and ``points: 1.0`` are one content."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    return value
+
+
 def canonical_json(definition: dict[str, Any]) -> str:
     """Serialise with sorted keys and no spacing, so formatting and key order change nothing."""
-    return json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        _plain_numbers(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def content_hash(definition: dict[str, Any]) -> str:
@@ -64,7 +77,7 @@ def read_checklist_file(path: Path) -> ChecklistFile:
     problems = validate_definition(raw)
     if not problems and raw["id"] != path.stem:
         problems = [f"id: '{raw['id']}' must equal the file name '{path.stem}'."]
-    definition = json.loads(json.dumps(raw)) if not problems else None
+    definition = _plain_numbers(json.loads(json.dumps(raw))) if not problems else None
     return ChecklistFile(path, definition, [f"{path.name}: {p}" for p in problems])
 
 

@@ -12,7 +12,7 @@ from server.models import Finding, Inspection, Photo, PhotoSlot, User
 from server.services.permissions import in_scope, visible_hospital_ids
 
 
-def _may_see(user: User, inspection: Inspection) -> bool:
+def may_see_inspection(user: User, inspection: Inspection) -> bool:
     """Inspectors see their own inspections; other roles every inspection in their hospitals."""
     if not in_scope(user, inspection.hospital_id):
         return False
@@ -101,7 +101,7 @@ def describe(session: Session, inspection: Inspection) -> dict:
 def get_inspection(session: Session, user: User, inspection_id: uuid.UUID) -> dict:
     """Return one inspection the user may see (404 otherwise)."""
     inspection = session.get(Inspection, inspection_id)
-    if inspection is None or not _may_see(user, inspection):
+    if inspection is None or not may_see_inspection(user, inspection):
         raise NotFound("No such inspection.", code="inspection.not_found")
     return describe(session, inspection)
 

@@ -20,11 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
-from server.models import Photo, PhotoSlot, User
+from server.models import Finding, Photo, PhotoSlot, User
+from server.services.inspections import may_see_inspection
 from server.services.permissions import in_scope
 from server.storage import PhotoStorage
 
 CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# Pillow calls a JPEG with extra images in an MPF segment (phone gain maps, depth maps) "MPO";
+# it is a JPEG, and its first image is the photo.
+_DECODABLE = {"JPEG", "MPO", "PNG", "WEBP"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -70,13 +74,19 @@ def _invalid(reason: str, field: str = "body") -> Invalid:
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """Flatten transparency onto white; JPEG has no alpha."""
+    """Flatten transparency onto white (JPEG has no alpha) and drop every piece of metadata.
+
+    Pillow copies ``info`` (EXIF, ICC, XMP, JPEG comments) along with the pixels and writes some
+    of it back on save, so the returned image carries none.
+    """
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB")
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+    else:
+        flat = image.convert("RGB")
+    flat.info = {}
+    return flat
 
 
 def _decode(data: bytes, limits: PhotoLimits, draft_edge: int) -> Image.Image:
@@ -85,12 +95,12 @@ def _decode(data: bytes, limits: PhotoLimits, draft_edge: int) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-            if image.format not in CONTENT_TYPES.values():
+            if image.format not in _DECODABLE:
                 raise _invalid(f"{image.format or 'unknown'} images are not accepted.")
             width, height = image.size
             if width * height > limits.max_pixels:
                 raise _invalid(f"{width}×{height} is more than {limits.max_pixels} pixels.")
-            if image.format == "JPEG":
+            if image.format in ("JPEG", "MPO"):
                 # Decode straight at a reduced DCT scale when far larger than needed.
                 image.draft("RGB", (draft_edge, draft_edge))
             image.load()
@@ -187,13 +197,14 @@ def _same_or_conflict(photo: Photo, sha: str) -> Photo:
 
 
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
-    """Return a photo the user may see: one of a finding in their scope, or their own upload."""
+    """Return a photo the user may see: one of a finding they may see, or their own upload."""
     photo = session.get(Photo, photo_id)
     slot = session.get(PhotoSlot, photo_id)
-    visible = photo is not None and (
-        (slot is not None and in_scope(user, slot.hospital_id))
-        or (slot is None and photo.uploaded_by_id == user.id)
-    )
+    if slot is None or slot.finding_id is None:
+        visible = photo is not None and slot is None and photo.uploaded_by_id == user.id
+    else:
+        finding = session.get(Finding, slot.finding_id)
+        visible = photo is not None and may_see_inspection(user, finding.inspection)
     if not visible:
         raise NotFound("No such photo.", code="photo.not_found")
     return photo

@@ -272,6 +272,8 @@ def _apply_finding(push: _Push, data: dict) -> str:
         tasks.correct_finding(push.session, old, finding, problem, tz, push.user)
     elif problem is not None:
         tasks.report_failure(push.session, problem, tz, push.user, finding=finding)
+    elif verdict.verdict == "pass":
+        tasks.record_recheck(push.session, finding, location, push.user)
     return "created"
 
 

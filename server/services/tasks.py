@@ -7,6 +7,7 @@ repeat while the task is open adds an occurrence instead of a second task.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from server.models import (
     RecordEntry,
     RectificationTask,
     TaskEvent,
+    TaskSubmission,
     User,
 )
 from server.services.changes import record_change
@@ -69,7 +71,7 @@ def _department_id(session: Session, problem: Problem) -> int | None:
     return problem.location.department_id
 
 
-def _event(
+def task_event(
     session: Session,
     task: RectificationTask,
     actor: User | None,
@@ -78,6 +80,7 @@ def _event(
     after: dict,
     note: str = "",
 ) -> None:
+    """Append one event (who, what, before → after) to the task's history."""
     session.add(
         TaskEvent(
             task_id=task.id,
@@ -140,7 +143,7 @@ def report_failure(
         )
         session.add(task)
         session.flush()  # the partial unique index settles a race here (IntegrityError)
-        _event(
+        task_event(
             session,
             task,
             actor,
@@ -149,10 +152,19 @@ def report_failure(
             {"status": "open", "due_at": task.due_at.isoformat()},
         )
     else:
-        before = {"occurrences": task.occurrences}
+        before = {"occurrences": task.occurrences, "status": task.status}
         task.occurrences += 1
         task.updated_at = now
-        _event(session, task, actor, "occurrence_added", before, {"occurrences": task.occurrences})
+        if task.status == "submitted":  # reported fixed, but it failed again: back to work
+            task.status = "assigned" if task.assignee_id else "open"
+        task_event(
+            session,
+            task,
+            actor,
+            "occurrence_added",
+            before,
+            {"occurrences": task.occurrences, "status": task.status},
+        )
     if finding is not None:
         task.findings.append(finding)
     if record is not None:
@@ -180,7 +192,7 @@ def correct_finding(
         return report_failure(session, problem, tz, actor, finding=new) if problem else None
     if problem is not None:
         task.findings.append(new)
-        _event(
+        task_event(
             session, task, actor, "corrected", {"finding": str(old.id)}, {"finding": str(new.id)}
         )
     else:
@@ -189,7 +201,7 @@ def correct_finding(
         if task.occurrences <= 0:
             task.status = "cancelled"
             task.closed_at = utcnow()
-        _event(
+        task_event(
             session,
             task,
             actor,
@@ -204,7 +216,7 @@ def correct_finding(
     return task
 
 
-def _visible_query(user: User):
+def visible_task_query(user: User):
     """Tasks a user may see: department heads their department's, other roles their hospitals'."""
     query = select(RectificationTask).where(
         RectificationTask.hospital_id.in_(visible_hospital_ids(user))
@@ -217,4 +229,52 @@ def _visible_query(user: User):
 def visible_tasks(session: Session, user: User, task_ids: list) -> list[RectificationTask]:
     """Return those of ``task_ids`` that ``user`` may see."""
     ids = [int(task_id) for task_id in task_ids]
-    return list(session.scalars(_visible_query(user).where(RectificationTask.id.in_(ids))))
+    return list(session.scalars(visible_task_query(user).where(RectificationTask.id.in_(ids))))
+
+
+def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
+    """Return the id of the re-check a finding records: derived, so a replay records none."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
+
+
+def record_recheck(
+    session: Session, finding: Finding, location: Location, actor: User
+) -> RectificationTask | None:
+    """Record a passing answer on the next visit as a re-check of the problem's open task.
+
+    The re-check is evidence: the task waits for a verifier, unless the hospital closes tasks on
+    a passing re-check (``auto_close_on_recheck``).
+    """
+    task = open_task_for(session, finding.hospital_id, finding.location_id, finding.item_id)
+    if task is None:
+        return None
+    session.add(
+        TaskSubmission(
+            id=recheck_id(finding.id),
+            task_id=task.id,
+            kind="recheck",
+            result="pass",
+            note=finding.note,
+            photo_ids=[],
+            finding_id=finding.id,
+            actor_id=actor.id,
+            content_sha256=finding.content_sha256,
+        )
+    )
+    before = {"status": task.status}
+    auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
+    task.status = "closed" if auto_close else "submitted"
+    task.closed_at = utcnow() if auto_close else None
+    task.updated_at = utcnow()
+    task_event(
+        session,
+        task,
+        actor,
+        "rechecked",
+        before,
+        {"status": task.status, "result": "pass"},
+        "auto-closed on re-check" if auto_close else "",
+    )
+    session.flush()
+    record_change(session, "task", task.id, task.hospital_id)
+    return task

@@ -1,0 +1,287 @@
+"""The rectification workflow: assign, reschedule, cancel, submit evidence, verify; and reading.
+
+Every change locks the task row, checks the role and the state, writes an append-only event
+(who, what, when, before → after) and announces the change to the pull log. Evidence and
+verifications carry a client UUID: the same submission twice changes nothing the second time.
+
+    open ──assign──▶ assigned ──evidence──▶ submitted ──verify pass──▶ closed
+      │                 ▲                        │
+      │                 └──────verify fail───────┘
+      └──(any open state) cancel ──▶ cancelled
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.models import (
+    OPEN_STATUSES,
+    Photo,
+    PhotoSlot,
+    RectificationTask,
+    TaskEvent,
+    TaskSubmission,
+    User,
+)
+from server.services.changes import record_change
+from server.services.permissions import require
+from server.services.tasks import task_event, visible_task_query
+from server.timeutil import isoformat, utcnow
+
+
+def get_task(session: Session, user: User, task_id: int, *, for_update: bool = False):
+    """Return a task the user may see (404 otherwise), optionally locked for a change."""
+    require(user, "tasks.read")
+    query = visible_task_query(user).where(RectificationTask.id == task_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    task = session.scalars(query).first()
+    if task is None:
+        raise NotFound("No such task.", code="task.not_found")
+    return task
+
+
+def list_tasks(
+    session: Session,
+    user: User,
+    *,
+    status: str | None = None,
+    department_id: int | None = None,
+    location_id: int | None = None,
+    assignee_id: int | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> tuple[list[RectificationTask], int]:
+    """Return one page of the tasks the user may see, soonest deadline first, and the total."""
+    require(user, "tasks.read")
+    now = now or utcnow()
+    query = visible_task_query(user)
+    for column, value in (
+        (RectificationTask.status, status),
+        (RectificationTask.department_id, department_id),
+        (RectificationTask.location_id, location_id),
+        (RectificationTask.assignee_id, assignee_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if overdue is not None:
+        late = RectificationTask.status.in_(OPEN_STATUSES) & (RectificationTask.due_at < now)
+        query = query.where(late if overdue else ~late)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.order_by(RectificationTask.due_at, RectificationTask.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+def _require_open(task: RectificationTask) -> None:
+    if task.status not in OPEN_STATUSES:
+        raise Conflict(f"The task is {task.status}.", code="task.not_open")
+
+
+def _changed(session: Session, task: RectificationTask) -> None:
+    task.updated_at = utcnow()
+    session.flush()
+    record_change(session, "task", task.id, task.hospital_id)
+
+
+def update_task(session: Session, user: User, task: RectificationTask, changes: dict):
+    """Apply a supervisor's PATCH: assignee, deadline (with reason), or cancel (with reason)."""
+    require(user, "tasks.manage", task.hospital_id)
+    _require_open(task)
+    if "assignee_id" in changes:
+        _assign(session, user, task, changes["assignee_id"])
+    if "due_at" in changes:
+        before = {"due_at": isoformat(task.due_at)}
+        task.due_at = changes["due_at"]
+        if task.due_at > utcnow():
+            task.overdue_marked_at = None  # a new deadline may become overdue (and marked) again
+            task.escalated_at = None
+        task_event(
+            session,
+            task,
+            user,
+            "deadline_changed",
+            before,
+            {"due_at": isoformat(task.due_at)},
+            changes["reason"],
+        )
+    if changes.get("status") == "cancelled":
+        before = {"status": task.status}
+        task.status = "cancelled"
+        task.closed_at = utcnow()
+        task_event(
+            session, task, user, "cancelled", before, {"status": "cancelled"}, changes["reason"]
+        )
+    _changed(session, task)
+    return task
+
+
+def _assign(session: Session, user: User, task: RectificationTask, assignee_id: int | None):
+    assignee = session.get(User, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and (
+        assignee is None or not assignee.active or task.hospital_id not in assignee.hospital_ids
+    ):
+        raise Invalid("Unknown assignee.", errors={"assignee_id": ["Not a user of this hospital."]})
+    before = {"assignee_id": task.assignee_id, "status": task.status}
+    task.assignee_id = assignee_id
+    if task.status in ("open", "assigned"):
+        task.status = "assigned" if assignee_id is not None else "open"
+    task_event(
+        session,
+        task,
+        user,
+        "assigned",
+        before,
+        {"assignee_id": task.assignee_id, "status": task.status},
+    )
+
+
+def _digest(**content) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _replayed(
+    session: Session, task: RectificationTask, submission_id: uuid.UUID, digest: str
+) -> bool:
+    """Return True for a replay of a stored submission; raise if the id means something else."""
+    existing = session.get(TaskSubmission, submission_id)
+    if existing is None:
+        return False
+    if existing.task_id != task.id or existing.content_sha256 != digest:
+        raise Conflict(
+            "This submission id was used for other content.", code="task.submission_conflict"
+        )
+    return True
+
+
+def _attach_photos(
+    session: Session,
+    task: RectificationTask,
+    submission: TaskSubmission,
+    photo_ids: list[uuid.UUID],
+) -> None:
+    """Give uploaded photos to a submission; they must be uploaded first and be unclaimed."""
+    for position, photo_id in enumerate(photo_ids):
+        photo = session.get(Photo, photo_id)
+        if photo is None or session.get(PhotoSlot, photo_id) is not None:
+            raise Invalid(
+                "Unknown photo.",
+                code="task.photo_unavailable",
+                errors={"photo_ids": [f"Upload {photo_id} first (PUT /photos)."]},
+            )
+        session.add(
+            PhotoSlot(
+                photo_id=photo_id,
+                submission_id=submission.id,
+                hospital_id=task.hospital_id,
+                sha256=photo.sha256,
+                bytes=photo.uploaded_bytes,
+                position=position,
+            )
+        )
+
+
+def _submit(session, user, task, submission_id, kind, result, note, photo_ids, finding_id=None):
+    submission = TaskSubmission(
+        id=submission_id,
+        task_id=task.id,
+        kind=kind,
+        result=result,
+        note=note,
+        photo_ids=[str(p) for p in photo_ids],
+        finding_id=finding_id,
+        actor_id=user.id,
+        content_sha256=_digest(
+            kind=kind, result=result, note=note, photo_ids=[str(p) for p in photo_ids]
+        ),
+    )
+    session.add(submission)
+    session.flush()
+    _attach_photos(session, task, submission, photo_ids)
+    return submission
+
+
+def submit_evidence(
+    session: Session,
+    user: User,
+    task: RectificationTask,
+    submission_id: uuid.UUID,
+    note: str,
+    photo_ids: list[uuid.UUID],
+):
+    """Record the department's evidence that the problem is fixed; the task awaits verification."""
+    require(user, "tasks.submit_evidence", task.hospital_id)
+    digest = _digest(kind="evidence", result=None, note=note, photo_ids=[str(p) for p in photo_ids])
+    if _replayed(session, task, submission_id, digest):
+        return task
+    if not user.has_role("admin", "supervisor") and user.department_id != task.department_id:
+        raise Forbidden(
+            "Only the responsible department submits evidence.", code="task.not_your_department"
+        )
+    _require_open(task)
+    _submit(session, user, task, submission_id, "evidence", None, note, photo_ids)
+    before = {"status": task.status}
+    task.status = "submitted"
+    task_event(session, task, user, "evidence_submitted", before, {"status": "submitted"}, note)
+    _changed(session, task)
+    return task
+
+
+def verify(
+    session: Session,
+    user: User,
+    task: RectificationTask,
+    submission_id: uuid.UUID,
+    result: str,
+    note: str,
+    photo_ids: list[uuid.UUID],
+):
+    """Check the fix: pass closes the task (销号), fail sends it back to the department."""
+    require(user, "tasks.verify", task.hospital_id)
+    digest = _digest(
+        kind="verification", result=result, note=note, photo_ids=[str(p) for p in photo_ids]
+    )
+    if _replayed(session, task, submission_id, digest):
+        return task
+    if task.status != "submitted":
+        raise Conflict("Only submitted work can be verified.", code="task.not_submitted")
+    latest = session.scalars(
+        select(TaskSubmission)
+        .where(TaskSubmission.task_id == task.id, TaskSubmission.kind.in_(("evidence", "recheck")))
+        .order_by(TaskSubmission.created_at.desc())
+    ).first()
+    if latest is not None and latest.actor_id == user.id:
+        raise Forbidden("Nobody verifies their own evidence.", code="task.self_verification")
+    _submit(session, user, task, submission_id, "verification", result, note, photo_ids)
+    before = {"status": task.status}
+    if result == "pass":
+        task.status, task.closed_at = "closed", utcnow()
+    else:
+        task.status = "assigned" if task.assignee_id else "open"
+    task_event(
+        session, task, user, "verified", before, {"status": task.status, "result": result}, note
+    )
+    _changed(session, task)
+    return task
+
+
+def events(session: Session, user: User, task_id: int) -> list[TaskEvent]:
+    """Return a task's history, oldest first."""
+    task = get_task(session, user, task_id)
+    return list(
+        session.scalars(
+            select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+        )
+    )
