@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -84,8 +85,51 @@ def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
         seed_demo_once(app)
     with app.app_context():
         db.engine.dispose()  # no pooled connection may cross gunicorn's fork
+    embedded = app.config["WARDWALK_SCHEDULER"] == "embedded"
     click.echo(f"Wardwalk on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/ping)")
-    run_gunicorn(app, bind=f"{host}:{port}", workers=1, threads=threads)
+    if not embedded:
+        click.echo("Scheduler off here (WARDWALK_SCHEDULER); run `wardwalk scheduler` once.")
+    run_gunicorn(app, bind=f"{host}:{port}", workers=1, threads=threads, with_scheduler=embedded)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs in this process (one per database, beside the web workers)."""
+    from server.jobs.scheduler import blocking_scheduler
+
+    app = current_app._get_current_object()
+    click.echo(
+        "Wardwalk scheduler running; jobs: overdue, reminders, escalation, coverage, "
+        "weekly-rollup, deliveries"
+    )
+    blocking_scheduler(app).start()
+
+
+@click.command("run-job")
+@click.argument("name")
+@click.option("--now", "now", default=None, help="Pretend it is this ISO 8601 time (with offset).")
+@with_appcontext
+def run_job_command(name: str, now: str | None) -> None:
+    """Run one scheduled job now and print what it did."""
+    from datetime import datetime
+
+    from server.jobs import JOBS, run_job
+
+    if name not in JOBS:
+        raise click.BadParameter(f"choose one of {', '.join(JOBS)}", param_hint="NAME")
+    moment = datetime.fromisoformat(now) if now else None
+    if moment is not None and moment.tzinfo is None:
+        raise click.BadParameter(
+            "give an offset, e.g. 2026-11-23T07:00:00+08:00", param_hint="--now"
+        )
+    click.echo(
+        json.dumps(
+            run_job(current_app._get_current_object(), name, moment),
+            ensure_ascii=False,
+            default=str,
+        )
+    )
 
 
 @click.command("create-user")
@@ -165,6 +209,8 @@ def register_commands(app: Flask) -> None:
         serve_command,
         create_user_command,
         checklists_group,
+        scheduler_command,
+        run_job_command,
     ):
         app.cli.add_command(command)
 

@@ -160,3 +160,37 @@ def jpeg_bytes(size=(64, 48), color=(200, 30, 30), **save_options) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, "JPEG", **save_options)
     return out.getvalue()
+
+
+def task(session: Session, hospital: Hospital, **overrides):
+    """Create an open rectification task at the hospital's first location, due in a day."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from server.models import RectificationTask
+
+    n = next(_counter)
+    place = (
+        overrides.pop("location", None)
+        or session.scalars(select(Location).where(Location.hospital_id == hospital.id)).first()
+    )
+    values = {
+        "hospital_id": hospital.id,
+        "location_id": place.id,
+        "department_id": place.department_id,
+        "checklist_id": "walk",
+        "item_id": f"item.{n}",
+        "title_zh": f"问题{n}",
+        "title_en": f"Problem {n}",
+        "severity": "major",
+        "points": 2,
+        "status": "open",
+        "due_at": datetime(2026, 11, 24, 15, 59, tzinfo=UTC),
+        "created_at": datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+    }
+    row = RectificationTask(**{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row

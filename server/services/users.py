@@ -108,3 +108,18 @@ def get_user(session: Session, actor: User, user_id: int) -> User:
     if user is None:
         raise NotFound("No such user.", code="user.not_found")
     return user
+
+
+def users_with_role(
+    session: Session, hospital_id: int, role: str, department_id: int | None = None
+) -> list[User]:
+    """Return the active users of a hospital holding ``role`` (in a department, if given)."""
+    query = (
+        select(User)
+        .join(user_hospitals, user_hospitals.c.user_id == User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(user_hospitals.c.hospital_id == hospital_id, UserRole.role == role, User.active)
+    )
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(session.scalars(query.order_by(User.id)))

@@ -1,0 +1,58 @@
+"""Scheduled jobs: plain idempotent ``run(session, now, config)`` functions.
+
+Each job does everything that is due up to ``now`` — not just what fell in its own tick — so a
+run after downtime catches up, and a second run finds nothing left to do. The scheduler only
+decides when to call them (``server/jobs/scheduler.py``); ``wardwalk run-job NAME`` calls one by
+hand, and tests call them with a fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from server.jobs import coverage, deliveries, escalation, overdue, reminders, weekly_rollup
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job and how often the scheduler runs it."""
+
+    name: str
+    run: Callable[..., dict[str, Any]]
+    every_minutes: int
+
+
+JOBS = {
+    job.name: job
+    for job in (
+        Job("overdue", overdue.run, 5),
+        Job("reminders", reminders.run, 15),
+        Job("escalation", escalation.run, 60),
+        Job("coverage", coverage.run, 60),
+        # Hourly, so each hospital's snapshot is taken in the hour after Monday 07:00 local.
+        Job("weekly-rollup", weekly_rollup.run, 60),
+        Job("deliveries", deliveries.run, 1),
+    )
+}
+
+
+def run_job(app: Flask, name: str, now: datetime | None = None) -> dict[str, Any]:
+    """Run one job in its own app context and transaction; return its summary."""
+    from server.extensions import db, sqlite_write_intent
+    from server.timeutil import utcnow
+
+    with app.app_context(), sqlite_write_intent():
+        try:
+            summary = JOBS[name].run(db.session, now or utcnow(), app.config)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+    return summary

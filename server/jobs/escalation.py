@@ -1,0 +1,51 @@
+"""Escalate tasks overdue for more than ``ESCALATE_AFTER_DAYS`` to the hospital's supervisors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import OPEN_STATUSES, RectificationTask
+from server.services.changes import record_change
+from server.services.channels import configured_channels
+from server.services.notifications import notify
+from server.services.tasks import task_event
+from server.services.users import users_with_role
+from server.timeutil import isoformat
+
+
+def run(session: Session, now: datetime, config: dict) -> dict:
+    """Escalate every long-overdue open task once."""
+    cutoff = now - timedelta(days=config["ESCALATE_AFTER_DAYS"])
+    channels = list(configured_channels(config))
+    stuck = session.scalars(
+        select(RectificationTask)
+        .where(
+            RectificationTask.status.in_(OPEN_STATUSES),
+            RectificationTask.due_at < cutoff,
+            RectificationTask.escalated_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for task in stuck:
+        task.escalated_at = now
+        task_event(session, task, None, "escalated", {}, {"escalated": True})
+        notify(
+            session,
+            users_with_role(session, task.hospital_id, "supervisor"),
+            hospital_id=task.hospital_id,
+            code="task.escalated",
+            task_id=task.id,
+            channels=channels,
+            dedupe_key=f"task:{task.id}:escalated:{isoformat(task.due_at)}",
+            params={
+                "task_id": task.id,
+                "title": task.title_zh,
+                "due_at": isoformat(task.due_at),
+                "occurrences": task.occurrences,
+            },
+        )
+        record_change(session, "task", task.id, task.hospital_id)
+    return {"escalated": len(stuck)}

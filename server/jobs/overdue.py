@@ -1,0 +1,56 @@
+"""Mark tasks whose deadline has passed: once per task, with an event and a notification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import OPEN_STATUSES, RectificationTask
+from server.services.changes import record_change
+from server.services.channels import configured_channels
+from server.services.notifications import notify
+from server.services.tasks import task_event
+from server.services.users import users_with_role
+from server.timeutil import isoformat
+
+
+def responsible_people(session: Session, task: RectificationTask) -> list:
+    """Return whom a task's deadline concerns: its assignee, else its department's heads."""
+    from server.models import User
+
+    if task.assignee_id is not None:
+        return [session.get(User, task.assignee_id)]
+    if task.department_id is None:
+        return []
+    return users_with_role(session, task.hospital_id, "department_head", task.department_id)
+
+
+def run(session: Session, now: datetime, config: dict) -> dict:
+    """Mark every open task past its deadline that is not marked yet."""
+    channels = list(configured_channels(config))
+    late = session.scalars(
+        select(RectificationTask)
+        .where(
+            RectificationTask.status.in_(OPEN_STATUSES),
+            RectificationTask.due_at < now,
+            RectificationTask.overdue_marked_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for task in late:
+        task.overdue_marked_at = now
+        task_event(session, task, None, "overdue", {"overdue": False}, {"overdue": True})
+        notify(
+            session,
+            responsible_people(session, task),
+            hospital_id=task.hospital_id,
+            code="task.overdue",
+            task_id=task.id,
+            channels=channels,
+            params={"task_id": task.id, "title": task.title_zh, "due_at": isoformat(task.due_at)},
+            dedupe_key=f"task:{task.id}:overdue:{isoformat(task.due_at)}",
+        )
+        record_change(session, "task", task.id, task.hospital_id)
+    return {"marked": len(late)}
