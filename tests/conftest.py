@@ -117,7 +117,11 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """The test's own database session (requests use their own)."""
+    """The test's database session.
+
+    Test-client requests run inside the fixture's app context, so they share this session; a
+    live server's threads have their own. Commit before reading what another thread wrote.
+    """
     return db.session
 
 

@@ -1,0 +1,209 @@
+"""Users of the caller's hospitals: listing for assignment, creation by administrators."""
+
+import pytest
+
+from tests import factories
+
+USERS = "/api/v1/users"
+
+
+def _new_user(hospital_id: int, **overrides) -> dict:
+    return {
+        "username": "new.inspector",
+        "display_name": "新检查员",
+        "password": "ward-round-7",
+        "roles": ["inspector"],
+        "hospital_ids": [hospital_id],
+        **overrides,
+    }
+
+
+@pytest.fixture
+def stranger(session, other_hospital):
+    """A user of another hospital, whom no one in ``hospital`` may see."""
+    user = factories.user(session, other_hospital, roles=("inspector",))
+    session.commit()
+    return user
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_supervisors_and_admins_list_the_users_of_their_hospital(client, make_user, stranger, role):
+    caller, headers = make_user(role)
+    colleague, _ = make_user("inspector")
+    response = client.get(USERS, headers=headers)
+    assert response.status_code == 200
+    assert {user["username"] for user in response.json} == {caller.username, colleague.username}
+
+
+def test_listed_users_carry_the_user_object(client, hospital, make_user):
+    caller, headers = make_user("supervisor")
+    (listed,) = client.get(USERS, headers=headers).json
+    assert listed == {
+        **listed,
+        "id": caller.id,
+        "username": caller.username,
+        "display_name": caller.display_name,
+        "roles": ["supervisor"],
+        "hospital_ids": [hospital.id],
+        "department_id": None,
+    }
+
+
+def test_inactive_users_are_not_offered_for_assignment(client, session, hospital, make_user):
+    caller, headers = make_user("supervisor")
+    factories.user(session, hospital, active=False)
+    session.commit()
+    assert [user["id"] for user in client.get(USERS, headers=headers).json] == [caller.id]
+
+
+def test_users_can_be_filtered_by_role(client, make_user):
+    _caller, headers = make_user("supervisor")
+    inspector, _ = make_user("inspector")
+    make_user("department_head")
+    response = client.get(f"{USERS}?role=inspector", headers=headers)
+    assert [user["id"] for user in response.json] == [inspector.id]
+
+
+def test_users_can_be_filtered_by_department(client, session, hospital, make_user):
+    _caller, headers = make_user("supervisor")
+    department = factories.department(session, hospital)
+    head, _ = make_user("department_head", department_id=department.id)
+    make_user("department_head")
+    response = client.get(f"{USERS}?department_id={department.id}", headers=headers)
+    assert [user["id"] for user in response.json] == [head.id]
+
+
+@pytest.mark.parametrize("role", ["inspector", "department_head"])
+def test_inspectors_and_department_heads_may_not_list_users(client, make_user, assert_error, role):
+    _caller, headers = make_user(role)
+    assert_error(client.get(USERS, headers=headers), 403, "auth.forbidden")
+
+
+def test_a_user_of_the_same_hospital_can_be_fetched(client, make_user):
+    _caller, headers = make_user("supervisor")
+    colleague, _ = make_user("inspector")
+    response = client.get(f"{USERS}/{colleague.id}", headers=headers)
+    assert response.status_code == 200
+    assert response.json["username"] == colleague.username
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_a_user_of_another_hospital_is_not_found(client, make_user, stranger, assert_error, role):
+    _caller, headers = make_user(role)
+    response = client.get(f"{USERS}/{stranger.id}", headers=headers)
+    assert_error(response, 404, "user.not_found")
+
+
+def test_another_hospitals_user_and_a_missing_user_get_the_same_answer(client, make_user, stranger):
+    _caller, headers = make_user("admin")
+    foreign = client.get(f"{USERS}/{stranger.id}", headers=headers)
+    missing = client.get(f"{USERS}/{stranger.id + 1000}", headers=headers)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json == missing.json
+
+
+def test_users_need_a_token(client, assert_error):
+    assert_error(client.get(USERS), 401, "auth.required")
+
+
+def test_admin_creates_a_user(client, session, hospital, make_user):
+    _admin, headers = make_user("admin")
+    department = factories.department(session, hospital)
+    session.commit()
+    body = _new_user(hospital.id, roles=["inspector", "department_head"])
+    response = client.post(USERS, json={**body, "department_id": department.id}, headers=headers)
+    assert response.status_code == 201
+    assert response.json == {
+        **response.json,
+        "username": "new.inspector",
+        "display_name": "新检查员",
+        "roles": ["department_head", "inspector"],
+        "hospital_ids": [hospital.id],
+        "department_id": department.id,
+    }
+    assert "password" not in response.json
+
+
+def test_a_created_user_can_log_in(client, hospital, make_user):
+    _admin, headers = make_user("admin")
+    client.post(USERS, json=_new_user(hospital.id), headers=headers)
+    response = client.post(
+        "/api/v1/auth/login", json={"username": "new.inspector", "password": "ward-round-7"}
+    )
+    assert response.status_code == 200
+    assert response.json["user"]["roles"] == ["inspector"]
+
+
+def test_a_taken_username_is_409(client, hospital, make_user, assert_error):
+    _admin, headers = make_user("admin")
+    colleague, _ = make_user("inspector")
+    response = client.post(
+        USERS, json=_new_user(hospital.id, username=colleague.username), headers=headers
+    )
+    body = assert_error(response, 409, "user.exists")
+    assert set(body["errors"]) == {"username"}
+
+
+@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head"])
+def test_only_admins_create_users(client, hospital, make_user, assert_error, role):
+    _caller, headers = make_user(role)
+    response = client.post(USERS, json=_new_user(hospital.id), headers=headers)
+    assert_error(response, 403, "auth.forbidden")
+
+
+def test_an_unknown_role_is_422_naming_roles(client, hospital, make_user, assert_error):
+    _admin, headers = make_user("admin")
+    response = client.post(USERS, json=_new_user(hospital.id, roles=["root"]), headers=headers)
+    body = assert_error(response, 422, "request.invalid")
+    assert set(body["errors"]) == {"roles"}
+
+
+def test_a_department_of_another_hospital_is_422_naming_department_id(
+    client, hospital, other_hospital, make_user, assert_error
+):
+    _admin, headers = make_user("admin")
+    foreign = other_hospital.departments[0]
+    body = _new_user(hospital.id, department_id=foreign.id)
+    response = client.post(USERS, json=body, headers=headers)
+    body = assert_error(response, 422, "request.invalid")
+    assert set(body["errors"]) == {"department_id"}
+
+
+def test_a_hospital_outside_the_admins_scope_is_422_naming_hospital_ids(
+    client, hospital, other_hospital, make_user, assert_error
+):
+    _admin, headers = make_user("admin")
+    body = _new_user(hospital.id, hospital_ids=[hospital.id, other_hospital.id])
+    response = client.post(USERS, json=body, headers=headers)
+    body = assert_error(response, 422, "request.invalid")
+    assert set(body["errors"]) == {"hospital_ids"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"password": "short"}, "password", id="short-password"),
+        pytest.param({"username": "a b"}, "username", id="space-in-username"),
+        pytest.param({"username": "new.user\n"}, "username", id="newline-after-username"),
+        pytest.param({"display_name": "王\x00"}, "display_name", id="nul-in-display-name"),
+        pytest.param({"hospital_ids": []}, "hospital_ids", id="no-hospital"),
+        pytest.param({"hospital_ids": [2**40]}, "hospital_ids", id="id-too-large"),
+        pytest.param({"department_id": 0}, "department_id", id="department-zero"),
+    ],
+)
+def test_invalid_user_fields_are_422_naming_the_field(
+    client, hospital, make_user, assert_error, changes, field
+):
+    _admin, headers = make_user("admin")
+    response = client.post(USERS, json=_new_user(hospital.id, **changes), headers=headers)
+    body = assert_error(response, 422, "request.invalid")
+    assert set(body["errors"]) == {field}
+
+
+def test_a_refused_user_is_not_stored(client, hospital, make_user):
+    _admin, headers = make_user("admin")
+    client.post(USERS, json=_new_user(hospital.id, roles=["root"]), headers=headers)
+    response = client.post(
+        "/api/v1/auth/login", json={"username": "new.inspector", "password": "ward-round-7"}
+    )
+    assert response.status_code == 401

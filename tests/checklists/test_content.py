@@ -1,0 +1,109 @@
+"""The three shipped checklists: valid, bilingual, sourced, and naming known departments."""
+
+from pathlib import Path
+
+import pytest
+
+from server.schemas.checklist_definition import iter_items
+from server.services.checklists import load_checklists, read_checklist_dir
+from server.services.seed import DEPARTMENTS
+
+CHECKLIST_DIR = Path(__file__).resolve().parents[2] / "checklists"
+SHIPPED = ("civilized-city", "infection-control", "smoke-free")
+
+
+@pytest.fixture(scope="module")
+def files():
+    return {checklist.path.stem: checklist for checklist in read_checklist_dir(CHECKLIST_DIR)}
+
+
+@pytest.fixture(scope="module")
+def definitions(files):
+    return {name: checklist.definition for name, checklist in files.items()}
+
+
+def _rules(definition: dict) -> list[dict]:
+    return [rule for record in definition.get("record_types", []) for rule in record["rules"]]
+
+
+def test_the_three_checklists_are_shipped(files):
+    assert sorted(files) == sorted(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_file_has_no_problems(files, name):
+    assert files[name].problems == []
+
+
+def test_all_three_load_into_the_database(session):
+    created = load_checklists(session, CHECKLIST_DIR)
+    assert sorted((row.checklist_id, row.version) for row in created) == [
+        (name, 1) for name in SHIPPED
+    ]
+
+
+def test_civilized_city_has_at_least_50_items(definitions):
+    assert len(iter_items(definitions["civilized-city"])) >= 50
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_item_has_bilingual_text_and_a_source(definitions, name):
+    for item in iter_items(definitions[name]):
+        assert item["text"]["zh-CN"].strip(), item["id"]
+        assert item["text"]["en"].strip(), item["id"]
+        assert item["source"].strip(), item["id"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_record_rule_has_bilingual_text_and_a_source(definitions, name):
+    for rule in _rules(definitions[name]):
+        assert rule["text"]["zh-CN"].strip(), rule["id"]
+        assert rule["text"]["en"].strip(), rule["id"]
+        assert rule["source"].strip(), rule["id"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_department_code_exists_in_the_seed(definitions, name):
+    known = {code for code, _zh, _en in DEPARTMENTS}
+    definition = definitions[name]
+    used = {item["department"] for item in iter_items(definition)}
+    used |= {record["department"] for record in definition.get("record_types", [])}
+    assert used - known == set()
+
+
+def test_infection_control_declares_the_four_record_types(definitions):
+    declared = {record["id"] for record in definitions["infection-control"]["record_types"]}
+    assert {
+        "medical_waste_handover",
+        "disinfection_log",
+        "uv_lamp_check",
+        "sewage_chlorine",
+    } <= declared
+
+
+def test_infection_control_record_types_all_have_rules(definitions):
+    for record in definitions["infection-control"]["record_types"]:
+        assert record["rules"], record["id"]
+
+
+def test_the_payment_queue_is_a_number_of_at_most_15_minutes(definitions):
+    items = {item["id"]: item for item in iter_items(definitions["civilized-city"])}
+    queue = items["windows.payment_queue_minutes"]
+    assert queue["type"] == "number"
+    assert queue["max"] == 15
+    assert queue["unit"]["en"] == "minutes"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_item_ids_are_unique_within_each_file(definitions, name):
+    ids = [item["id"] for item in iter_items(definitions[name])]
+    assert len(ids) == len(set(ids))
+
+
+def test_record_type_ids_are_unique_across_files(definitions):
+    ids = [
+        record["id"]
+        for definition in definitions.values()
+        for record in definition.get("record_types", [])
+    ]
+    assert len(ids) == len(set(ids))
