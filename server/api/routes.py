@@ -1,6 +1,7 @@
 """The list of resource blueprints and where they are mounted."""
 
-from flask import Flask
+from flask import Flask, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from server.api import (
     auth,
@@ -31,7 +32,23 @@ BLUEPRINTS = (
 )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_CATCH_ALLS = {"api_not_found", "client.static_file"}
+
+
 def _unknown_api_route(rest: str):
+    """Answer 405 if a real route has this path with other methods, else 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in _METHODS:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint not in _CATCH_ALLS:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
     raise NotFound(f"No API route /api/{rest}.", code="not_found")
 
 
@@ -43,7 +60,4 @@ def register_blueprints(app: Flask) -> None:
     """
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
-    app.add_url_rule(
-        "/api/<path:rest>", "api_not_found", _unknown_api_route,
-        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-    )
+    app.add_url_rule("/api/<path:rest>", "api_not_found", _unknown_api_route, methods=_METHODS)
