@@ -57,6 +57,7 @@ class _Push:
     settled_findings: list[uuid.UUID] = field(default_factory=list)
     settled_records: list[uuid.UUID] = field(default_factory=list)
     versions: dict[tuple[str, int], ChecklistVersion | None] = field(default_factory=dict)
+    record_types: dict[str, tuple[ChecklistVersion, dict]] | None = None
 
     def version(self, checklist_id: str, number: int) -> ChecklistVersion | None:
         key = (checklist_id, number)
@@ -278,11 +279,14 @@ def _apply_finding(push: _Push, data: dict) -> str:
 
 
 def _record_type(push: _Push, record_type: str) -> tuple[ChecklistVersion, dict] | None:
-    for version in current_versions(push.session):
-        for spec in version.definition.get("record_types", []):
-            if spec["id"] == record_type:
-                return version, spec
-    return None
+    """Return the current checklist version defining ``record_type`` and the definition."""
+    if push.record_types is None:
+        push.record_types = {
+            spec["id"]: (version, spec)
+            for version in current_versions(push.session)
+            for spec in version.definition.get("record_types", [])
+        }
+    return push.record_types.get(record_type)
 
 
 def _apply_record(push: _Push, data: dict) -> str:
