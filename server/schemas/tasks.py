@@ -55,7 +55,7 @@ class TaskPatchSchema(Schema):
 
     @validates_schema
     def _reason_where_needed(self, data: dict, **_kwargs) -> None:
-        if not data:
+        if not {"assignee_id", "due_at", "status"} & set(data):
             raise ValidationError("Change at least one of assignee_id, due_at, status.")
         if ("due_at" in data or "status" in data) and not data.get("reason"):
             raise ValidationError(

@@ -171,11 +171,16 @@ def _attach_photos(
     task: RectificationTask,
     submission: TaskSubmission,
     photo_ids: list[uuid.UUID],
+    user: User,
 ) -> None:
-    """Give uploaded photos to a submission; they must be uploaded first and be unclaimed."""
+    """Give photos to a submission: the submitter's own uploads, not yet claimed by anything."""
     for position, photo_id in enumerate(photo_ids):
         photo = session.get(Photo, photo_id)
-        if photo is None or session.get(PhotoSlot, photo_id) is not None:
+        if (
+            photo is None
+            or photo.uploaded_by_id != user.id
+            or session.get(PhotoSlot, photo_id) is not None
+        ):
             raise Invalid(
                 "Unknown photo.",
                 code="task.photo_unavailable",
@@ -209,7 +214,7 @@ def _submit(session, user, task, submission_id, kind, result, note, photo_ids, f
     )
     session.add(submission)
     session.flush()
-    _attach_photos(session, task, submission, photo_ids)
+    _attach_photos(session, task, submission, photo_ids, user)
     return submission
 
 

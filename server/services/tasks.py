@@ -232,6 +232,13 @@ def visible_tasks(session: Session, user: User, task_ids: list) -> list[Rectific
     return list(session.scalars(visible_task_query(user).where(RectificationTask.id.in_(ids))))
 
 
+def _latest_failure(task: RectificationTask) -> datetime:
+    """Return when the newest failure linked to the task was recorded."""
+    moments = [f.recorded_at for f in task.findings if f.verdict == "fail"]
+    moments += [record.recorded_at for record in task.records]
+    return max(moments, default=task.created_at)
+
+
 def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
     """Return the id of the re-check a finding records: derived, so a replay records none."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
@@ -246,7 +253,8 @@ def record_recheck(
     a passing re-check (``auto_close_on_recheck``).
     """
     task = open_task_for(session, finding.hospital_id, finding.location_id, finding.item_id)
-    if task is None:
+    if task is None or finding.recorded_at <= _latest_failure(task):
+        # A pass recorded before the failure (a device syncing late) re-checks nothing.
         return None
     session.add(
         TaskSubmission(
