@@ -1,0 +1,534 @@
+"""Sync ingest over real HTTP, against the raw insert rate of the same rows (the ceiling).
+
+For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or
+``--start-postgres``):
+
+1. Two fresh databases are made and set up exactly as a deployment is (``wardwalk init`` with
+   the project's checklists, ``wardwalk demo`` with a known password).
+2. A real gunicorn (``--workers 2 --threads 4``, loopback only) serves the first one. The
+   benchmark logs in as the demo ``inspector``, reads the checklists and locations like the PWA
+   does, and pushes ``--findings`` findings (default 10,000) in batches of ``--batch`` (default
+   200) over one keep-alive connection, each batch with the inspections its findings belong to
+   (up to 50 pass/fail answers of the civilized-city checklist per inspection, ~10% failing;
+   failures of photo-required-on-fail items name one photo, and every failure opens or joins a
+   rectification task). Request bodies are encoded before the clock starts.
+3. The first batch is pushed again: an idempotent replay (every result ``duplicate``).
+4. gunicorn is stopped (always, also on error).
+5. The same inspection and finding rows (same columns, same batches, one transaction per batch)
+   are inserted into the second database with SQLAlchemy Core ``executemany``: the ceiling.
+
+It prints records/s (inspections + findings) and the ratio HTTP ingest / Core ceiling. Nothing
+here asserts a time.
+
+    .venv/bin/python bench/sync_ingest.py [--findings 10000] [--batch 200]
+    .venv/bin/python bench/sync_ingest.py --start-postgres        # throwaway cluster, stopped after
+    .venv/bin/python bench/sync_ingest.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from _common import PROJECT_ROOT, machine, summary_ms
+
+CHECKLIST = "civilized-city"
+FINDINGS_PER_INSPECTION = 50
+PASSWORD = "bench-password-1"
+SECRET = "bench-secret-key"
+BIN = Path(sys.executable).parent
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    """A fresh database for one phase of the run, and how to drop it again."""
+
+    kind: str
+    url: str
+    maintenance_url: str | None = None
+    name: str | None = None
+
+    def drop(self) -> None:
+        if self.maintenance_url:
+            _pg_execute(self.maintenance_url, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _pg_execute(maintenance_url: str, statement: str) -> None:
+    import sqlalchemy as sa
+
+    from server.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(maintenance_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def fresh_database(kind: str, workdir: Path, name: str, maintenance_url: str | None) -> Database:
+    """Create an empty database called ``name`` of ``kind``."""
+    if kind == "sqlite":
+        return Database(kind, f"sqlite:///{workdir / name}.db")
+    from server.config import normalise_database_url
+
+    _pg_execute(maintenance_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_execute(maintenance_url, f'CREATE DATABASE "{name}"')
+    url = normalise_database_url(maintenance_url).rsplit("/", 1)[0] + f"/{name}"
+    return Database(kind, url, maintenance_url, name)
+
+
+def server_env(database: Database, instance: Path) -> dict[str, str]:
+    """The environment a deployment would give ``wardwalk`` and gunicorn."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database.url,
+        "WARDWALK_INSTANCE_DIR": str(instance),
+        "SECRET_KEY": SECRET,
+        "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
+        "PHOTO_DIR": str(instance / "photos"),
+        "WARDWALK_DEMO_PASSWORD": PASSWORD,
+    }
+
+
+def set_up(database: Database, instance: Path) -> None:
+    """Migrate, load checklists and seed the demo hospital, as ``wardwalk`` does on deploy."""
+    env = server_env(database, instance)
+    for command in (["init"], ["demo"]):
+        result = subprocess.run(
+            [str(BIN / "wardwalk"), *command],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"wardwalk {command[0]} failed:\n{result.stderr or result.stdout}")
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database: Database, instance: Path, workers: int, threads: int):
+    """Run gunicorn on a loopback port until the block ends; yield the port."""
+    port = _free_port()
+    log_path = instance / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "120",
+                "server.wsgi_server:wsgi_app()",
+            ],
+            env=server_env(database, instance),
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers are in this process group, and only they
+        )
+        try:
+            _wait_until_serving(process, port, log_path)
+            yield port
+        finally:
+            _stop(process)
+
+
+def _wait_until_serving(process: subprocess.Popen, port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/ping")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn gracefully (SIGTERM to the master), by force if it does not go."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the group this script started
+            process.wait(timeout=10)
+
+
+class Api:
+    """A keep-alive JSON client of one server."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
+
+    def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, object]:
+        self.connection.request(method, "/api/v1" + path, body=body, headers=self.headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else None
+
+    def ok(self, method: str, path: str, payload: object = None) -> object:
+        body = None if payload is None else json.dumps(payload).encode()
+        status, answer = self.call(method, path, body)
+        if status != 200:
+            raise RuntimeError(f"{method} {path} → {status}: {answer}")
+        return answer
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# --- what is pushed --------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """The pushes of the run, and the rows they stand for (for the Core ceiling)."""
+
+    bodies: list[dict] = field(default_factory=list)
+    inspections: int = 0
+    findings: int = 0
+    failures: int = 0
+    photo_refs: int = 0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def make_plan(definition: dict, version: int, locations: list[dict], args) -> Plan:
+    """Split ``args.findings`` answers into pushes of ``args.batch`` findings plus inspections."""
+    rng = random.Random(args.seed)
+    items = [
+        item
+        for section in definition["sections"]
+        for item in section["items"]
+        if item["type"] == "pass_fail"
+    ]
+    plan = Plan()
+    started = datetime(2026, 11, 2, 8, 0, tzinfo=SHANGHAI)
+    remaining = args.findings
+    while remaining:
+        in_batch = min(args.batch, remaining)
+        remaining -= in_batch
+        body = {"device_id": f"bench-{args.seed}", "inspections": [], "findings": [], "records": []}
+        while in_batch:
+            answers = min(FINDINGS_PER_INSPECTION, in_batch, len(items))
+            in_batch -= answers
+            started += timedelta(minutes=37)
+            inspection = {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "checklist_id": CHECKLIST,
+                "checklist_version": version,
+                "location_id": rng.choice(locations)["id"],
+                "kind": rng.choice(["self", "supervision", "unannounced"]),
+                "started_at": _iso(started),
+                "finished_at": _iso(started + timedelta(minutes=30)),
+                "note": "",
+            }
+            body["inspections"].append(inspection)
+            for n, item in enumerate(rng.sample(items, answers)):
+                fails = rng.random() < args.fail_share
+                photos = []
+                if fails and item["photo"] == "required_on_fail":
+                    photos = [
+                        {
+                            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                            "sha256": f"{rng.getrandbits(256):064x}",
+                            "bytes": rng.randrange(150_000, 900_000),
+                        }
+                    ]
+                body["findings"].append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        "inspection_id": inspection["id"],
+                        "item_id": item["id"],
+                        "result": "fail" if fails else "pass",
+                        "value": None,
+                        "note": "地面有积水" if fails else "",
+                        "photos": photos,
+                        "recorded_at": _iso(started + timedelta(seconds=20 * n)),
+                    }
+                )
+                plan.failures += fails
+                plan.photo_refs += len(photos)
+            plan.inspections += 1
+            plan.findings += answers
+        plan.bodies.append(body)
+    return plan
+
+
+# --- phases ----------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpResult:
+    seconds: float
+    per_push: list[float]
+    replay_seconds: float
+    tasks: int
+    missing_photos: int
+
+
+def push_over_http(api: Api, plan: Plan) -> HttpResult:
+    """Push every batch in order, then replay the first; check every answer."""
+    encoded = [json.dumps(body).encode() for body in plan.bodies]
+    per_push, tasks, missing = [], set(), 0
+    start = time.perf_counter()
+    for body, data in zip(plan.bodies, encoded, strict=True):
+        began = time.perf_counter()
+        status, answer = api.call("POST", "/sync/push", data)
+        per_push.append(time.perf_counter() - began)
+        _check(status, answer, body, "created")
+        tasks.update(task["id"] for task in answer["tasks"])
+        missing += len(answer["missing_photos"])
+    seconds = time.perf_counter() - start
+
+    began = time.perf_counter()
+    status, answer = api.call("POST", "/sync/push", encoded[0])
+    replay_seconds = time.perf_counter() - began
+    _check(status, answer, plan.bodies[0], "duplicate")
+    return HttpResult(seconds, per_push, replay_seconds, len(tasks), missing)
+
+
+def _check(status: int, answer: dict, body: dict, expected: str) -> None:
+    if status != 200:
+        raise RuntimeError(f"push answered {status}: {answer}")
+    count = len(body["inspections"]) + len(body["findings"])
+    wrong = [r for r in answer["results"] if r["status"] != expected]
+    if wrong or len(answer["results"]) != count:
+        raise RuntimeError(f"expected {count} × {expected}, got e.g. {wrong[:2]}")
+
+
+def core_ceiling(database: Database, instance: Path, plan: Plan, definition: dict) -> float:
+    """Insert the plan's rows with Core executemany, one transaction per batch; return seconds."""
+    from sqlalchemy import insert, select
+
+    from server.app import create_app
+    from server.extensions import db, sqlite_write_intent
+    from server.models import Finding, Inspection, Location, User
+    from server.timeutil import utcnow
+
+    items = {item["id"]: item for s in definition["sections"] for item in s["items"]}
+    app = create_app(
+        {
+            "DATABASE_URL": database.url,
+            "INSTANCE_DIR": str(instance),
+            "SECRET_KEY": SECRET,
+            "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
+        }
+    )
+    with app.app_context():
+        inspector_id = db.session.scalar(select(User.id).where(User.username == "inspector"))
+        hospital_of = dict(db.session.execute(select(Location.id, Location.hospital_id)).all())
+        db.session.remove()
+
+        def digest(record: dict) -> str:
+            return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+        batches = []  # built before the clock starts: only the inserts are timed
+        now = utcnow()
+        for body in plan.bodies:
+            parents = {i["id"]: i for i in body["inspections"]}
+            inspections = [
+                {
+                    "id": uuid.UUID(i["id"]),
+                    "hospital_id": hospital_of[i["location_id"]],
+                    "location_id": i["location_id"],
+                    "inspector_id": inspector_id,
+                    "checklist_id": i["checklist_id"],
+                    "checklist_version": i["checklist_version"],
+                    "kind": i["kind"],
+                    "started_at": datetime.fromisoformat(i["started_at"]),
+                    "finished_at": datetime.fromisoformat(i["finished_at"]),
+                    "note": i["note"],
+                    "device_id": body["device_id"],
+                    "content_sha256": digest(i),
+                    "received_at": now,
+                }
+                for i in body["inspections"]
+            ]
+            findings = []
+            for f in body["findings"]:
+                parent = parents[f["inspection_id"]]
+                item = items[f["item_id"]]
+                findings.append(
+                    {
+                        "id": uuid.UUID(f["id"]),
+                        "inspection_id": uuid.UUID(f["inspection_id"]),
+                        "hospital_id": hospital_of[parent["location_id"]],
+                        "location_id": parent["location_id"],
+                        "checklist_id": parent["checklist_id"],
+                        "checklist_version": parent["checklist_version"],
+                        "item_id": f["item_id"],
+                        "result": f["result"],
+                        "verdict": f["result"],
+                        "value": None,
+                        "severity": item["severity"],
+                        "points": item["points"],
+                        "note": f["note"],
+                        "supersedes_id": None,
+                        "recorded_at": datetime.fromisoformat(f["recorded_at"]),
+                        "recorded_by_id": inspector_id,
+                        "content_sha256": digest(f),
+                        "received_at": now,
+                    }
+                )
+            batches.append((inspections, findings))
+
+        engine = db.engine
+        with engine.connect():
+            pass  # open the pool's first connection outside the timing
+        start = time.perf_counter()
+        with sqlite_write_intent():
+            for inspections, findings in batches:
+                with engine.begin() as connection:
+                    connection.execute(insert(Inspection.__table__), inspections)
+                    connection.execute(insert(Finding.__table__), findings)
+        seconds = time.perf_counter() - start
+        engine.dispose()
+    return seconds
+
+
+def run(kind: str, maintenance_url: str | None, args) -> None:
+    """Both phases on one kind of database; print the figures."""
+    with tempfile.TemporaryDirectory(prefix="wardwalk-bench-") as tmp, ExitStack() as cleanup:
+        workdir = Path(tmp)
+        http_db = fresh_database(kind, workdir, "wardwalk_bench_http", maintenance_url)
+        cleanup.callback(http_db.drop)
+        core_db = fresh_database(kind, workdir, "wardwalk_bench_core", maintenance_url)
+        cleanup.callback(core_db.drop)
+        http_instance, core_instance = workdir / "http", workdir / "core"
+        start = time.perf_counter()
+        set_up(http_db, http_instance)
+        set_up(core_db, core_instance)
+        print(f"\n[{kind}] databases migrated and seeded in {time.perf_counter() - start:.1f} s")
+
+        with gunicorn(http_db, http_instance, args.workers, args.threads) as port:
+            api = Api(port)
+            try:
+                login = {"username": "inspector", "password": PASSWORD}
+                token = api.ok("POST", "/auth/login", login)["token"]
+                api.headers["Authorization"] = f"Bearer {token}"
+                summaries = {c["id"]: c for c in api.ok("GET", "/checklists")}
+                version = summaries[CHECKLIST]["version"]
+                definition = api.ok("GET", f"/checklists/{CHECKLIST}")
+                areas = [loc for loc in api.ok("GET", "/locations") if loc["kind"] == "area"]
+                plan = make_plan(definition, version, areas, args)
+                result = push_over_http(api, plan)
+            finally:
+                api.close()
+
+        core_seconds = core_ceiling(core_db, core_instance, plan, definition)
+
+    records = plan.inspections + plan.findings
+    http_rate = records / result.seconds
+    core_rate = records / core_seconds
+    print(
+        f"[{kind}] pushed {plan.findings} findings + {plan.inspections} inspections "
+        f"= {records} records in {len(plan.bodies)} pushes of {args.batch} findings "
+        f"(gunicorn --workers {args.workers} --threads {args.threads}, one keep-alive client)"
+    )
+    print(
+        f"[{kind}] {plan.failures} failures ({plan.failures / plan.findings:.1%}) → "
+        f"{result.tasks} tasks; {plan.photo_refs} photo slots, {result.missing_photos} reported "
+        f"missing"
+    )
+    print(
+        f"[{kind}] HTTP ingest   {result.seconds:8.2f} s  {http_rate:9.0f} records/s  "
+        f"{plan.findings / result.seconds:9.0f} findings/s"
+    )
+    print(f"[{kind}] per push      {summary_ms(result.per_push)}")
+    print(
+        f"[{kind}] Core ceiling  {core_seconds:8.2f} s  {core_rate:9.0f} records/s  "
+        f"(executemany, one transaction per batch)"
+    )
+    print(f"[{kind}] ratio HTTP ingest / Core ceiling = {http_rate / core_rate:.3f}")
+    first = len(plan.bodies[0]["inspections"]) + len(plan.bodies[0]["findings"])
+    print(
+        f"[{kind}] replay of push 1 ({first} records, all duplicate): "
+        f"{result.replay_seconds * 1000:.0f} ms "
+        f"(first push took {result.per_push[0] * 1000:.0f} ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--findings", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=200, help="findings per push")
+    parser.add_argument("--fail-share", type=float, default=0.10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
+    parser.add_argument(
+        "--start-postgres",
+        action="store_true",
+        help="start a throwaway cluster (tests/support/postgres.py) and stop it afterwards",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args()
+    if args.findings < 1 or not 1 <= args.batch <= 450:
+        parser.error("--findings must be ≥ 1 and --batch within 1..450 (push limit 500 records)")
+
+    print(f"sync_ingest · {machine()}")
+    with ExitStack() as cleanup:
+        postgres = args.postgres
+        if args.start_postgres:
+            from tests.support.postgres import start_cluster
+
+            cluster = start_cluster()
+            cleanup.callback(cluster.stop)
+            postgres = cluster.url()
+            print("PostgreSQL: throwaway cluster (fsync=off, synchronous_commit=off)")
+        if not args.no_sqlite:
+            run("sqlite", None, args)
+        if postgres:
+            run("postgresql", postgres, args)
+
+
+if __name__ == "__main__":
+    main()
