@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.models import (
+    OPEN_STATUSES,
     ChecklistVersion,
     Finding,
     Inspection,
@@ -58,6 +59,22 @@ class _Push:
     settled_records: list[uuid.UUID] = field(default_factory=list)
     versions: dict[tuple[str, int], ChecklistVersion | None] = field(default_factory=dict)
     record_types: dict[str, tuple[ChecklistVersion, dict]] | None = None
+    # Prefetched once per push (see ``_prefetch``), so a new record costs no look-up queries.
+    stored: dict[uuid.UUID, str] = field(default_factory=dict)  # id → content hash
+    absent: set[uuid.UUID] = field(default_factory=set)  # ids known not to be stored
+    answers: dict[tuple[uuid.UUID, str], list[tuple[uuid.UUID, uuid.UUID | None]]] = field(
+        default_factory=dict
+    )  # (inspection, item) → [(finding id, the id it supersedes)]
+    open_items: dict[int, set[str]] = field(default_factory=dict)  # location → open task items
+    # Strong references: the session's identity map is weak, and rows nobody holds are dropped
+    # and selected again for every record that needs them.
+    rows: dict[tuple[type, Any], Any] = field(default_factory=dict)
+
+    def get(self, model: type, key: Any) -> Any:
+        """Return ``session.get(model, key)``, kept for the rest of the push."""
+        if (model, key) not in self.rows:
+            self.rows[(model, key)] = self.session.get(model, key)
+        return self.rows[(model, key)]
 
     def version(self, checklist_id: str, number: int) -> ChecklistVersion | None:
         key = (checklist_id, number)
@@ -69,6 +86,33 @@ class _Push:
                 )
             ).first()
         return self.versions[key]
+
+    def stored_hash(self, model: type, record_id: uuid.UUID) -> str | None:
+        """Return the content hash stored under ``record_id``, or None if nothing is."""
+        if record_id in self.stored:
+            return self.stored[record_id]
+        if record_id in self.absent:
+            return None
+        row = self.session.get(model, record_id)
+        return row.content_sha256 if row is not None else None
+
+    def created(self, record_id: uuid.UUID, digest: str) -> None:
+        """Remember a record stored by this push (a repeat of its id is then a duplicate)."""
+        self.stored[record_id] = digest
+        self.absent.discard(record_id)
+
+    def items_with_open_tasks(self, location_id: int) -> set[str]:
+        """Return the items with an open task at a location (cached for the push)."""
+        if location_id not in self.open_items:
+            self.open_items[location_id] = set(
+                self.session.scalars(
+                    select(RectificationTask.item_id).where(
+                        RectificationTask.location_id == location_id,
+                        RectificationTask.status.in_(OPEN_STATUSES),
+                    )
+                )
+            )
+        return self.open_items[location_id]
 
 
 def content_hash(data: dict[str, Any]) -> str:
@@ -87,12 +131,12 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _settled(existing: Any, digest: str) -> str:
-    return "duplicate" if existing.content_sha256 == digest else "conflict"
+def _settled(stored_digest: str, digest: str) -> str:
+    return "duplicate" if stored_digest == digest else "conflict"
 
 
 def _location_in_scope(push: _Push, location_id: int) -> Location:
-    location = push.session.get(Location, location_id)
+    location = push.get(Location, location_id)
     if location is None or not in_scope(push.user, location.hospital_id):
         raise Rejected(
             "Unknown location.",
@@ -109,7 +153,7 @@ def _parent_inspection(push: _Push, inspection_id: uuid.UUID) -> Inspection:
             code="sync.parent_rejected",
             errors={"inspection_id": ["Its inspection was rejected."]},
         )
-    inspection = push.session.get(Inspection, inspection_id)
+    inspection = push.get(Inspection, inspection_id)
     if inspection is None or not in_scope(push.user, inspection.hospital_id):
         raise Rejected(
             "Unknown inspection.",
@@ -127,8 +171,8 @@ def _parent_inspection(push: _Push, inspection_id: uuid.UUID) -> Inspection:
 
 def _apply_inspection(push: _Push, data: dict) -> str:
     digest = content_hash(data)
-    if existing := push.session.get(Inspection, data["id"]):
-        return _settled(existing, digest)
+    if stored := push.stored_hash(Inspection, data["id"]):
+        return _settled(stored, digest)
     if push.version(data["checklist_id"], data["checklist_version"]) is None:
         raise Rejected(
             "Unknown checklist version.",
@@ -140,16 +184,17 @@ def _apply_inspection(push: _Push, data: dict) -> str:
         raise Rejected(
             "Finished before it started.", errors={"finished_at": ["Before started_at."]}
         )
-    push.session.add(
-        Inspection(
-            **data,
-            hospital_id=location.hospital_id,
-            inspector_id=push.user.id,
-            device_id=push.device_id,
-            content_sha256=digest,
-        )
+    inspection = Inspection(
+        **data,
+        hospital_id=location.hospital_id,
+        inspector_id=push.user.id,
+        device_id=push.device_id,
+        content_sha256=digest,
     )
+    push.session.add(inspection)
     push.session.flush()
+    push.rows[(Inspection, inspection.id)] = inspection
+    push.created(data["id"], digest)
     return "created"
 
 
@@ -173,13 +218,9 @@ def _problem(
 
 def _check_supersedes(push: _Push, data: dict, inspection: Inspection) -> Finding | None:
     """Return the finding this one corrects; without ``supersedes_id`` an item is answered once."""
-    answers = push.session.scalars(
-        select(Finding).where(
-            Finding.inspection_id == inspection.id, Finding.item_id == data["item_id"]
-        )
-    ).all()
-    superseded = {f.supersedes_id for f in answers}
-    live = [f for f in answers if f.id not in superseded]
+    answers = push.answers.get((inspection.id, data["item_id"]), [])
+    superseded = {supersedes for _, supersedes in answers}
+    live = [finding_id for finding_id, _ in answers if finding_id not in superseded]
     if data["supersedes_id"] is None:
         if live:
             raise Rejected(
@@ -188,14 +229,13 @@ def _check_supersedes(push: _Push, data: dict, inspection: Inspection) -> Findin
                 errors={"item_id": ["Already answered; send a correction with supersedes_id."]},
             )
         return None
-    old = next((f for f in live if f.id == data["supersedes_id"]), None)
-    if old is None:
+    if data["supersedes_id"] not in live:
         raise Rejected(
             "Nothing to correct.",
             code="sync.invalid_supersedes",
             errors={"supersedes_id": ["Not the current answer to this item in this inspection."]},
         )
-    return old
+    return push.session.get(Finding, data["supersedes_id"])
 
 
 def _check_photo_refs(push: _Push, photos: list[dict]) -> None:
@@ -216,8 +256,8 @@ def _check_photo_refs(push: _Push, photos: list[dict]) -> None:
 
 def _apply_finding(push: _Push, data: dict) -> str:
     digest = content_hash(data)
-    if existing := push.session.get(Finding, data["id"]):
-        return _settled(existing, digest)
+    if stored := push.stored_hash(Finding, data["id"]):
+        return _settled(stored, digest)
     inspection = _parent_inspection(push, data["inspection_id"])
     version = push.version(inspection.checklist_id, inspection.checklist_version)
     item = next((i for i in iter_items(version.definition) if i["id"] == data["item_id"]), None)
@@ -230,7 +270,7 @@ def _apply_finding(push: _Push, data: dict) -> str:
     old = _check_supersedes(push, data, inspection)
     _check_photo_refs(push, data["photos"])
     verdict = judge_finding(item, data["result"], data["value"], len(data["photos"]))
-    location = push.session.get(Location, inspection.location_id)
+    location = push.get(Location, inspection.location_id)
     finding = Finding(
         id=data["id"],
         inspection_id=inspection.id,
@@ -269,12 +309,19 @@ def _apply_finding(push: _Push, data: dict) -> str:
             location, inspection.checklist_id, item["id"], item["text"], item, data["recorded_at"]
         )
     tz = location.hospital.timezone
+    open_items = push.items_with_open_tasks(location.id)
     if old is not None:
         tasks.correct_finding(push.session, old, finding, problem, tz, push.user)
     elif problem is not None:
         tasks.report_failure(push.session, problem, tz, push.user, finding=finding)
-    elif verdict.verdict == "pass":
+    elif verdict.verdict == "pass" and item["id"] in open_items:
         tasks.record_recheck(push.session, finding, location, push.user)
+    if problem is not None:
+        open_items.add(item["id"])
+    push.answers.setdefault((inspection.id, item["id"]), []).append(
+        (finding.id, data["supersedes_id"])
+    )
+    push.created(finding.id, digest)
     return "created"
 
 
@@ -291,8 +338,8 @@ def _record_type(push: _Push, record_type: str) -> tuple[ChecklistVersion, dict]
 
 def _apply_record(push: _Push, data: dict) -> str:
     digest = content_hash(data)
-    if existing := push.session.get(RecordEntry, data["id"]):
-        return _settled(existing, digest)
+    if stored := push.stored_hash(RecordEntry, data["id"]):
+        return _settled(stored, digest)
     if data["inspection_id"] is not None:
         _parent_inspection(push, data["inspection_id"])
     location = _location_in_scope(push, data["location_id"])
@@ -341,6 +388,7 @@ def _apply_record(push: _Push, data: dict) -> str:
         tasks.report_failure(
             push.session, problem, location.hospital.timezone, push.user, record=entry
         )
+    push.created(entry.id, digest)
     return "created"
 
 
@@ -370,6 +418,7 @@ def _apply(push: _Push, kind: str, raw: Any) -> dict:
             push.outcome[data["id"]] = "rejected"
             return {**result, "status": "rejected", "code": exc.code, "errors": exc.errors or {}}
         except (IntegrityError, StaleDataError):
+            push.absent.discard(data["id"])  # another request stored it: look it up for real
             if attempt == 2:  # a second clash is not a race any more
                 push.outcome[data["id"]] = "rejected"
                 return {**result, "status": "rejected", "code": "sync.conflict", "errors": {}}
@@ -382,10 +431,51 @@ def _apply(push: _Push, kind: str, raw: Any) -> dict:
     return {**result, "status": status, "code": code, "errors": {}}
 
 
+def _raw_ids(raws: list, key: str = "id") -> set[uuid.UUID]:
+    ids = set()
+    for raw in raws:
+        try:
+            ids.add(uuid.UUID(raw[key]))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            continue  # the record's own validation reports it
+    return ids
+
+
+def _prefetch(state: _Push, payload: dict) -> None:
+    """Learn in a few set-based queries what the per-record checks would ask one by one."""
+    session = state.session
+    for key, model in (
+        ("inspections", Inspection),
+        ("findings", Finding),
+        ("records", RecordEntry),
+    ):
+        ids = _raw_ids(payload[key])
+        if ids:
+            found = dict(
+                session.execute(
+                    select(model.id, model.content_sha256).where(model.id.in_(ids))
+                ).all()
+            )
+            state.stored.update(found)
+            state.absent.update(ids - set(found))
+    inspection_ids = _raw_ids(payload["findings"], "inspection_id")
+    if inspection_ids:
+        rows = session.execute(
+            select(Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id).where(
+                Finding.inspection_id.in_(inspection_ids)
+            )
+        )
+        for finding_id, inspection_id, item_id, supersedes_id in rows:
+            state.answers.setdefault((inspection_id, item_id), []).append(
+                (finding_id, supersedes_id)
+            )
+
+
 def push(session: Session, user: User, payload: dict) -> dict:
     """Apply a device's push; return per-record results, photos still missing, and tasks."""
     require(user, "inspections.record")
     state = _Push(session, user, payload["device_id"])
+    _prefetch(state, payload)
     results = [_apply(state, "inspection", raw) for raw in payload["inspections"]]
     results += [_apply(state, "finding", raw) for raw in payload["findings"]]
     results += [_apply(state, "record", raw) for raw in payload["records"]]
