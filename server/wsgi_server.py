@@ -20,20 +20,31 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def run_gunicorn(app: Flask, *, bind: str, workers: int = 1, threads: int = 8) -> None:
-    """Serve ``app`` until interrupted."""
-    _Gunicorn(
-        app,
-        {
-            "bind": bind,
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "accesslog": "-",
-            "timeout": 60,
-            "graceful_timeout": 10,
-        },
-    ).run()
+def run_gunicorn(
+    app: Flask, *, bind: str, workers: int = 1, threads: int = 8, with_scheduler: bool = False
+) -> None:
+    """Serve ``app`` until interrupted; optionally run the scheduler inside the single worker."""
+    options = {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+    }
+    if with_scheduler:
+        if workers != 1:
+            raise ValueError("the embedded scheduler needs exactly one worker")
+
+        def start_scheduler(_worker) -> None:
+            # Started after the fork: scheduler threads do not survive fork().
+            from server.jobs.scheduler import background_scheduler
+
+            background_scheduler(app).start()
+
+        options["post_worker_init"] = start_scheduler
+    _Gunicorn(app, options).run()
 
 
 def wsgi_app() -> Flask:

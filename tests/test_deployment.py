@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import PROJECT_ROOT, fresh_database_url
-from tests.test_serve import _free_port, _request
+from tests.support.servers import free_port, request_json, running
 
 
 def test_compose_web_service_runs_the_migrating_start_script():
@@ -34,7 +32,7 @@ def test_compose_web_service_runs_the_migrating_start_script():
 @pytest.fixture
 def web_service(backend, tmp_path, request):
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
@@ -46,38 +44,18 @@ def web_service(backend, tmp_path, request):
         "WARDWALK_DEMO": "1",
         "WARDWALK_DEMO_PASSWORD": "compose-pass",
     }
-    process = subprocess.Popen(
-        [str(PROJECT_ROOT / "scripts/docker-web")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _request(f"{base}/api/v1/ping")
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output, _ = process.communicate()
-                pytest.fail(f"docker-web did not come up:\n{output}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.communicate(timeout=30)
+    command = [str(PROJECT_ROOT / "scripts/docker-web")]
+    with running(command, f"http://127.0.0.1:{port}", env, PROJECT_ROOT) as base:
+        yield base
 
 
 def test_web_service_logs_in_across_workers(web_service):
-    login = _request(
+    login = request_json(
         f"{web_service}/api/v1/auth/login", {"username": "supervisor", "password": "compose-pass"}
     )
     # Several requests land on both workers; every one must see the same token.
     for _ in range(10):
-        me = _request(f"{web_service}/api/v1/me", token=login["token"])
+        me = request_json(f"{web_service}/api/v1/me", token=login["token"])
         assert me["username"] == "supervisor"
 
 

@@ -6,10 +6,7 @@ start, then gunicorn against PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -18,28 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT, fresh_database_url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _request(url: str, body: dict | None = None, token: str | None = None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if body else "GET")
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+from tests.support.servers import free_port, request_json, running
 
 
 @pytest.fixture
 def served(backend, tmp_path, request):
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "WARDWALK_INSTANCE_DIR": str(tmp_path / "instance"),
@@ -50,36 +32,16 @@ def served(backend, tmp_path, request):
     else:
         env.pop("DATABASE_URL", None)
     wardwalk = Path(sys.executable).parent / "wardwalk"
-    process = subprocess.Popen(
-        [str(wardwalk), "serve", "--port", str(port), "--threads", "2"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _request(f"{base}/api/v1/ping")
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output, _ = process.communicate()
-                pytest.fail(f"wardwalk serve did not come up:\n{output}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.communicate(timeout=20)
+    command = [str(wardwalk), "serve", "--port", str(port), "--threads", "2"]
+    with running(command, f"http://127.0.0.1:{port}", env, PROJECT_ROOT) as base:
+        yield base
 
 
 def test_serve_answers_ping_and_serves_the_seeded_demo(served):
-    login = _request(
+    login = request_json(
         f"{served}/api/v1/auth/login", {"username": "inspector", "password": "serve-test-pass"}
     )
-    checklists = _request(f"{served}/api/v1/checklists", token=login["token"])
+    checklists = request_json(f"{served}/api/v1/checklists", token=login["token"])
     assert {c["id"] for c in checklists} == {"civilized-city", "infection-control", "smoke-free"}
 
 
@@ -87,3 +49,18 @@ def test_serve_serves_the_client_shell(served):
     with urllib.request.urlopen(f"{served}/", timeout=10) as response:
         assert response.status == 200
         assert "text/html" in response.headers["Content-Type"]
+
+
+def test_serve_runs_the_scheduled_jobs_in_its_worker(served):
+    # On a fresh demo no place has been inspected: the coverage job, run once at start by the
+    # embedded scheduler, tells the supervisor.
+    login = request_json(
+        f"{served}/api/v1/auth/login", {"username": "supervisor", "password": "serve-test-pass"}
+    )
+    deadline = time.monotonic() + 30
+    codes: list[str] = []
+    while time.monotonic() < deadline and "coverage.gap" not in codes:
+        inbox = request_json(f"{served}/api/v1/notifications", token=login["token"])
+        codes = [notification["code"] for notification in inbox]
+        time.sleep(0.3)
+    assert "coverage.gap" in codes
