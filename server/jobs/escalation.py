@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from server.models import OPEN_STATUSES, RectificationTask
 from server.services.changes import record_change
 from server.services.channels import configured_channels
-from server.services.notifications import notify
+from server.services.notifications import notify_about_task
 from server.services.tasks import task_event
 from server.services.users import users_with_role
-from server.timeutil import isoformat
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
@@ -32,20 +31,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     for task in stuck:
         task.escalated_at = now
         task_event(session, task, None, "escalated", {}, {"escalated": True})
-        notify(
-            session,
-            users_with_role(session, task.hospital_id, "supervisor"),
-            hospital_id=task.hospital_id,
-            code="task.escalated",
-            task_id=task.id,
-            channels=channels,
-            dedupe_key=f"task:{task.id}:escalated:{isoformat(task.due_at)}",
-            params={
-                "task_id": task.id,
-                "title": task.title_zh,
-                "due_at": isoformat(task.due_at),
-                "occurrences": task.occurrences,
-            },
-        )
+        supervisors = users_with_role(session, task.hospital_id, "supervisor")
+        notify_about_task(session, task, supervisors, "escalated", channels)
         record_change(session, "task", task.id, task.hospital_id)
     return {"escalated": len(stuck)}

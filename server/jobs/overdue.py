@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from server.models import OPEN_STATUSES, RectificationTask
 from server.services.changes import record_change
 from server.services.channels import configured_channels
-from server.services.notifications import notify
+from server.services.notifications import notify_about_task
 from server.services.tasks import task_event
 from server.services.users import users_with_role
-from server.timeutil import isoformat
 
 
 def responsible_people(session: Session, task: RectificationTask) -> list:
@@ -42,15 +41,6 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     for task in late:
         task.overdue_marked_at = now
         task_event(session, task, None, "overdue", {"overdue": False}, {"overdue": True})
-        notify(
-            session,
-            responsible_people(session, task),
-            hospital_id=task.hospital_id,
-            code="task.overdue",
-            task_id=task.id,
-            channels=channels,
-            params={"task_id": task.id, "title": task.title_zh, "due_at": isoformat(task.due_at)},
-            dedupe_key=f"task:{task.id}:overdue:{isoformat(task.due_at)}",
-        )
+        notify_about_task(session, task, responsible_people(session, task), "overdue", channels)
         record_change(session, "task", task.id, task.hospital_id)
     return {"marked": len(late)}

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from server.jobs.overdue import responsible_people
 from server.models import RectificationTask
 from server.services.channels import configured_channels
-from server.services.notifications import notify
-from server.timeutil import isoformat
+from server.services.notifications import notify_about_task
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
@@ -27,20 +26,6 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     ).all()
     sent = 0
     for task in due_soon:
-        sent += len(
-            notify(
-                session,
-                responsible_people(session, task),
-                hospital_id=task.hospital_id,
-                code="task.due_soon",
-                task_id=task.id,
-                channels=channels,
-                params={
-                    "task_id": task.id,
-                    "title": task.title_zh,
-                    "due_at": isoformat(task.due_at),
-                },
-                dedupe_key=f"task:{task.id}:due_soon:{isoformat(task.due_at)}",
-            )
-        )
+        people = responsible_people(session, task)
+        sent += len(notify_about_task(session, task, people, "due_soon", channels))
     return {"tasks": len(due_soon), "notified": sent}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server.errors import NotFound
 from server.models import Notification, NotificationDelivery, User
 from server.services.channels import Channel
-from server.timeutil import utcnow
+from server.timeutil import isoformat, utcnow
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -57,6 +57,32 @@ def notify(
             continue  # this user was already notified of this
         created.append(notification)
     return created
+
+
+def notify_about_task(
+    session: Session, task, users: Iterable[User], event: str, channels: Iterable[str]
+) -> list[Notification]:
+    """Notify ``users`` of ``event`` (``due_soon``, ``overdue``, ``escalated``) on a task.
+
+    The key includes the deadline, so a task given a new deadline can be notified again.
+    """
+    due_at = isoformat(task.due_at)
+    return notify(
+        session,
+        users,
+        hospital_id=task.hospital_id,
+        code=f"task.{event}",
+        task_id=task.id,
+        channels=channels,
+        dedupe_key=f"task:{task.id}:{event}:{due_at}",
+        params={
+            "task_id": task.id,
+            "title": task.title_zh,
+            "title_en": task.title_en,
+            "due_at": due_at,
+            "occurrences": task.occurrences,
+        },
+    )
 
 
 def inbox(session: Session, user: User, *, unread_only: bool = False, limit: int = 100):
