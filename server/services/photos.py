@@ -20,9 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
-from server.models import Finding, Photo, PhotoSlot, User
+from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
 from server.services.inspections import may_see_inspection
 from server.services.permissions import in_scope
+from server.services.tasks import visible_tasks
 from server.storage import PhotoStorage
 
 CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -197,14 +198,22 @@ def _same_or_conflict(photo: Photo, sha: str) -> Photo:
 
 
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
-    """Return a photo the user may see: one of a finding they may see, or their own upload."""
+    """Return a photo the user may see (404 otherwise).
+
+    A finding's photo follows the finding's inspection, evidence follows its task, and a photo
+    nothing has claimed yet is visible to its uploader only.
+    """
     photo = session.get(Photo, photo_id)
     slot = session.get(PhotoSlot, photo_id)
-    if slot is None or slot.finding_id is None:
-        visible = photo is not None and slot is None and photo.uploaded_by_id == user.id
+    if photo is None:
+        visible = False
+    elif slot is None:
+        visible = photo.uploaded_by_id == user.id
+    elif slot.finding_id is not None:
+        visible = may_see_inspection(user, session.get(Finding, slot.finding_id).inspection)
     else:
-        finding = session.get(Finding, slot.finding_id)
-        visible = photo is not None and may_see_inspection(user, finding.inspection)
+        submission = session.get(TaskSubmission, slot.submission_id)
+        visible = bool(visible_tasks(session, user, [submission.task_id]))
     if not visible:
         raise NotFound("No such photo.", code="photo.not_found")
     return photo
