@@ -1,0 +1,109 @@
+/**
+ * The HTTP contract as functions. No DOM, no retries: callers (sync.js) decide what to retry.
+ *
+ * Every failure is one of two errors: ``NetworkError`` (offline, aborted, timed out — the request
+ * may or may not have reached the server) or ``ApiError`` (the server answered with an error body
+ * whose ``code`` the interface translates).
+ */
+import * as db from './db.js';
+
+const TIMEOUT_MS = 20000;
+
+/** The request did not get an answer; trying again later is always safe. */
+export class NetworkError extends Error {
+  constructor(message) {
+    super(message);
+    this.code = 'network.unreachable';
+  }
+}
+
+/** The server answered with an error status and its error body. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || `http.${status}`;
+    this.errors = body?.errors || {};
+  }
+
+  /** Whether trying the same request again later may succeed (408, 429, 5xx). */
+  get retryable() {
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** Whether an error is worth retrying with back-off rather than showing to the user. */
+export function isRetryable(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && error.retryable);
+}
+
+/** Call ``/api/v1`` + path; return the JSON answer (null for 204) or throw. */
+export async function call(method, path, options = {}) {
+  const { json, body, headers = {}, timeout = TIMEOUT_MS, auth = true } = options;
+  const sent = { ...headers };
+  if (auth) {
+    const token = await db.meta.get('token');
+    if (token) sent.Authorization = `Bearer ${token}`;
+  }
+  let payload = body;
+  if (json !== undefined) {
+    sent['Content-Type'] = 'application/json';
+    payload = JSON.stringify(json);
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout);
+  try {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: sent,
+      body: payload,
+      signal: controller.signal,
+      cache: 'no-store',
+    });
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new NetworkError(error.message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Log in; answers ``{token, expires_at, user}``. */
+export function login(username, password, deviceName) {
+  return call('POST', '/auth/login', {
+    json: { username, password, device_name: deviceName },
+    auth: false,
+  });
+}
+
+/** End this device's session on the server. */
+export function logout() {
+  return call('POST', '/auth/logout');
+}
+
+/** Push records: ``{device_id, inspections, findings, records}``. */
+export function push(payload) {
+  return call('POST', '/sync/push', { json: payload, timeout: 60000 });
+}
+
+/** Upload one photo's bytes with their hash (idempotent: a replay answers 200). */
+export function putPhoto(photo) {
+  return call('PUT', `/photos/${photo.id}`, {
+    body: photo.blob,
+    headers: { 'Content-Type': photo.type, 'X-Content-SHA256': photo.sha256 },
+    timeout: 120000,
+  });
+}
+
+/** One page of changes after ``cursor``. */
+export function pull(cursor, limit = 500) {
+  return call('GET', `/sync/pull?cursor=${cursor}&limit=${limit}`);
+}
+
+/** One checklist definition (a specific version). */
+export function checklist(id, version) {
+  return call('GET', `/checklists/${encodeURIComponent(id)}?version=${version}`);
+}

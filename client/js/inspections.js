@@ -1,0 +1,143 @@
+/**
+ * Inspections on the device: drafts that survive a reload or a killed tab, finishing a draft
+ * into the outbox, and reopening rejected records as a draft for correction.
+ *
+ * A draft is saved on every change. Its id is the inspection's id, and each answer carries its
+ * finding's id from the first touch, so whatever is later pushed has a stable identity.
+ */
+import * as checklists from './checklists.js';
+import * as db from './db.js';
+import { now, uuid } from './ids.js';
+import * as outbox from './outbox.js';
+import * as photos from './photos.js';
+
+let saving = Promise.resolve();
+
+/** Start a draft inspection of a checklist version at a location. */
+export async function start(summary, locationId, kind) {
+  const draft = {
+    id: uuid(), checklist_id: summary.id, checklist_version: summary.version,
+    location_id: locationId, kind, started_at: now(), note: '', position: 0,
+    answers: {}, inspection_synced: false, updated_at: now(),
+  };
+  await db.put('drafts', draft);
+  return draft;
+}
+
+/** Return one draft. */
+export const get = (id) => db.get('drafts', id);
+
+/** Return every draft, newest first. */
+export async function list() {
+  return (await db.all('drafts')).sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+}
+
+/** Return the answer to an item, creating an empty one (with its finding id) if needed. */
+export function answer(draft, itemId) {
+  draft.answers[itemId] ??= {
+    id: uuid(), supersedes_id: null, result: null, value: null, note: '', photos: [], recorded_at: null,
+  };
+  return draft.answers[itemId];
+}
+
+/** Save a draft; saves run in order, and ``flush()`` waits for the last one. */
+export function save(draft) {
+  draft.updated_at = now();
+  const copy = structuredClone(draft);
+  saving = saving.then(() => db.put('drafts', copy));
+  return saving;
+}
+
+/** Wait until every save has reached the database. */
+export const flush = () => saving;
+
+/** Downscale and store a photo for an item, and name it in the answer. */
+export async function addPhoto(draft, itemId, file, fromCamera) {
+  const photo = await photos.prepare(file, fromCamera);
+  await photos.store(photo, draft.id, itemId);
+  answer(draft, itemId).photos.push(photo.id);
+  await save(draft);
+  return photo;
+}
+
+/** Remove a photo from an item and from the device. */
+export async function removePhoto(draft, itemId, photoId) {
+  const current = answer(draft, itemId);
+  current.photos = current.photos.filter((id) => id !== photoId);
+  await save(draft);
+  await db.remove('photos', photoId);
+}
+
+async function orphanPhotoOps(draft, keep) {
+  const inOutbox = new Set((await outbox.group(draft.id)).flatMap((record) => record.photos));
+  return (await db.all('photos', 'owner', draft.id))
+    .filter((photo) => !keep.has(photo.id) && !inOutbox.has(photo.id))
+    .map((photo) => ({ store: 'photos', delete: photo.id }));
+}
+
+/** Move a finished draft into the outbox in one transaction; unanswered items are not sent. */
+export async function finish(draft, checklist) {
+  await flush();
+  const context = {
+    checklist_id: draft.checklist_id, checklist_version: draft.checklist_version,
+    location_id: draft.location_id, kind: draft.kind, started_at: draft.started_at,
+  };
+  const records = [];
+  if (!draft.inspection_synced) {
+    const body = { id: draft.id, ...context, finished_at: now(), note: draft.note };
+    records.push(outbox.entry('inspection', body, draft.id, context));
+  }
+  const kept = new Set();
+  for (const item of checklists.items(checklist)) {
+    const current = draft.answers[item.id];
+    if (!checklists.isAnswered(item, current)) continue;
+    current.photoRefs = await photos.refs(current.photos);
+    current.photos.forEach((id) => kept.add(id));
+    const body = checklists.findingBody(item, current, draft.id);
+    records.push(outbox.entry('finding', body, draft.id, context, current.photos));
+  }
+  await outbox.save(records, [{ store: 'drafts', delete: draft.id }, ...(await orphanPhotoOps(draft, kept))]);
+}
+
+/** Delete a draft and the photos only it uses (the user confirmed). */
+export async function discard(draft) {
+  await flush();
+  await db.write([{ store: 'drafts', delete: draft.id }, ...(await orphanPhotoOps(draft, new Set()))]);
+}
+
+/**
+ * Take an inspection's rejected (and still queued) records back into a draft to fix and resend.
+ *
+ * A record the server never stored is resent under its own id. One it did store (a conflict, or
+ * a photo it refused) becomes a correction: a new finding that supersedes it, with its photos
+ * copied under new ids, because a stored id can never carry other content.
+ */
+export async function reopen(groupId) {
+  const records = (await outbox.group(groupId)).filter((record) => record.state !== 'sending');
+  if (!records.length) return null;
+  const inspection = records.find((record) => record.kind === 'inspection');
+  const draft = {
+    id: groupId, ...records[0].context, note: inspection?.body.note ?? '', position: 0,
+    answers: {}, inspection_synced: !inspection || inspection.stored, updated_at: now(),
+  };
+  const ops = outbox.takeOps(records);
+  for (const record of records.filter((r) => r.kind === 'finding')) {
+    const body = record.body;
+    const restored = {
+      id: body.id, supersedes_id: body.supersedes_id ?? null, result: body.result, value: body.value,
+      note: body.note, photos: record.photos, recorded_at: body.recorded_at, rejected: record.code,
+    };
+    if (record.stored) {
+      Object.assign(restored, { id: uuid(), supersedes_id: body.id, photos: [] });
+      for (const photoId of record.photos) {
+        const { fresh, ops: copyOps } = await photos.copy(photoId);
+        restored.photos.push(fresh.id);
+        ops.push(...copyOps);
+      }
+    }
+    draft.answers[body.item_id] = restored;
+  }
+  await db.write([...ops, { store: 'drafts', put: draft }]);
+  outbox.notify();
+  return draft;
+}

@@ -1,0 +1,117 @@
+/**
+ * Start the app: open the database, load the words, wire sync, updates and screens together.
+ * Everything here also works offline once the service worker has cached the shell.
+ */
+import * as db from './db.js';
+import * as i18n from './i18n.js';
+import * as inspections from './inspections.js';
+import { Router } from './router.js';
+import { Sync } from './sync.js';
+import { Updates } from './updates.js';
+import { Dialog } from './ui/dialog.js';
+import { h } from './ui/dom.js';
+import { HomeView } from './ui/home.js';
+import { LoginView } from './ui/login.js';
+import { OutboxView } from './ui/outbox-view.js';
+import { ReviewView } from './ui/review.js';
+import { SettingsView } from './ui/settings.js';
+import { StatusBar } from './ui/statusbar.js';
+import { TasksView } from './ui/tasks-view.js';
+import { UpdateBanner } from './ui/update-banner.js';
+import { VisitStartView } from './ui/visit-start.js';
+import { WalkView } from './ui/walk.js';
+
+const VIEWS = {
+  login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
+  outbox: OutboxView, tasks: TasksView, settings: SettingsView,
+};
+const ROUTES = [
+  ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
+  ['/review/([^/]+)', 'review'], ['/outbox', 'outbox'], ['/tasks', 'tasks'], ['/settings', 'settings'],
+];
+
+const main = document.getElementById('main');
+const sync = new Sync();
+const updates = new Updates();
+const dialog = new Dialog(document.getElementById('dialog'));
+let router;
+let current = null;
+let showing = 0;
+let login = { reason: null, returnTo: null };
+
+async function show(name, params) {
+  const turn = ++showing;
+  if (name !== 'login' && !(await db.meta.get('token'))) return router.go('/login', { replace: true });
+  await current?.leave?.();
+  const element = h('div', { class: 'view', dataset: { view: name } });
+  const view = new VIEWS[name](element, { params, router, dialog, sync, ...handlers(name) });
+  await view.render();
+  if (turn !== showing) return undefined; // a newer route won the race
+  current = view;
+  main.replaceChildren(element);
+  document.body.dataset.view = name;
+  const tab = ['start', 'walk', 'review'].includes(name) ? 'home' : name;
+  for (const link of document.querySelectorAll('.tabbar a')) {
+    if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  element.querySelector('h1')?.focus();
+  return undefined;
+}
+
+function handlers(name) {
+  if (name === 'login') {
+    return {
+      reason: login.reason,
+      onLoggedIn: () => {
+        const target = login.returnTo || '/';
+        login = { reason: null, returnTo: null };
+        sync.now();
+        router.go(target, { replace: true });
+      },
+    };
+  }
+  if (name === 'settings') {
+    return {
+      onLanguage: async (code) => {
+        await i18n.load(code);
+        await db.meta.set('lang', code);
+        i18n.translate(document);
+        statusbar.render();
+        router.resolve();
+      },
+      onLoggedOut: () => router.go('/login', { replace: true }),
+    };
+  }
+  return {};
+}
+
+let statusbar;
+
+async function boot() {
+  await db.open();
+  await i18n.load((await db.meta.get('lang')) ?? i18n.DEFAULT_LANGUAGE);
+  i18n.translate(document);
+  statusbar = new StatusBar(document.getElementById('status'), sync);
+  new UpdateBanner(document.getElementById('update'), updates, async () => {
+    await current?.leave?.();
+    await inspections.flush();
+  });
+  sync.addEventListener('auth-required', async () => {
+    await db.meta.remove('token');
+    const here = location.hash.slice(1);
+    login = { reason: 'expired', returnTo: here.startsWith('/login') ? '/' : here };
+    router.go('/login');
+  });
+  sync.addEventListener('synced', () => updates.check());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') updates.check();
+  });
+  router = new Router(ROUTES, show);
+  await statusbar.refresh();
+  await router.start();
+  updates.register().catch((error) => console.error(error));
+  sync.start();
+}
+
+boot();

@@ -1,0 +1,91 @@
+/**
+ * Photos on the device: downscale before storing, hash, and keep capture time and source.
+ *
+ * A phone camera's 12–50 MP JPEG becomes a JPEG with a long edge of at most 2048 px at quality
+ * 0.8 (a few hundred KB), drawn upright: the EXIF orientation is applied while decoding, because
+ * the re-encoded file carries no EXIF for the server to apply.
+ */
+import * as db from './db.js';
+import { uuid } from './ids.js';
+
+const LONG_EDGE = 2048;
+const QUALITY = 0.8;
+
+async function decode(file) {
+  try {
+    return await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    // Older engines: an <img> applies the EXIF orientation by default (CSS image-orientation).
+    const url = URL.createObjectURL(file);
+    try {
+      const image = new Image();
+      image.src = url;
+      await image.decode();
+      return image;
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+}
+
+async function encode(source, width, height) {
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const canvas = new OffscreenCanvas(width, height);
+    canvas.getContext('2d').drawImage(source, 0, 0, width, height);
+    return canvas.convertToBlob({ type: 'image/jpeg', quality: QUALITY });
+  }
+  const canvas = document.createElement('canvas');
+  Object.assign(canvas, { width, height });
+  canvas.getContext('2d').drawImage(source, 0, 0, width, height);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
+}
+
+/** Return the lowercase hex sha256 of a blob (crypto.subtle: needs HTTPS or localhost). */
+export async function sha256(blob) {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Downscale, encode and hash a picked file; return the photo record (not yet stored). */
+export async function prepare(file, fromCamera) {
+  const source = await decode(file);
+  const longEdge = Math.max(source.width, source.height);
+  const scale = Math.min(1, LONG_EDGE / longEdge);
+  const width = Math.round(source.width * scale);
+  const height = Math.round(source.height * scale);
+  const blob = await encode(source, width, height);
+  source.close?.();
+  return {
+    id: uuid(),
+    blob,
+    type: 'image/jpeg',
+    sha256: await sha256(blob),
+    bytes: blob.size,
+    width,
+    height,
+    taken_at: new Date(file.lastModified || Date.now()).toISOString(),
+    from_camera: fromCamera,
+    uploaded: false,
+  };
+}
+
+/** Store a photo for an inspection (``owner``) and one of its items. */
+export function store(photo, owner, itemId) {
+  return db.put('photos', { ...photo, owner, item_id: itemId });
+}
+
+/** Return a stored photo. */
+export const get = (id) => db.get('photos', id);
+
+/** Return the ``{id, sha256, bytes}`` slots a finding names. */
+export async function refs(ids) {
+  const photos = await Promise.all(ids.map(get));
+  return photos.filter(Boolean).map(({ id, sha256: hash, bytes }) => ({ id, sha256: hash, bytes }));
+}
+
+/** Copy a photo under a new id (a correction may not reuse the ids of a stored finding). */
+export async function copy(id) {
+  const photo = await get(id);
+  const fresh = { ...photo, id: uuid(), uploaded: false };
+  return { fresh, ops: [{ store: 'photos', put: fresh }, { store: 'photos', delete: id }] };
+}

@@ -1,0 +1,82 @@
+/** An item's photos: take with the camera or pick from the gallery, see thumbnails, remove. */
+import { t } from '../i18n.js';
+import * as inspections from '../inspections.js';
+import * as photos from '../photos.js';
+import { append, fill, h } from './dom.js';
+
+const MAX_PHOTOS = 10; // the server's limit per finding
+
+export class PhotoStrip {
+  constructor(element, { draft, item, onChange }) {
+    this.element = element;
+    this.draft = draft;
+    this.item = item;
+    this.onChange = onChange;
+    this.urls = [];
+  }
+
+  render() {
+    if (this.item.photo === 'never') {
+      append(this.element, h('p', { class: 'notice' }, t('photos.never')));
+      return;
+    }
+    this.list = h('ul', { class: 'thumbs', 'data-testid': 'thumbs' });
+    this.status = h('p', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'photo-status' });
+    const input = (camera) => h('input', {
+      type: 'file', accept: 'image/*', class: 'visually-hidden', capture: camera ? 'environment' : null, multiple: !camera,
+      'data-testid': camera ? 'photo-camera' : 'photo-gallery', onchange: (event) => this.add(event.target, camera),
+    });
+    append(this.element, 
+      h('h2', { class: 'h3' }, t('photos.title')),
+      this.list,
+      h('div', { class: 'row' },
+        h('label', { class: 'btn' }, t('photos.camera'), input(true)),
+        h('label', { class: 'btn' }, t('photos.gallery'), input(false))),
+      this.status,
+    );
+    return this.show();
+  }
+
+  async show() {
+    this.urls.forEach((url) => URL.revokeObjectURL(url));
+    const ids = inspections.answer(this.draft, this.item.id).photos;
+    const stored = await Promise.all(ids.map(photos.get));
+    this.urls = stored.map((photo) => (photo ? URL.createObjectURL(photo.blob) : ''));
+    fill(this.list, stored.map((photo, index) => photo && h('li', { class: 'thumb' },
+      h('img', { src: this.urls[index], alt: t('photos.alt', { n: index + 1 }), width: 96, height: 96 }),
+      h('button', {
+        type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n: index + 1 }),
+        onclick: () => this.remove(photo.id),
+      }, '×'))));
+    this.status.textContent = ids.length ? t('photos.count', { n: ids.length }) : '';
+  }
+
+  async add(input, camera) {
+    const files = [...input.files];
+    input.value = '';
+    const room = MAX_PHOTOS - inspections.answer(this.draft, this.item.id).photos.length;
+    this.status.textContent = t('photos.processing');
+    try {
+      for (const file of files.slice(0, Math.max(0, room))) {
+        await inspections.addPhoto(this.draft, this.item.id, file, camera);
+      }
+    } catch (error) {
+      console.error(error);
+      this.status.textContent = t('photos.failed');
+      return;
+    }
+    await this.show();
+    if (files.length > room) this.status.textContent = t('photos.limit', { n: MAX_PHOTOS });
+    this.onChange();
+  }
+
+  async remove(photoId) {
+    await inspections.removePhoto(this.draft, this.item.id, photoId);
+    await this.show();
+    this.onChange();
+  }
+
+  destroy() {
+    this.urls.forEach((url) => URL.revokeObjectURL(url));
+  }
+}

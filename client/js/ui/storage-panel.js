@@ -1,0 +1,37 @@
+/** Storage on the phone: persistent or not, how much is used, and "export unsent data". */
+import * as db from '../db.js';
+import { formatBytes, t } from '../i18n.js';
+import { fill, h } from './dom.js';
+
+export class StoragePanel {
+  constructor(element, { onExport }) {
+    this.element = element;
+    this.onExport = onExport;
+  }
+
+  async render() {
+    const storage = navigator.storage;
+    const persisted = (await storage?.persisted?.()) ?? false;
+    const estimate = (await storage?.estimate?.()) ?? null;
+    const photos = await db.all('photos');
+    const photoBytes = photos.reduce((sum, photo) => sum + (photo.bytes || 0), 0);
+    const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+    fill(this.element,
+      h('h2', {}, t('storage.title')),
+      h('p', { 'data-testid': 'storage-estimate' }, estimate
+        ? t('storage.estimate', { used: formatBytes(estimate.usage), quota: formatBytes(estimate.quota) })
+        : t('storage.unknown')),
+      h('p', {}, t('storage.photos', { n: photos.length, size: formatBytes(photoBytes) })),
+      h('p', { 'data-testid': 'storage-persisted' }, persisted ? t('storage.persisted') : t('storage.not_persisted')),
+      persisted || !storage?.persist ? null : h('button', {
+        type: 'button', class: 'btn', onclick: async () => { await storage.persist(); this.render(); },
+      }, t('storage.persist')),
+      h('h3', {}, t('export.title')),
+      h('p', { class: 'muted' }, t('export.intro')),
+      h('button', {
+        type: 'button', class: 'btn', 'data-testid': 'export',
+        onclick: async () => { status.textContent = t('export.done', { size: await this.onExport() }); },
+      }, t('export.button')),
+      status);
+  }
+}

@@ -1,0 +1,194 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against a live server.
+
+Each test gets the demo hospital (departments, location tree, users with ``demo-pass-1``) and
+the shipped checklists, served by the root ``live_server`` fixture, and a fresh browser context
+(its own IndexedDB, caches and service worker) with a 390×844 phone viewport.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from server.services.checklists import load_checklists
+from server.services.seed import seed_demo
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+PASSWORD = "demo-pass-1"
+VIEWPORT = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the run."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(app, session):
+    """The demo hospital and the real checklists, committed for the live server to see."""
+    result = seed_demo(session, PASSWORD)
+    load_checklists(session, Path(app.config["CHECKLIST_DIR"]))
+    session.commit()
+    return result.hospital
+
+
+@pytest.fixture
+def base_url(demo, live_server) -> str:
+    """The live server's address, with the demo data in place."""
+    return live_server
+
+
+@pytest.fixture
+def context(chromium):
+    """A fresh browser profile; JavaScript errors on any of its pages fail the test."""
+    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", service_workers="allow")
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    yield context
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def page(context):
+    """A page of the fresh profile."""
+    return context.new_page()
+
+
+def login(page, base_url: str, username: str = "inspector") -> None:
+    """Log in through the form and wait until the first sync has filled the home screen."""
+    page.goto(base_url + "/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("start")).to_be_visible(timeout=20_000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def choose_location(page, code: str) -> None:
+    """Pick a location by typing its code (the fallback to scanning)."""
+    search = page.get_by_test_id("location-search").first
+    search.fill(code)
+    search.press("Enter")
+    expect(page.get_by_test_id("chosen-location").first).to_contain_text(code)
+
+
+def start_inspection(page, checklist: str, code: str) -> None:
+    """From home: choose a checklist and a location, and open the first item."""
+    page.goto(page.url.split("#")[0] + "#/")
+    page.get_by_role("radio", name=checklist).check()
+    choose_location(page, code)
+    page.get_by_test_id("start").click()
+    page.get_by_test_id("begin-walk").click()
+    expect(page.get_by_test_id("progress")).to_contain_text("第 1 项")
+
+
+def answer(page, label: str) -> None:
+    """Answer the current pass/fail item."""
+    page.get_by_role("radio", name=label, exact=True).check()
+
+
+def next_item(page) -> None:
+    """Go to the next item and wait for it."""
+    before = page.get_by_test_id("progress").inner_text()
+    page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("progress")).not_to_have_text(before)
+
+
+def finish(page) -> None:
+    """Open the overview and finish the inspection into the outbox."""
+    page.get_by_test_id("overview").click()
+    page.get_by_test_id("finish").click()
+    expect(page.get_by_test_id("outbox")).to_be_visible()
+
+
+def expect_waiting(page, count: int, timeout: float = 20_000) -> None:
+    """Wait until the status bar says ``count`` records wait for the server."""
+    expect(page.get_by_test_id("waiting")).to_have_attribute(
+        "data-count", str(count), timeout=timeout
+    )
+
+
+def jpeg(path: Path, size: tuple[int, int], colour: tuple[int, int, int], orientation=None):
+    """Write a JPEG like a phone camera's (with an EXIF orientation if given)."""
+    image = Image.new("RGB", size, colour)
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 3, size[1] // 3), fill=(20, 20, 200))
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    image.save(path, quality=90, exif=exif)
+    return path
+
+
+@pytest.fixture
+def photo_files(tmp_path) -> list[Path]:
+    """A 3000×2000 camera photo stored sideways (EXIF orientation 6) and a small 1200×900 one."""
+    return [
+        jpeg(tmp_path / "sideways.jpg", (3000, 2000), (200, 60, 40), orientation=6),
+        jpeg(tmp_path / "small.jpg", (1200, 900), (60, 160, 90)),
+    ]
+
+
+class ServerApi:
+    """The inspector's view of the server through the HTTP API (what the device sent)."""
+
+    def __init__(self, base_url: str, username: str = "inspector"):
+        self.base_url = base_url
+        answer = self.call("POST", "/auth/login", {"username": username, "password": PASSWORD})
+        self.token = answer["token"]
+
+    def call(self, method: str, path: str, body: dict | None = None, raw: bool = False):
+        headers = {"Content-Type": "application/json"}
+        if getattr(self, "token", None):
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers=headers,
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = response.read()
+        return data if raw else json.loads(data)
+
+    def inspections(self) -> list[dict]:
+        """Every inspection, each with its findings and photo completeness."""
+        return [
+            self.call("GET", f"/inspections/{row['id']}")
+            for row in self.call("GET", "/inspections")
+        ]
+
+    def photo_size(self, photo_id: str) -> tuple[int, int]:
+        """The stored photo's pixel size."""
+        return Image.open(io.BytesIO(self.call("GET", f"/photos/{photo_id}", raw=True))).size
+
+    def location_id(self, code: str) -> int:
+        """The id of the location with ``code``."""
+        return next(row["id"] for row in self.call("GET", "/locations") if row["code"] == code)
+
+
+@pytest.fixture
+def server_api(base_url) -> ServerApi:
+    """The API, logged in as the demo inspector."""
+    return ServerApi(base_url)

@@ -1,0 +1,114 @@
+"""The main screens render fully translated in both languages; screenshots for the docs.
+
+``WARDWALK_SCREENSHOTS=1`` writes the screenshots to docs/screenshots/ (390×844, as on a phone);
+otherwise they go to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (
+    answer,
+    choose_location,
+    expect_waiting,
+    finish,
+    login,
+    next_item,
+    start_inspection,
+)
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = set(json.loads((ROOT / "client" / "i18n" / "zh-CN.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    if os.environ.get("WARDWALK_SCREENSHOTS") == "1":
+        return ROOT / "docs" / "screenshots"
+    return tmp_path
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')].filter(
+  (el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()),
+).map((el) => el.outerHTML)"""
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+
+def check_screen(page, name: str) -> None:
+    """No catalogue key shows instead of words, every control has a label, nothing overflows."""
+    text = page.locator("body").inner_text()
+    shown = {word for word in text.split() if word in KEYS}
+    assert not shown, f"{name}: untranslated {shown}"
+    assert page.evaluate(UNLABELLED) == [], name
+    assert page.evaluate(OVERFLOW) <= 0, f"{name}: wider than the screen"
+
+
+def capture(page, folder: Path, name: str) -> None:
+    """Check the screen, then take its screenshot."""
+    page.evaluate("document.activeElement?.blur()")
+    check_screen(page, name)
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_main_screens_in_chinese_and_english(context, page, base_url, photo_files, shots):
+    page.goto(base_url + "/")
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    capture(page, shots, "login")
+
+    login(page, base_url)
+    page.get_by_role("radio", name="无烟医院检查").check()
+    choose_location(page, "OPD-1F-WC")
+    capture(page, shots, "home")
+
+    context.set_offline(True)
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    answer(page, "不合格")
+    page.get_by_test_id("photo-gallery").set_input_files(photo_files)
+    expect(page.locator("[data-testid=thumbs] img")).to_have_count(2)
+    page.get_by_test_id("note").fill("东门、北门均未张贴禁烟标识")
+    capture(page, shots, "walk")
+    next_item(page)
+    answer(page, "合格")
+    finish(page)
+    capture(page, shots, "outbox")
+
+    context.set_offline(False)
+    expect_waiting(page, 0)
+    page.get_by_role("link", name="整改").click()
+    expect(page.get_by_test_id("task")).to_have_count(1)
+    capture(page, shots, "tasks")
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    expect(page.get_by_test_id("sync-now")).to_have_text("Sync now")
+    expect(page.get_by_test_id("waiting")).to_have_text("All synced")
+    page.get_by_role("link", name="Inspect").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start an inspection")
+    page.get_by_role("radio", name="Smoke-free hospital inspection").check()
+    capture(page, shots, "home-en")
+    page.reload()  # the choice of language is remembered
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start an inspection")
+
+
+def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files):
+    page.set_viewport_size({"width": 195, "height": 422})  # a 390×844 phone at 200 %
+    login(page, base_url)
+    check_screen(page, "home")
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    answer(page, "不合格")
+    page.get_by_test_id("photo-gallery").set_input_files(photo_files[1])
+    expect(page.locator("[data-testid=thumbs] img")).to_have_count(1)
+    check_screen(page, "walk")
+    next_item(page)  # the navigation is reachable
+    finish(page)
+    check_screen(page, "outbox")
+    page.get_by_role("link", name="整改").click()
+    check_screen(page, "tasks")
