@@ -11,6 +11,7 @@ from server.api import (
     photos,
     ping,
     reference,
+    reports,
     sync,
     tasks,
     users,
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     inspections.blp,
     tasks.blp,
     notifications.blp,
+    reports.blp,
 )
 
 

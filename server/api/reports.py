@@ -1,0 +1,123 @@
+"""Reports: the weekly rollup (JSON, XLSX, CSV, printable HTML) and one inspection's report."""
+
+from urllib.parse import quote
+
+from flask import Response, current_app, g
+from flask.views import MethodView
+
+from server.api.base import Blueprint, auth_required
+from server.extensions import db
+from server.schemas.reports import WeeklyQuerySchema, WeeklyReportSchema
+from server.services import exports, inspection_report, rollups
+
+blp = Blueprint("reports", __name__, description="Weekly rollups and printable reports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The printable pages carry only inline CSS and data: images; nothing else may load or run.
+HTML_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+SECURITY = [{"bearerAuth": []}]
+
+
+def _week_and_rollups(query: dict) -> tuple[str, list[dict]]:
+    """Return the asked (or running) week and the caller's rollups of it."""
+    week = query.get("week") or rollups.default_week(
+        db.session, g.user, current_app.config["HOSPITAL_TZ"]
+    )
+    return week, rollups.rollup_for(db.session, g.user, week, query.get("hospital_id"))
+
+
+def _download(data: bytes, mimetype: str, week: str, extension: str) -> Response:
+    """Answer ``data`` as an attachment named in ASCII and, for modern clients, in Chinese."""
+    response = Response(data, mimetype=mimetype)
+    ascii_name = f"wardwalk-problem-list-{week}.{extension}"
+    utf8_name = quote(f"问题清单-{week}.{extension}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    )
+    return response
+
+
+def _page(html: str) -> Response:
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = HTML_POLICY
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@blp.route("/reports/weekly")
+class WeeklyReport(MethodView):
+    """The weekly rollup of the caller's hospitals."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.response(200, WeeklyReportSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Return one rollup per hospital: a stored snapshot for a finished week, else live."""
+        week, found = _week_and_rollups(query)
+        return {"week": week, "hospitals": found}
+
+
+@blp.route("/reports/weekly.xlsx")
+class WeeklyProblemListXlsx(MethodView):
+    """The problem list (问题清单) as an Excel workbook."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.response(200, content_type=XLSX, description="One sheet per hospital, with photos")
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Download the week's open problems as XLSX."""
+        week, found = _week_and_rollups(query)
+        storage = current_app.extensions["photo_storage"]
+        return _download(
+            exports.problem_list_xlsx(db.session, storage, found, week), XLSX, week, "xlsx"
+        )
+
+
+@blp.route("/reports/weekly.csv")
+class WeeklyProblemListCsv(MethodView):
+    """The problem list (问题清单) as CSV."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.response(200, content_type="text/csv", description="UTF-8 with a byte-order mark")
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Download the week's open problems as CSV."""
+        week, found = _week_and_rollups(query)
+        return _download(exports.problem_list_csv(found), "text/csv", week, "csv")
+
+
+@blp.route("/reports/weekly.html")
+class WeeklyReportPage(MethodView):
+    """The weekly report as a printable page with bar charts."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.response(200, content_type="text/html", description="Printable A4 page")
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Render the weekly report for print: figures, SVG charts and the problem list."""
+        week, found = _week_and_rollups(query)
+        return _page(exports.weekly_html(found, week))
+
+
+@blp.route("/inspections/<uuid:inspection_id>/report")
+class InspectionReport(MethodView):
+    """The printable report of one inspection (same-day written feedback)."""
+
+    decorators = [auth_required]
+
+    @blp.response(200, content_type="text/html", description="Printable A4 page")
+    @blp.doc(security=SECURITY)
+    def get(self, inspection_id):
+        """Render every item with its answer and photos, the record forms and created tasks."""
+        storage = current_app.extensions["photo_storage"]
+        return _page(
+            inspection_report.inspection_report(db.session, g.user, inspection_id, storage)
+        )

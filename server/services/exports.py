@@ -1,0 +1,430 @@
+"""The weekly rollup as files: the problem list (问题清单) as XLSX and CSV, and a printable page.
+
+The problem list is the ``problems`` of the rollups ``rollup_for`` returns, so a download says
+exactly what the JSON says. Its eight contract columns come first and in order; the XLSX adds
+thumbnails of the photo before and after the fix. The printable weekly page draws its bar
+charts as inline SVG on the server: no script, no CDN, prints as it shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.image import Image
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import Finding, Photo, PhotoSlot, TaskSubmission, task_findings
+from server.storage import PhotoStorage
+
+COLUMNS = ("序号", "问题描述", "位置", "责任科室", "责任人", "整改时限", "状态", "复查结果")
+PHOTO_COLUMNS = ("整改前", "整改后")
+HOSPITAL_COLUMN = "医院"
+
+STATUS_WORDS = {
+    "open": ("待分派", "Awaiting assignment"),
+    "assigned": ("整改中", "Being fixed"),
+    "submitted": ("待复查", "Awaiting re-check"),
+    "closed": ("已销号", "Closed"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+RECHECK_WORDS = {"pass": ("通过", "Passed"), "fail": ("未通过", "Failed")}
+SEVERITY_WORDS = {
+    "minor": ("一般", "Minor"),
+    "major": ("较重", "Major"),
+    "critical": ("严重", "Critical"),
+}
+
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_environment = Environment(
+    loader=FileSystemLoader(_TEMPLATES),
+    autoescape=select_autoescape(
+        enabled_extensions=("html", "svg"),
+        disabled_extensions=("css",),
+        default=True,
+        default_for_string=True,
+    ),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _number(value: Any) -> Any:
+    """Show 5.0 as 5 and 2.50 as 2.5 (points, scores)."""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return value
+
+
+_environment.filters["num"] = _number
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of ``server/templates`` with autoescaping on (every value is escaped)."""
+    return _environment.get_template(template).render(**context)
+
+
+# --- the problem list ------------------------------------------------------------------------
+
+
+def location_text(location: dict) -> str:
+    """Return "名称（编码）" for a problem's location."""
+    return f"{location['name']['zh-CN']}（{location['code']}）"
+
+
+def problem_row(problem: dict) -> list[Any]:
+    """Return the eight contract columns of one problem; the deadline as a date."""
+    department = problem["department"]
+    assignee = problem["assignee"]
+    return [
+        problem["no"],
+        problem["title"]["zh-CN"],
+        location_text(problem["location"]),
+        department["name"]["zh-CN"] if department else "",
+        assignee["display_name"] if assignee else "",
+        date.fromisoformat(problem["due_date"]),
+        STATUS_WORDS.get(problem["status"], (problem["status"],))[0],
+        RECHECK_WORDS[problem["recheck"]][0] if problem["recheck"] else "",
+    ]
+
+
+# A cell that starts with one of these is a formula to Excel; quote it (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def problem_list_csv(rollups: list[dict]) -> bytes:
+    """Return the problem list as CSV in UTF-8 with a BOM (so Excel reads it as UTF-8).
+
+    With more than one hospital a 医院 column is added after the contract columns.
+    """
+    several = len(rollups) > 1
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*COLUMNS, HOSPITAL_COLUMN] if several else COLUMNS)
+    for rollup in rollups:
+        for problem in rollup["problems"]:
+            row = problem_row(problem)
+            row[5] = row[5].isoformat()
+            if several:
+                row.append(rollup["hospital"]["name"]["zh-CN"])
+            writer.writerow([_safe_text(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@dataclass(frozen=True)
+class TaskPhotos:
+    """Thumbnail storage keys of a task's photo before and after the fix (None: no photo)."""
+
+    before: str | None = None
+    after: str | None = None
+
+
+def _chunks(values: list, size: int = 500):
+    for index in range(0, len(values), size):
+        yield values[index : index + size]
+
+
+def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
+    """Find the before and after photo of each task, for the photos that have arrived.
+
+    Before: the first photo of the earliest finding of the task that has one. After: the first
+    photo of the newest evidence, verification or re-check that has one.
+    """
+    before: dict[int, str] = {}
+    after: dict[int, str] = {}
+    for chunk in _chunks(task_ids):
+        for task_id, thumb_key in session.execute(
+            select(task_findings.c.task_id, Photo.thumb_key)
+            .join(Finding, Finding.id == task_findings.c.finding_id)
+            .join(PhotoSlot, PhotoSlot.finding_id == Finding.id)
+            .join(Photo, Photo.id == PhotoSlot.photo_id)
+            .where(task_findings.c.task_id.in_(chunk))
+            .order_by(task_findings.c.task_id, Finding.recorded_at, PhotoSlot.position)
+        ):
+            before.setdefault(task_id, thumb_key)
+        submissions = session.execute(
+            select(
+                TaskSubmission.id,
+                TaskSubmission.task_id,
+                TaskSubmission.photo_ids,
+                TaskSubmission.finding_id,
+            )
+            .where(TaskSubmission.task_id.in_(chunk))
+            .order_by(TaskSubmission.created_at.desc(), TaskSubmission.id.desc())
+        ).all()
+        if not submissions:
+            continue
+        candidates = _submission_photo_ids(session, submissions)
+        wanted = {photo_id for ids in candidates.values() for photo_id in ids}
+        keys = dict(
+            session.execute(select(Photo.id, Photo.thumb_key).where(Photo.id.in_(wanted))).all()
+        )
+        for submission in submissions:  # newest first
+            if submission.task_id in after:
+                continue
+            stored = [keys[p] for p in candidates.get(submission.id, []) if p in keys]
+            if stored:
+                after[submission.task_id] = stored[0]
+    return {
+        task_id: TaskPhotos(before.get(task_id), after.get(task_id))
+        for task_id in set(before) | set(after)
+    }
+
+
+def _submission_photo_ids(session: Session, submissions) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Photo ids of each submission, in order: its slots, its ``photo_ids``, its finding's slots."""
+    by_submission: dict[uuid.UUID, list[uuid.UUID]] = {s.id: [] for s in submissions}
+    for submission_id, photo_id in session.execute(
+        select(PhotoSlot.submission_id, PhotoSlot.photo_id)
+        .where(PhotoSlot.submission_id.in_(list(by_submission)))
+        .order_by(PhotoSlot.position)
+    ):
+        by_submission[submission_id].append(photo_id)
+    finding_of = {s.finding_id: s.id for s in submissions if s.finding_id is not None}
+    for finding_id, photo_id in session.execute(
+        select(PhotoSlot.finding_id, PhotoSlot.photo_id)
+        .where(PhotoSlot.finding_id.in_(list(finding_of)))
+        .order_by(PhotoSlot.position)
+    ):
+        by_submission[finding_of[finding_id]].append(photo_id)
+    for submission in submissions:
+        for raw in submission.photo_ids or []:
+            try:
+                by_submission[submission.id].append(uuid.UUID(str(raw)))
+            except ValueError:
+                continue
+    return by_submission
+
+
+def _thumbnail(storage: PhotoStorage, key: str | None) -> bytes | None:
+    """Return the thumbnail bytes, or None when the stored file is missing."""
+    if key is None:
+        return None
+    try:
+        return storage.get(key)
+    except (OSError, ValueError):
+        return None
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:28] or "Sheet"
+    candidate, number = title, 2
+    while candidate in taken:
+        candidate, number = f"{title[:25]}({number})", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _cell_text(value: Any) -> Any:
+    """Drop the control characters an XLSX cell cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+_WIDTHS = (6, 48, 30, 18, 12, 12, 10, 10, 15, 15)
+_THUMB_PX = 96  # thumbnails are scaled into a box of this size in the sheet
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_OVERDUE_FONT = Font(color="C00000", bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="center")
+_CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _problem_sheet(workbook: Workbook, title: str):
+    """Add a sheet with the styled, frozen header row, column widths and A4 print setup."""
+    sheet = workbook.create_sheet(title)
+    sheet.append([*COLUMNS, *PHOTO_COLUMNS])
+    for index, cell in enumerate(sheet[1], start=1):
+        cell.font, cell.fill, cell.alignment, cell.border = (
+            _HEADER_FONT,
+            _HEADER_FILL,
+            _CENTRE,
+            _BORDER,
+        )
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[index - 1]
+    sheet.row_dimensions[1].height = 24
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return sheet
+
+
+def _add_problem(sheet, problem: dict, photos: TaskPhotos, storage: PhotoStorage) -> None:
+    """Append one problem row, with its before and after thumbnails in the last two columns."""
+    sheet.append([_cell_text(value) for value in problem_row(problem)])
+    row = sheet.max_row
+    for cell in sheet[row]:
+        cell.border = _BORDER
+        cell.alignment = _WRAP
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"  # text, never a formula
+    sheet.cell(row, 1).alignment = _CENTRE
+    due = sheet.cell(row, 6)
+    due.number_format = "yyyy-mm-dd"
+    if problem["overdue"]:
+        due.font = _OVERDUE_FONT
+    embedded = False
+    for column, key in ((9, photos.before), (10, photos.after)):
+        sheet.cell(row, column).border = _BORDER
+        data = _thumbnail(storage, key)
+        if data is None:
+            continue
+        image = Image(io.BytesIO(data))
+        scale = _THUMB_PX / max(image.width, image.height, 1)
+        image.width, image.height = int(image.width * scale), int(image.height * scale)
+        sheet.add_image(image, f"{get_column_letter(column)}{row}")
+        embedded = True
+    # Pixels to points (3/4) plus a margin, so the thumbnail fits its row.
+    sheet.row_dimensions[row].height = _THUMB_PX * 0.75 + 6 if embedded else 30
+
+
+def problem_list_xlsx(
+    session: Session, storage: PhotoStorage, rollups: list[dict], week: str
+) -> bytes:
+    """Return the problem list as an XLSX workbook: one sheet per hospital, with thumbnails."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = f"问题清单 {week}"
+    photos = task_photos(session, [p["task_id"] for rollup in rollups for p in rollup["problems"]])
+    taken: set[str] = set()
+    for rollup in rollups:
+        sheet = _problem_sheet(workbook, _sheet_title(rollup["hospital"]["name"]["zh-CN"], taken))
+        for problem in rollup["problems"]:
+            _add_problem(sheet, problem, photos.get(problem["task_id"], TaskPhotos()), storage)
+        if sheet.max_row > 1:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{sheet.max_row}"
+    if not rollups:  # a workbook needs a sheet: the empty list, with its header
+        _problem_sheet(workbook, "问题清单")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- the printable weekly page ---------------------------------------------------------------
+
+
+def _scale(values: list[float]) -> float:
+    top = max(values, default=0)
+    return top if top > 0 else 1
+
+
+def hbar_chart(labels: list[str], values: list[int], width: int = 640) -> dict:
+    """Lay out a horizontal bar chart: one row per label, bars scaled to the largest value."""
+    label_width, row_height, value_room = 180, 22, 40
+    plot = width - label_width - value_room
+    top = _scale(values)
+    bars = [
+        {
+            "label": label,
+            "value": value,
+            "y": index * row_height,
+            "width": round(plot * value / top, 1),
+        }
+        for index, (label, value) in enumerate(zip(labels, values, strict=True))
+    ]
+    return {
+        "width": width,
+        "height": max(len(bars), 1) * row_height + 4,
+        "label_width": label_width,
+        "row_height": row_height,
+        "bars": bars,
+    }
+
+
+def column_chart(
+    labels: list[str], series: list[tuple[str, str, list[int]]], width: int = 640
+) -> dict:
+    """Lay out a grouped column chart; ``series`` is [(name, css class, values)]."""
+    height, top_room, bottom_room = 220, 16, 36
+    plot_height = height - top_room - bottom_room
+    group_width = width / max(len(labels), 1)
+    bar_width = group_width * 0.8 / max(len(series), 1)
+    top = _scale([value for _name, _css, values in series for value in values])
+    bars = []
+    for group, _label in enumerate(labels):
+        for index, (name, css, values) in enumerate(series):
+            value = values[group]
+            bar_height = plot_height * value / top
+            bars.append(
+                {
+                    "series": name,
+                    "css": css,
+                    "value": value,
+                    "x": round(group * group_width + group_width * 0.1 + index * bar_width, 1),
+                    "y": round(top_room + plot_height - bar_height, 1),
+                    "width": round(bar_width - 2, 1),
+                    "height": round(bar_height, 1),
+                }
+            )
+    return {
+        "width": width,
+        "height": height,
+        "baseline": top_room + plot_height,
+        "labels": [
+            {"text": label, "x": round(group * group_width + group_width / 2, 1)}
+            for group, label in enumerate(labels)
+        ],
+        "legend": [{"name": name, "css": css} for name, css, _values in series],
+        "bars": bars,
+    }
+
+
+def _charts(rollup: dict) -> dict:
+    departments = sorted(
+        (d for d in rollup["by_department"] if d["open"]),
+        key=lambda d: (-d["open"], d["code"] or ""),
+    )[:15]
+    trend = rollup["trend"]
+    return {
+        "departments": hbar_chart(
+            [d["name"]["zh-CN"] for d in departments], [d["open"] for d in departments]
+        ),
+        "ages": column_chart(
+            list(rollup["age_buckets"]),
+            [("未关闭 Open", "open", list(rollup["age_buckets"].values()))],
+        ),
+        "trend": column_chart(
+            [week["week"] for week in trend],
+            [
+                ("新增 New", "new", [week["new"] for week in trend]),
+                ("销号 Closed", "closed", [week["closed"] for week in trend]),
+                ("未关闭 Open", "open", [week["open"] for week in trend]),
+            ],
+        ),
+    }
+
+
+def weekly_html(rollups: list[dict], week: str) -> str:
+    """Render the printable weekly report (A4) with its SVG charts."""
+    return render(
+        "weekly_report.html",
+        week=week,
+        hospitals=[{"rollup": rollup, "charts": _charts(rollup)} for rollup in rollups],
+        status_words=STATUS_WORDS,
+        recheck_words=RECHECK_WORDS,
+        severity_words=SEVERITY_WORDS,
+    )

@@ -1,0 +1,353 @@
+"""The printable report of one inspection: the same-day written feedback (当天书面反馈).
+
+Every item of the checklist version the inspection used appears, in order, with its answer; a
+corrected answer is shown struck through next to the one that counts. Photos are embedded as
+``data:`` URIs of their thumbnails so the page prints and archives as one file. Record forms
+filled in during the inspection and the tasks its failures opened or joined close the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server.errors import NotFound
+from server.models import (
+    ChecklistVersion,
+    Department,
+    Finding,
+    Hospital,
+    Inspection,
+    Location,
+    Photo,
+    PhotoSlot,
+    RecordEntry,
+    RectificationTask,
+    User,
+    task_findings,
+    task_records,
+)
+from server.services.checklists import get_version
+from server.services.exports import SEVERITY_WORDS, STATUS_WORDS, render
+from server.services.inspections import may_see_inspection
+from server.storage import PhotoStorage
+from server.timeutil import as_utc, utcnow, zone
+
+KIND_WORDS = {
+    "self": ("自查", "Self-inspection"),
+    "mutual": ("互查", "Mutual inspection"),
+    "supervision": ("督导检查", "Supervision"),
+    "unannounced": ("暗访", "Unannounced visit"),
+}
+VERDICT_WORDS = {
+    "pass": ("合格", "Pass"),
+    "fail": ("不合格", "Fail"),
+    "na": ("不适用", "N/A"),
+    None: ("未检查", "Not checked"),
+}
+
+
+def _local(moment: datetime | None, tz: str) -> str:
+    if moment is None:
+        return ""
+    return as_utc(moment).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _place_path(session: Session, location: Location) -> list[Location]:
+    """Return the location and its parents, root first (a short walk up the tree)."""
+    path, seen = [location], {location.id}
+    while path[0].parent_id is not None and path[0].parent_id not in seen:
+        parent = session.get(Location, path[0].parent_id)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        path.insert(0, parent)
+    return path
+
+
+def _thumbnails(
+    session: Session, storage: PhotoStorage, finding_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict]:
+    """Return {finding id: {"images": [data URIs], "missing": n}} for the findings' photos."""
+    photos: dict[uuid.UUID, dict] = {}
+    rows = session.execute(
+        select(PhotoSlot.finding_id, Photo.thumb_key)
+        .outerjoin(Photo, Photo.id == PhotoSlot.photo_id)
+        .where(PhotoSlot.finding_id.in_(finding_ids))
+        .order_by(PhotoSlot.position)
+    )
+    for finding_id, thumb_key in rows:
+        entry = photos.setdefault(finding_id, {"images": [], "missing": 0})
+        data = None
+        if thumb_key is not None:
+            try:
+                data = storage.get(thumb_key)
+            except (OSError, ValueError):
+                data = None
+        if data is None:
+            entry["missing"] += 1
+        else:
+            entry["images"].append("data:image/jpeg;base64," + base64.b64encode(data).decode())
+    return photos
+
+
+def _value_text(item: dict, value: Any) -> dict | None:
+    """Return the answer's value in words ({"zh-CN", "en"}), with its unit; None if no value."""
+    if value is None or value == "":
+        return None
+    if item["type"] == "choice":
+        for option in item.get("options", []):
+            if option["id"] == value:
+                return dict(option["label"])
+    unit = item.get("unit") or {"zh-CN": "", "en": ""}
+    if item["type"] in ("number", "count_missing"):
+        return {"zh-CN": f"{value} {unit['zh-CN']}".strip(), "en": f"{value} {unit['en']}".strip()}
+    return {"zh-CN": str(value), "en": ""}
+
+
+def _answer(finding: Finding, item: dict, photos: dict, superseded: bool, tz: str) -> dict:
+    return {
+        "verdict": finding.verdict,
+        "verdict_words": VERDICT_WORDS.get(finding.verdict, (finding.verdict, "")),
+        "value": _value_text(item, finding.value),
+        "note": finding.note,
+        "recorded_at": _local(finding.recorded_at, tz),
+        "superseded": superseded,
+        "photos": photos.get(finding.id, {"images": [], "missing": 0}),
+    }
+
+
+def _items(definition: dict, findings: list[Finding], photos: dict, tz: str) -> tuple[list, list]:
+    """Return (sections with every item and its answers, answers to items not in the version)."""
+    superseded = {f.supersedes_id for f in findings if f.supersedes_id}
+    by_item: dict[str, list[Finding]] = {}
+    for finding in findings:  # oldest first
+        by_item.setdefault(finding.item_id, []).append(finding)
+    sections, number = [], 0
+    for section in definition.get("sections", []):
+        items = []
+        for item in section["items"]:
+            number += 1
+            answers = [
+                _answer(f, item, photos, f.id in superseded, tz)
+                for f in by_item.pop(item["id"], [])
+            ]
+            current = next((a for a in reversed(answers) if not a["superseded"]), None)
+            items.append(
+                {
+                    "no": number,
+                    "id": item["id"],
+                    "text": item["text"],
+                    "severity": SEVERITY_WORDS[item["severity"]],
+                    "points": item["points"],
+                    "answers": answers,
+                    "verdict": current["verdict"] if current else None,
+                    "verdict_words": VERDICT_WORDS[None]
+                    if current is None
+                    else current["verdict_words"],
+                }
+            )
+        sections.append({"title": section["title"], "items": items})
+    unknown = [
+        {"id": item_id, "answers": [_answer(f, {"type": "text"}, photos, False, tz) for f in rest]}
+        for item_id, rest in by_item.items()
+    ]
+    return sections, unknown
+
+
+def _summary(sections: list[dict]) -> dict:
+    items = [item for section in sections for item in section["items"]]
+    counts = {verdict: 0 for verdict in ("pass", "fail", "na", None)}
+    for item in items:
+        counts[item["verdict"]] = counts.get(item["verdict"], 0) + 1
+    deducted = sum(item["points"] for item in items if item["verdict"] == "fail")
+    return {
+        "items": len(items),
+        "pass": counts["pass"],
+        "fail": counts["fail"],
+        "na": counts["na"],
+        "unanswered": counts[None],
+        "deductions": round(float(deducted), 2),
+    }
+
+
+def _field_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else value
+
+
+def _records(session: Session, inspection: Inspection, tz: str) -> list[dict]:
+    entries = list(
+        session.scalars(
+            select(RecordEntry)
+            .where(RecordEntry.inspection_id == inspection.id)
+            .order_by(RecordEntry.recorded_at)
+        )
+    )
+    described = []
+    for entry in entries:
+        version = session.scalars(
+            select(ChecklistVersion).where(
+                ChecklistVersion.checklist_id == entry.checklist_id,
+                ChecklistVersion.version == entry.checklist_version,
+            )
+        ).first()
+        spec = next(
+            (
+                r
+                for r in (version.definition.get("record_types", []) if version else [])
+                if r["id"] == entry.record_type
+            ),
+            {
+                "title": {"zh-CN": entry.record_type, "en": entry.record_type},
+                "fields": [],
+                "rules": [],
+            },
+        )
+        labels = {f["id"]: f["label"] for f in spec["fields"]}
+        order = {f["id"]: index for index, f in enumerate(spec["fields"])}
+        rules = {r["id"]: r["text"] for r in spec.get("rules", [])}
+        described.append(
+            {
+                "title": spec["title"],
+                "recorded_at": _local(entry.recorded_at, tz),
+                "verdict_words": VERDICT_WORDS.get(entry.verdict, (entry.verdict, "")),
+                "verdict": entry.verdict,
+                "fields": [
+                    {
+                        "label": labels.get(key, {"zh-CN": key, "en": key}),
+                        "value": _field_text(entry.fields[key]),
+                    }
+                    # In the form's order (PostgreSQL's JSONB does not keep key order).
+                    for key in sorted(entry.fields, key=lambda k: (order.get(k, len(order)), k))
+                ],
+                "failed_rules": [
+                    rules.get(rule.get("id"), {"zh-CN": str(rule.get("id")), "en": ""})
+                    for rule in entry.failed_rules or []
+                ],
+            }
+        )
+    return described
+
+
+def _first_inspection(session: Session, task_ids: list[int]) -> dict[int, uuid.UUID | None]:
+    """Return the inspection of each task's earliest finding or record (what opened it)."""
+    reports = [
+        *session.execute(
+            select(task_findings.c.task_id, Finding.recorded_at, Finding.inspection_id)
+            .join(Finding, Finding.id == task_findings.c.finding_id)
+            .where(task_findings.c.task_id.in_(task_ids))
+        ),
+        *session.execute(
+            select(task_records.c.task_id, RecordEntry.recorded_at, RecordEntry.inspection_id)
+            .join(RecordEntry, RecordEntry.id == task_records.c.record_id)
+            .where(task_records.c.task_id.in_(task_ids))
+        ),
+    ]
+    origin: dict[int, uuid.UUID | None] = {}
+    for task_id, _recorded_at, inspection_id in sorted(reports, key=lambda r: as_utc(r[1])):
+        origin.setdefault(task_id, inspection_id)
+    return origin
+
+
+def _tasks(session: Session, inspection: Inspection, tz: str) -> list[dict]:
+    """Return the tasks the inspection's failures opened (新建) or added an occurrence to."""
+    finding_ids = select(Finding.id).where(Finding.inspection_id == inspection.id)
+    record_ids = select(RecordEntry.id).where(RecordEntry.inspection_id == inspection.id)
+    linked = or_(
+        RectificationTask.id.in_(
+            select(task_findings.c.task_id).where(task_findings.c.finding_id.in_(finding_ids))
+        ),
+        RectificationTask.id.in_(
+            select(task_records.c.task_id).where(task_records.c.record_id.in_(record_ids))
+        ),
+    )
+    rows = session.execute(
+        select(
+            RectificationTask.id,
+            RectificationTask.title_zh,
+            RectificationTask.title_en,
+            RectificationTask.status,
+            RectificationTask.severity,
+            RectificationTask.due_at,
+            RectificationTask.occurrences,
+            RectificationTask.created_at,
+            Department.name_zh,
+            Department.name_en,
+        )
+        .outerjoin(Department, Department.id == RectificationTask.department_id)
+        .where(linked)
+        .order_by(RectificationTask.due_at, RectificationTask.id)
+    ).all()
+    origin = _first_inspection(session, [row.id for row in rows])
+    return [
+        {
+            "id": row.id,
+            "title": {"zh-CN": row.title_zh, "en": row.title_en},
+            "department": {"zh-CN": row.name_zh, "en": row.name_en} if row.name_zh else None,
+            "severity": SEVERITY_WORDS.get(row.severity, (row.severity, "")),
+            "due": _local(row.due_at, tz),
+            "status": STATUS_WORDS.get(row.status, (row.status, "")),
+            "occurrences": row.occurrences,
+            "created_here": origin.get(row.id) == inspection.id,
+        }
+        for row in rows
+    ]
+
+
+def inspection_report(
+    session: Session,
+    user: User,
+    inspection_id: uuid.UUID,
+    storage: PhotoStorage,
+    now: datetime | None = None,
+) -> str:
+    """Return the printable HTML report of an inspection the user may see (404 otherwise)."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or not may_see_inspection(user, inspection):
+        raise NotFound("No such inspection.", code="inspection.not_found")
+    hospital = session.get(Hospital, inspection.hospital_id)
+    tz = hospital.timezone
+    version = get_version(session, inspection.checklist_id, inspection.checklist_version)
+    findings = list(
+        session.scalars(
+            select(Finding)
+            .where(Finding.inspection_id == inspection.id)
+            .order_by(Finding.recorded_at, Finding.received_at)
+        )
+    )
+    photos = _thumbnails(session, storage, [f.id for f in findings])
+    sections, unknown = _items(version.definition, findings, photos, tz)
+    location = session.get(Location, inspection.location_id)
+    inspector = session.get(User, inspection.inspector_id)
+    return render(
+        "inspection_report.html",
+        hospital=hospital,
+        inspection=inspection,
+        kind=KIND_WORDS.get(inspection.kind, (inspection.kind, inspection.kind)),
+        checklist={
+            "title": {"zh-CN": version.title_zh, "en": version.title_en},
+            "version": version.version,
+        },
+        location=location,
+        place_path=_place_path(session, location),
+        department=session.get(Department, location.department_id)
+        if location.department_id
+        else None,
+        inspector=inspector,
+        started=_local(inspection.started_at, tz),
+        finished=_local(inspection.finished_at, tz),
+        timezone=tz,
+        sections=sections,
+        unknown=unknown,
+        summary=_summary(sections),
+        records=_records(session, inspection, tz),
+        tasks=_tasks(session, inspection, tz),
+        printed=_local(now or utcnow(), tz),
+    )
