@@ -72,7 +72,7 @@ class Finding(Base):
     severity: Mapped[str] = mapped_column(String(10))
     points: Mapped[float]
     note: Mapped[str] = mapped_column(Text, default="")
-    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("findings.id"))
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("findings.id"), index=True)
     recorded_at: Mapped[datetime]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_sha256: Mapped[str] = mapped_column(String(64))

@@ -26,6 +26,8 @@ task_findings = Table(
     Base.metadata,
     Column("task_id", ForeignKey("rectification_tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("finding_id", ForeignKey("findings.id"), primary_key=True),
+    # The primary key leads with task_id; "which task has this finding?" needs its own index.
+    Index("ix_task_findings_finding_id", "finding_id"),
 )
 
 task_records = Table(
@@ -33,6 +35,7 @@ task_records = Table(
     Base.metadata,
     Column("task_id", ForeignKey("rectification_tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("record_id", ForeignKey("record_entries.id"), primary_key=True),
+    Index("ix_task_records_record_id", "record_id"),
 )
 
 
