@@ -2,14 +2,16 @@
  * Inspections on the device: drafts that survive a reload or a killed tab, finishing a draft
  * into the outbox, and reopening rejected records as a draft for correction.
  *
- * A draft is saved on every change. Its id is the inspection's id, and each answer carries its
- * finding's id from the first touch, so whatever is later pushed has a stable identity.
+ * A draft is saved on every change. Its id is the inspection's id, and each answer (and each
+ * record form, in ``records``) carries its own id from the first touch, so whatever is later
+ * pushed has a stable identity.
  */
 import * as checklists from './checklists.js';
 import * as db from './db.js';
 import { now, uuid } from './ids.js';
 import * as outbox from './outbox.js';
 import * as photos from './photos.js';
+import * as forms from './records.js';
 
 let saving = Promise.resolve();
 
@@ -18,7 +20,7 @@ export async function start(summary, locationId, kind) {
   const draft = {
     id: uuid(), checklist_id: summary.id, checklist_version: summary.version,
     location_id: locationId, kind, started_at: now(), note: '', position: 0,
-    answers: {}, inspection_synced: false, updated_at: now(),
+    answers: {}, records: [], inspection_synced: false, updated_at: now(),
   };
   await db.put('drafts', draft);
   return draft;
@@ -75,7 +77,7 @@ async function orphanPhotoOps(draft, keep) {
     .map((photo) => ({ store: 'photos', delete: photo.id }));
 }
 
-/** Move a finished draft into the outbox in one transaction; unanswered items are not sent. */
+/** Move a finished draft into the outbox in one transaction (inspection first, then what it holds). */
 export async function finish(draft, checklist) {
   await flush();
   const context = {
@@ -95,6 +97,9 @@ export async function finish(draft, checklist) {
     current.photos.forEach((id) => kept.add(id));
     const body = checklists.findingBody(item, current, draft.id);
     records.push(outbox.entry('finding', body, draft.id, context, current.photos));
+  }
+  for (const record of draft.records ?? []) {
+    records.push(outbox.entry('record', forms.body(record, draft, forms.type(checklist, record.record_type)), draft.id, context));
   }
   await outbox.save(records, [{ store: 'drafts', delete: draft.id }, ...(await orphanPhotoOps(draft, kept))]);
 }
@@ -118,7 +123,8 @@ export async function reopen(groupId) {
   const inspection = records.find((record) => record.kind === 'inspection');
   const draft = {
     id: groupId, ...records[0].context, note: inspection?.body.note ?? '', position: 0,
-    answers: {}, inspection_synced: !inspection || inspection.stored, updated_at: now(),
+    answers: {}, records: records.filter((r) => r.kind === 'record').map(forms.restore),
+    inspection_synced: !inspection || inspection.stored, updated_at: now(),
   };
   const ops = outbox.takeOps(records);
   for (const record of records.filter((r) => r.kind === 'finding')) {

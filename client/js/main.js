@@ -13,6 +13,7 @@ import { h } from './ui/dom.js';
 import { HomeView } from './ui/home.js';
 import { LoginView } from './ui/login.js';
 import { OutboxView } from './ui/outbox-view.js';
+import { RecordView } from './ui/record-view.js';
 import { ReviewView } from './ui/review.js';
 import { SettingsView } from './ui/settings.js';
 import { StatusBar } from './ui/statusbar.js';
@@ -23,11 +24,12 @@ import { WalkView } from './ui/walk.js';
 
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
-  outbox: OutboxView, tasks: TasksView, settings: SettingsView,
+  record: RecordView, outbox: OutboxView, tasks: TasksView, settings: SettingsView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
-  ['/review/([^/]+)', 'review'], ['/outbox', 'outbox'], ['/tasks', 'tasks'], ['/settings', 'settings'],
+  ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
+  ['/tasks', 'tasks'], ['/settings', 'settings'],
 ];
 
 const main = document.getElementById('main');
@@ -50,7 +52,7 @@ async function show(name, params) {
   current = view;
   main.replaceChildren(element);
   document.body.dataset.view = name;
-  const tab = ['start', 'walk', 'review'].includes(name) ? 'home' : name;
+  const tab = ['start', 'walk', 'review', 'record'].includes(name) ? 'home' : name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

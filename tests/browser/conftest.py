@@ -2,7 +2,8 @@
 
 Each test gets the demo hospital (departments, location tree, users with ``demo-pass-1``) and
 the shipped checklists, served by the root ``live_server`` fixture, and a fresh browser context
-(its own IndexedDB, caches and service worker) with a 390×844 phone viewport.
+(its own IndexedDB, caches and service worker) with a 390×844 phone viewport, in China's time
+zone like the demo hospital (so times typed on the phone carry a real offset, +08:00).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 PASSWORD = "demo-pass-1"
 VIEWPORT = {"width": 390, "height": 844}
+TIMEZONE = "Asia/Shanghai"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -62,7 +64,9 @@ def base_url(demo, live_server) -> str:
 @pytest.fixture
 def context(chromium):
     """A fresh browser profile; JavaScript errors on any of its pages fail the test."""
-    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", service_workers="allow")
+    context = chromium.new_context(
+        viewport=VIEWPORT, locale="zh-CN", timezone_id=TIMEZONE, service_workers="allow"
+    )
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
     yield context
@@ -121,6 +125,25 @@ def finish(page) -> None:
     page.get_by_test_id("overview").click()
     page.get_by_test_id("finish").click()
     expect(page.get_by_test_id("outbox")).to_be_visible()
+
+
+def open_overview(page) -> None:
+    """From the walk, open the inspection's overview."""
+    page.get_by_test_id("overview").click()
+    expect(page.get_by_test_id("records")).to_be_visible()
+
+
+def add_record(page, title: str) -> None:
+    """On the overview, add a record form of a type and wait for the form."""
+    page.get_by_label("记录表类型").select_option(label=title)
+    page.get_by_test_id("record-add").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def save_record(page) -> None:
+    """Save the form and wait for the overview."""
+    page.get_by_test_id("record-save").click()
+    expect(page.get_by_test_id("records")).to_be_visible()
 
 
 def expect_waiting(page, count: int, timeout: float = 20_000) -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     answer,
+    choose_location,
     expect_waiting,
     finish,
     login,
@@ -96,3 +97,12 @@ def test_offline_inspection_survives_a_closed_tab_and_syncs_once(
     expect(page.get_by_test_id("task")).to_contain_text(SIGNS_AT_ENTRANCES)
     page.get_by_role("link", name="巡查").click()
     expect(page.get_by_test_id("draft")).to_have_count(1)  # the unfinished one was not sent
+
+    # The next visit lists the task; answering its item again is what re-checks it.
+    page.get_by_role("radio", name="无烟医院检查").check()
+    choose_location(page, "OPD-1F-WC")
+    page.get_by_test_id("start").click()
+    expect(page.get_by_test_id("task")).to_contain_text(SIGNS_AT_ENTRANCES)
+    expect(page.get_by_test_id("recheck-hint")).to_contain_text("再次检查同一项目并判为合格")
+    page.get_by_test_id("recheck-item").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(SIGNS_AT_ENTRANCES)

@@ -14,12 +14,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
+    add_record,
     answer,
     choose_location,
     expect_waiting,
     finish,
     login,
     next_item,
+    open_overview,
     start_inspection,
 )
 
@@ -111,4 +113,49 @@ def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files
     finish(page)
     check_screen(page, "outbox")
     page.get_by_role("link", name="整改").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("整改任务")
     check_screen(page, "tasks")
+    start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE")
+    open_overview(page)
+    add_record(page, "医疗废物交接登记")
+    page.get_by_test_id("record-save").click()  # every required field named, under its field
+    expect(page.get_by_test_id("record-summary")).to_contain_text("产生科室")
+    check_screen(page, "record")
+    page.get_by_test_id("overview-link").click()
+    expect(page.get_by_test_id("record")).to_have_count(1)
+    check_screen(page, "review with a record")
+
+
+def fill_handover(page) -> None:
+    """A handover with one signature, collected 60 hours after it was stored."""
+    page.get_by_label("产生科室").fill("内科一病区")
+    page.get_by_label("废物类别").select_option(label="感染性废物")
+    page.get_by_label("重量").fill("12.5")
+    page.get_by_label("包装件数").fill("3")
+    page.get_by_label("入暂存处时间").fill("2026-11-17T08:00")
+    page.get_by_label("处置单位收运时间").fill("2026-11-19T20:00")
+    page.get_by_label("交出人签名").fill("王护士")
+
+
+def test_record_form_in_chinese_and_english(context, page, base_url, shots):
+    login(page, base_url)
+    start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE")
+    open_overview(page)
+    check_screen(page, "review")
+    add_record(page, "医疗废物交接登记")
+    fill_handover(page)
+    expect(page.get_by_test_id("rule-hint")).to_have_count(2)
+    page.evaluate("window.scrollTo(0, 0)")
+    capture(page, shots, "record")
+    page.get_by_test_id("rule-hints").scroll_into_view_if_needed()
+    capture(page, shots, "record-rules")
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Medical-waste handover")
+    expect(page.get_by_label("Weight (kg)")).to_have_value("12.5")
+    expect(page.get_by_label("Waste class")).to_have_value("infectious")
+    expect(page.get_by_label("Put into the temporary store at")).to_have_value("2026-11-17T08:00")
+    expect(page.get_by_test_id("rule-hint").first).to_have_text("Both parties have signed")
+    check_screen(page, "record-en")

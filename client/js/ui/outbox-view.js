@@ -5,6 +5,7 @@ import { unsentData, fileName } from '../export.js';
 import { codeText, formatBytes, formatTime, pick, t } from '../i18n.js';
 import * as inspections from '../inspections.js';
 import * as outbox from '../outbox.js';
+import * as forms from '../records.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { StoragePanel } from './storage-panel.js';
@@ -52,25 +53,33 @@ export class OutboxView {
     return h('section', { class: `card ${rejected ? 'card-warning' : ''}`, 'data-testid': 'outbox-group', dataset: { group: groupId } },
       h('h2', {}, checklist ? pick(checklist.title) : context.checklist_id),
       h('p', { class: 'muted' }, location ? locationPath(location, this.byId) : '', ' · ', formatTime(context.started_at)),
-      h('ul', { class: 'list' }, records.map((record) => this.row(record, items))),
+      h('ul', { class: 'list' }, records.map((record) => this.row(record, items, checklist))),
       rejected ? h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-group', onclick: () => this.remove(groupId, records) }, t('outbox.delete')),
         h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'reopen', onclick: () => this.reopen(groupId) }, t('outbox.reopen'))) : null);
   }
 
-  row(record, items) {
+  label(record, items, spec) {
+    if (record.kind === 'inspection') return t('outbox.kind.inspection');
+    if (record.kind === 'record') return t('outbox.kind.record', { title: spec ? pick(spec.title) : record.body.record_type });
     const item = items.get(record.body.item_id);
-    const label = record.kind === 'inspection' ? t('outbox.kind.inspection')
-      : t('outbox.kind.finding', { n: (item?.index ?? 0) + 1, text: item ? pick(item.text) : record.body.item_id });
+    return t('outbox.kind.finding', { n: (item?.index ?? 0) + 1, text: item ? pick(item.text) : record.body.item_id });
+  }
+
+  row(record, items, checklist) {
+    const spec = record.kind === 'record' ? forms.type(checklist, record.body.record_type) : null;
+    const label = this.label(record, items, spec);
     const waitingPhotos = record.state === 'sending' && record.awaiting.length;
     const state = waitingPhotos ? t('outbox.state.photos', { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
-    const fields = Object.keys(record.errors || {});
+    // A record form's refused fields are named by their labels ("fields.weight_kg" → "Weight").
+    const labels = new Map((spec?.fields ?? []).map((field) => [`fields.${field.id}`, pick(field.label)]));
+    const fields = Object.keys(record.errors || {}).map((key) => labels.get(key) ?? key);
     return h('li', { class: 'list-item', 'data-testid': 'outbox-record', dataset: { state: record.state, id: record.id } },
       h('div', {},
         h('div', {}, label),
         record.photos.length ? h('div', { class: 'muted' }, t('outbox.photos', { n: record.photos.length })) : null,
         record.state === 'rejected' ? h('p', { class: 'error', 'data-testid': 'reason' }, codeText(record.code)) : null,
-        record.state === 'rejected' && fields.length ? h('p', { class: 'muted' }, t('outbox.fields', { fields: fields.join(', ') })) : null),
+        record.state === 'rejected' && fields.length ? h('p', { class: 'muted' }, t('outbox.fields', { fields: fields.join(t('list.separator')) })) : null),
       h('span', { class: `badge badge-state-${record.state}` }, state));
   }
 

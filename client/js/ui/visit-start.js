@@ -21,9 +21,13 @@ export class VisitStartView {
     const locations = await db.all('locations');
     this.byId = new Map(locations.map((location) => [location.id, location]));
     this.draft = draft;
+    // A task opened by an item of this checklist is re-checked by answering that item again.
+    this.items = new Map(checklist ? checklists.items(checklist).map((item) => [item.id, item]) : []);
     this.where = h('p', { class: 'lead', 'data-testid': 'visit-location' });
     this.taskBox = h('section', { class: 'card', 'aria-labelledby': 'visit-tasks' });
-    const rejected = Object.values(draft.answers).some((answer) => answer.rejected) || draft.inspection_synced;
+    const rejected = [...Object.values(draft.answers), ...(draft.records ?? [])].some((entry) => entry.rejected)
+      || draft.inspection_synced;
+    const recordTypes = checklist?.record_types?.length ?? 0;
     append(this.element, 
       h('h1', { tabindex: -1 }, checklist ? pick(checklist.title) : draft.checklist_id),
       this.where,
@@ -32,6 +36,8 @@ export class VisitStartView {
       draft.inspection_synced ? null : this.locationChanger(locations),
       this.taskBox,
       checklist?.description ? h('p', {}, pick(checklist.description)) : null,
+      recordTypes ? h('p', { class: 'notice', 'data-testid': 'visit-records' }, t('visit.records', { n: recordTypes }),
+        ' ', h('a', { href: `#/review/${draft.id}` }, t('visit.records_link'))) : null,
       checklist ? h('p', { class: 'muted' }, t('walk.source', { source: checklist.source })) : h('p', { class: 'error' }, t('visit.no_definition')),
       checklist ? h('a', { class: 'btn btn-primary btn-block', href: `#/walk/${draft.id}/${draft.position}`, 'data-testid': 'begin-walk' }, t('visit.begin')) : null,
     );
@@ -58,9 +64,23 @@ export class VisitStartView {
     const location = this.byId.get(this.draft.location_id);
     fill(this.where, location ? `${locationPath(location, this.byId)} (${location.code})` : t('tasks.unknown_location'));
     const tasks = await openTasks(this.draft.location_id);
+    const itemOf = (task) => (task.checklist_id === this.draft.checklist_id ? this.items.get(task.item_id) : undefined);
     fill(this.taskBox,
       h('h2', { id: 'visit-tasks' }, t('visit.tasks', { n: tasks.length })),
-      tasks.length ? [h('p', { class: 'muted' }, t('visit.recheck')), h('ul', { class: 'list' }, tasks.map(taskItem))]
+      tasks.length ? [
+        h('p', { class: 'muted' }, t('visit.recheck')),
+        tasks.some(itemOf) ? h('p', { class: 'muted', 'data-testid': 'recheck-hint' }, t('visit.recheck_how')) : null,
+        h('ul', { class: 'list' }, tasks.map((task) => this.taskRow(task, itemOf(task))))]
         : h('p', { class: 'muted' }, t('visit.no_tasks')));
+  }
+
+  /** Return a task, with a link to its item when answering that item again re-checks it. */
+  taskRow(task, item) {
+    const row = taskItem(task);
+    if (item) {
+      row.firstChild.append(h('a', { class: 'recheck-link', href: `#/walk/${this.draft.id}/${item.index}`, 'data-testid': 'recheck-item' },
+        t('visit.recheck_item', { n: item.index + 1 })));
+    }
+    return row;
   }
 }
