@@ -88,8 +88,3 @@ def auth_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def current_user():
-    """Return the authenticated user of this request."""
-    return g.user

@@ -44,8 +44,6 @@ from server.services.permissions import in_scope, require
 from server.services.verdicts import Rejected, check_record, judge_finding
 from server.timeutil import isoformat
 
-MAX_RECORDS = 500
-
 
 @dataclass
 class _Push:
