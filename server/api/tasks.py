@@ -7,6 +7,7 @@ from server.api.base import Blueprint, auth_required
 from server.extensions import db
 from server.schemas.tasks import (
     SubmissionSchema,
+    TaskDetailSchema,
     TaskEventSchema,
     TaskPatchSchema,
     TaskQuerySchema,
@@ -40,7 +41,7 @@ class TaskDetail(MethodView):
     decorators = [auth_required]
 
     @blp.etag
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskDetailSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, task_id):
         """Return the task."""
@@ -50,7 +51,7 @@ class TaskDetail(MethodView):
 
     @blp.etag
     @blp.arguments(TaskPatchSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskDetailSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, changes, task_id):
         """Assign, reschedule or cancel (supervisors); needs ``If-Match: <version>``."""
@@ -69,7 +70,7 @@ class Evidence(MethodView):
     decorators = [auth_required]
 
     @blp.arguments(SubmissionSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskDetailSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, submission, task_id):
         """Submit evidence (idempotent by ``id``); the task becomes ``submitted``."""
@@ -88,7 +89,7 @@ class Verify(MethodView):
     decorators = [auth_required]
 
     @blp.arguments(VerificationSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, TaskDetailSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, verification, task_id):
         """Verify (idempotent by ``id``): pass closes the task, fail returns it."""

@@ -79,6 +79,9 @@ class Finding(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    photo_slots: Mapped[list[PhotoSlot]] = relationship(
+        viewonly=True, order_by="PhotoSlot.position"
+    )
 
 
 class RecordEntry(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, JSONType
 from server.models.inspection import Finding, RecordEntry
+from server.models.user import User
 from server.timeutil import utcnow
 
 TASK_STATUSES = ("open", "assigned", "submitted", "closed", "cancelled")
@@ -86,6 +87,11 @@ class RectificationTask(Base):
 
     findings: Mapped[list[Finding]] = relationship(secondary=task_findings, lazy="selectin")
     records: Mapped[list[RecordEntry]] = relationship(secondary=task_records, lazy="selectin")
+    # Loaded only where one task is shown whole (its detail), never for lists.
+    assignee: Mapped[User | None] = relationship()
+    submissions: Mapped[list[TaskSubmission]] = relationship(
+        order_by="TaskSubmission.created_at", viewonly=True
+    )
 
     @property
     def finding_ids(self) -> list[uuid.UUID]:
@@ -110,6 +116,9 @@ class TaskEvent(Base):
     after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Joined: a history is always shown with who did each step.
+    actor: Mapped[User | None] = relationship(lazy="joined")
 
 
 class TaskSubmission(Base):
@@ -138,3 +147,5 @@ class TaskSubmission(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined")

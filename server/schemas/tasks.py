@@ -31,6 +31,74 @@ class TaskSchema(Schema):
         return task.status not in ("closed", "cancelled") and task.due_at < utcnow()
 
 
+class FailureSchema(Schema):
+    """One failure behind a task: a failing answer or a record that broke its rules."""
+
+    kind = fields.String(dump_only=True)
+    id = fields.UUID(dump_only=True)
+    inspection_id = fields.UUID(dump_only=True, allow_none=True)
+    recorded_at = UTCDateTimeField(dump_only=True)
+    value = fields.Raw(dump_only=True)
+    note = fields.String(dump_only=True)
+    failed_rules = fields.List(fields.Raw(), dump_only=True)
+    photo_ids = fields.List(fields.UUID(), dump_only=True)
+
+
+class SubmissionOutSchema(Schema):
+    """Evidence, a re-check or a verification as stored, with who sent it."""
+
+    id = fields.UUID(dump_only=True)
+    kind = fields.String(dump_only=True)
+    result = fields.String(dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True)
+    photo_ids = fields.List(fields.UUID(), dump_only=True)
+    finding_id = fields.UUID(dump_only=True, allow_none=True)
+    actor_id = fields.Integer(dump_only=True)
+    actor_name = fields.Function(lambda submission: submission.actor.display_name)
+    created_at = UTCDateTimeField(dump_only=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    """One task whole, for the screen where it is worked on: what failed, what was sent back."""
+
+    assignee_name = fields.Function(
+        lambda task: task.assignee.display_name if task.assignee else None
+    )
+    failures = fields.Method("_failures", dump_only=True)
+    submissions = fields.List(fields.Nested(SubmissionOutSchema), dump_only=True)
+
+    def _failures(self, task) -> list[dict]:
+        findings = [
+            {
+                "kind": "finding",
+                "id": finding.id,
+                "inspection_id": finding.inspection_id,
+                "recorded_at": finding.recorded_at,
+                "value": finding.value,
+                "note": finding.note,
+                "failed_rules": [],
+                "photo_ids": [slot.photo_id for slot in finding.photo_slots],
+            }
+            for finding in task.findings
+            if finding.verdict == "fail"
+        ]
+        records = [
+            {
+                "kind": "record",
+                "id": record.id,
+                "inspection_id": record.inspection_id,
+                "recorded_at": record.recorded_at,
+                "value": record.fields,
+                "note": "",
+                "failed_rules": record.failed_rules,
+                "photo_ids": [],
+            }
+            for record in task.records
+        ]
+        failures = sorted(findings + records, key=lambda failure: failure["recorded_at"])
+        return FailureSchema(many=True).dump(failures)
+
+
 class TaskQuerySchema(Schema):
     """Filters and paging for the task list."""
 
@@ -86,4 +154,5 @@ class TaskEventSchema(Schema):
     before = fields.Dict(dump_only=True)
     after = fields.Dict(dump_only=True)
     note = fields.String(dump_only=True)
+    actor_name = fields.Function(lambda event: event.actor.display_name if event.actor else None)
     created_at = UTCDateTimeField(dump_only=True)

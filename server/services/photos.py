@@ -23,7 +23,7 @@ from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
 from server.services.inspections import may_see_inspection
 from server.services.permissions import in_scope
-from server.services.tasks import visible_tasks
+from server.services.tasks import tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
 
 CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -200,8 +200,9 @@ def _same_or_conflict(photo: Photo, sha: str) -> Photo:
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
     """Return a photo the user may see (404 otherwise).
 
-    A finding's photo follows the finding's inspection, evidence follows its task, and a photo
-    nothing has claimed yet is visible to its uploader only.
+    A finding's photo follows the finding's inspection or any task the finding opened (whoever
+    works on a problem sees its "before" photo), evidence follows its task, and a photo nothing
+    has claimed yet is visible to its uploader only.
     """
     photo = session.get(Photo, photo_id)
     slot = session.get(PhotoSlot, photo_id)
@@ -210,7 +211,9 @@ def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
     elif slot is None:
         visible = photo.uploaded_by_id == user.id
     elif slot.finding_id is not None:
-        visible = may_see_inspection(user, session.get(Finding, slot.finding_id).inspection)
+        visible = may_see_inspection(
+            user, session.get(Finding, slot.finding_id).inspection
+        ) or bool(visible_tasks(session, user, tasks_of_finding(session, slot.finding_id)))
     else:
         submission = session.get(TaskSubmission, slot.submission_id)
         visible = bool(visible_tasks(session, user, [submission.task_id]))

@@ -24,6 +24,7 @@ from server.models import (
     TaskEvent,
     TaskSubmission,
     User,
+    task_findings,
 )
 from server.services.changes import record_change
 from server.services.permissions import visible_hospital_ids
@@ -224,6 +225,15 @@ def visible_task_query(user: User):
     if user.has_role("admin", "supervisor", "inspector"):
         return query
     return query.where(RectificationTask.department_id == user.department_id)
+
+
+def tasks_of_finding(session: Session, finding_id: uuid.UUID) -> list[int]:
+    """Return the ids of the tasks a finding is linked to."""
+    return list(
+        session.scalars(
+            select(task_findings.c.task_id).where(task_findings.c.finding_id == finding_id)
+        )
+    )
 
 
 def visible_tasks(session: Session, user: User, task_ids: list) -> list[RectificationTask]:

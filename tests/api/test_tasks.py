@@ -723,3 +723,79 @@ def test_the_history_keeps_notes_results_and_times(client, head, inspector, subm
     assert last["after"] == {"status": "open", "result": "fail"}
     assert last["note"] == "Not fixed"
     assert last["created_at"].endswith("Z")
+
+
+# --- The whole task, as the screen where it is worked on shows it --------------------------
+
+
+def test_a_task_shows_the_failure_behind_it_with_its_note_and_photos(
+    client, inspector, place, supervisor
+):
+    data = f.jpeg_bytes()
+    slot = f.photo_ref(data)
+    inspection = f.inspection_payload(place.id)
+    finding = f.finding_payload(
+        inspection["id"], "queue.minutes", "fail", value=40, note="Long queue", photos=[slot]
+    )
+    pushed = client.post(PUSH, json=f.push_body([inspection], [finding]), headers=inspector[1])
+    task_id = pushed.json["tasks"][0]["id"]
+
+    body = _get(client, supervisor[1], task_id).json
+
+    assert body["failures"] == [
+        {
+            "kind": "finding",
+            "id": finding["id"],
+            "inspection_id": inspection["id"],
+            "recorded_at": "2026-11-23T01:10:00Z",
+            "value": 40,
+            "note": "Long queue",
+            "failed_rules": [],
+            "photo_ids": [slot["id"]],
+        }
+    ]
+
+
+def test_a_task_shows_the_evidence_sent_and_who_sent_it(client, head, supervisor, submitted_task):
+    body = _get(client, supervisor[1], submitted_task).json
+
+    [evidence] = body["submissions"]
+    assert evidence["kind"] == "evidence"
+    assert evidence["note"] == "Fixed"
+    assert evidence["actor_id"] == head[0].id
+    assert evidence["actor_name"] == head[0].display_name
+
+
+def test_a_task_names_its_assignee(client, head, supervisor, task_id):
+    response = _patch(client, supervisor[1], task_id, {"assignee_id": head[0].id})
+
+    assert response.json["assignee_id"] == head[0].id
+    assert response.json["assignee_name"] == head[0].display_name
+
+
+def test_the_task_list_stays_lean(client, supervisor, submitted_task):
+    [listed] = client.get(TASKS, headers=supervisor[1]).json
+
+    assert not {"failures", "submissions", "assignee_name"} & set(listed)
+
+
+def test_the_history_names_who_did_each_step(client, head, supervisor, submitted_task):
+    events = _events(client, supervisor[1], submitted_task)
+
+    submitted = [event for event in events if event["action"] == "evidence_submitted"]
+    assert [event["actor_name"] for event in submitted] == [head[0].display_name]
+
+
+def test_whoever_may_see_a_task_sees_the_photo_of_its_failure(client, inspector, place, make_user):
+    data = f.jpeg_bytes()
+    slot = f.photo_ref(data)
+    inspection = f.inspection_payload(place.id)
+    finding = f.finding_payload(inspection["id"], "queue.minutes", "fail", value=40, photos=[slot])
+    client.post(PUSH, json=f.push_body([inspection], [finding]), headers=inspector[1])
+    _upload(client, inspector[1], slot["id"], data)
+    _, colleague = make_user("inspector")  # sees every task of the hospital, not this inspection
+
+    response = client.get(f"/api/v1/photos/{slot['id']}?size=thumb", headers=colleague)
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
