@@ -37,9 +37,12 @@ export function isRetryable(error) {
   return error instanceof NetworkError || (error instanceof ApiError && error.retryable);
 }
 
-/** Call ``/api/v1`` + path; return the JSON answer (null for 204) or throw. */
+/**
+ * Call ``/api/v1`` + path; return the JSON answer (null for 204) or throw. ``withHeaders``:
+ * return ``{data, headers}`` (for an ETag); ``blob``: return the body as a Blob (a photo).
+ */
 export async function call(method, path, options = {}) {
-  const { json, body, headers = {}, timeout = TIMEOUT_MS, auth = true } = options;
+  const { json, body, headers = {}, timeout = TIMEOUT_MS, auth = true, withHeaders = false, blob = false } = options;
   const sent = { ...headers };
   if (auth) {
     const token = await db.meta.get('token');
@@ -60,9 +63,10 @@ export async function call(method, path, options = {}) {
       signal: controller.signal,
       cache: 'no-store',
     });
+    if (blob && response.ok) return await response.blob();
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) throw new ApiError(response.status, data);
-    return data;
+    return withHeaders ? { data, headers: response.headers } : data;
   } catch (error) {
     if (error instanceof ApiError) throw error;
     throw new NetworkError(error.message);
@@ -96,6 +100,11 @@ export function putPhoto(photo) {
     headers: { 'Content-Type': photo.type, 'X-Content-SHA256': photo.sha256 },
     timeout: 120000,
   });
+}
+
+/** A stored photo's bytes (``thumb``: the small one), for those allowed to see it. */
+export function photo(id, { thumb = false } = {}) {
+  return call('GET', `/photos/${id}${thumb ? '?size=thumb' : ''}`, { blob: true, timeout: 60000 });
 }
 
 /** One page of changes after ``cursor``. */

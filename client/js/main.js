@@ -17,6 +17,7 @@ import { RecordView } from './ui/record-view.js';
 import { ReviewView } from './ui/review.js';
 import { SettingsView } from './ui/settings.js';
 import { StatusBar } from './ui/statusbar.js';
+import { TaskView } from './ui/task-view.js';
 import { TasksView } from './ui/tasks-view.js';
 import { UpdateBanner } from './ui/update-banner.js';
 import { VisitStartView } from './ui/visit-start.js';
@@ -24,12 +25,12 @@ import { WalkView } from './ui/walk.js';
 
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
-  record: RecordView, outbox: OutboxView, tasks: TasksView, settings: SettingsView,
+  record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, settings: SettingsView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
-  ['/tasks', 'tasks'], ['/settings', 'settings'],
+  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/settings', 'settings'],
 ];
 
 const main = document.getElementById('main');
@@ -52,7 +53,7 @@ async function show(name, params) {
   current = view;
   main.replaceChildren(element);
   document.body.dataset.view = name;
-  const tab = ['start', 'walk', 'review', 'record'].includes(name) ? 'home' : name;
+  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

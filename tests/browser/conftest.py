@@ -8,9 +8,11 @@ zone like the demo hospital (so times typed on the phone carry a real offset, +0
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -181,19 +183,28 @@ class ServerApi:
         answer = self.call("POST", "/auth/login", {"username": username, "password": PASSWORD})
         self.token = answer["token"]
 
-    def call(self, method: str, path: str, body: dict | None = None, raw: bool = False):
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, body=None, raw: bool = False, headers=None):
+        """Send JSON (or bytes, with their own headers); answer the JSON (or the raw bytes)."""
+        sent = {"Content-Type": "application/json", **(headers or {})}
         if getattr(self, "token", None):
-            headers["Authorization"] = f"Bearer {self.token}"
+            sent["Authorization"] = f"Bearer {self.token}"
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         request = urllib.request.Request(
             f"{self.base_url}/api/v1{path}",
-            data=json.dumps(body).encode() if body is not None else None,
+            data=data if body is not None else None,
             method=method,
-            headers=headers,
+            headers=sent,
         )
         with urllib.request.urlopen(request, timeout=30) as response:
+            self.etag = response.headers.get("ETag")
             data = response.read()
         return data if raw else json.loads(data)
+
+    def put_photo(self, photo_id: str, data: bytes) -> None:
+        """Upload a photo's bytes the way the app does."""
+        sha = hashlib.sha256(data).hexdigest()
+        headers = {"Content-Type": "image/jpeg", "X-Content-SHA256": sha}
+        self.call("PUT", f"/photos/{photo_id}", data, headers=headers)
 
     def inspections(self) -> list[dict]:
         """Every inspection, each with its findings and photo completeness."""
@@ -215,3 +226,48 @@ class ServerApi:
 def server_api(base_url) -> ServerApi:
     """The API, logged in as the demo inspector."""
     return ServerApi(base_url)
+
+
+# A civilized-city item the general affairs office (the demo department head's) fixes.
+FAILED_ITEM = "environment.frontage_duties"
+FAILED_AT = "OPD-1F-HALL"
+
+
+@pytest.fixture
+def failed_task(server_api, tmp_path) -> int:
+    """An open task: the inspector failed the frontage at the outpatient hall, with a photo."""
+    data = jpeg(tmp_path / "frontage.jpg", (800, 600), (120, 90, 60)).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    photo = {"id": str(uuid.uuid4()), "sha256": sha, "bytes": len(data)}
+    inspection_id = str(uuid.uuid4())
+    body = {
+        "device_id": "d-test",
+        "inspections": [
+            {
+                "id": inspection_id,
+                "checklist_id": "civilized-city",
+                "checklist_version": 1,
+                "location_id": server_api.location_id(FAILED_AT),
+                "kind": "supervision",
+                "started_at": "2026-11-23T09:00:00+08:00",
+                "finished_at": "2026-11-23T09:30:00+08:00",
+                "note": "",
+            }
+        ],
+        "findings": [
+            {
+                "id": str(uuid.uuid4()),
+                "inspection_id": inspection_id,
+                "item_id": FAILED_ITEM,
+                "result": "fail",
+                "value": None,
+                "note": "门前堆放杂物",
+                "photos": [photo],
+                "recorded_at": "2026-11-23T09:10:00+08:00",
+            }
+        ],
+        "records": [],
+    }
+    answer = server_api.call("POST", "/sync/push", body)
+    server_api.put_photo(photo["id"], data)
+    return answer["tasks"][0]["id"]

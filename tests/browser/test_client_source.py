@@ -18,9 +18,9 @@ SCRIPTS = sorted((CLIENT / "js").rglob("*.js")) + [CLIENT / "sw.js"]
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # English UI text: a capitalised word followed by more words ("Sync now", "No location").
 ENGLISH_PHRASE = re.compile(r"^\s*[A-Z][a-z']*(?:,? [A-Za-z'-]+)+[.!?…]?\s*$")
-# Codes the inspector's app can receive: auth, requests, sync, photos, checklists.
+# Codes the app can receive: auth, requests, sync, photos, checklists, the task workflow.
 CLIENT_CODES = re.compile(
-    r"^(auth|request|sync|photo|checklist)\.|^(not_found|conflict|server\.error)$"
+    r"^(auth|request|sync|photo|checklist|task|user)\.|^(not_found|conflict|server\.error)$"
 )
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SIZE_BUDGET = 150 * 1024

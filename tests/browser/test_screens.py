@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
+    ServerApi,
     add_record,
     answer,
     choose_location,
     expect_waiting,
     finish,
+    jpeg,
     login,
     next_item,
     open_overview,
@@ -159,3 +162,32 @@ def test_record_form_in_chinese_and_english(context, page, base_url, shots):
     expect(page.get_by_label("Put into the temporary store at")).to_have_value("2026-11-17T08:00")
     expect(page.get_by_test_id("rule-hint").first).to_have_text("Both parties have signed")
     check_screen(page, "record-en")
+
+
+def test_task_screens_in_chinese_and_english(context, page, base_url, failed_task, tmp_path, shots):
+    head = ServerApi(base_url, "depthead")
+    data = jpeg(tmp_path / "after.jpg", (800, 600), (40, 160, 90)).read_bytes()
+    photo_id = str(uuid.uuid4())
+    head.put_photo(photo_id, data)
+    evidence = {"id": str(uuid.uuid4()), "note": "杂物已清理", "photo_ids": [photo_id]}
+    head.call("POST", f"/tasks/{failed_task}/evidence", evidence)
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="整改").click()
+    expect(page.get_by_test_id("task")).to_have_count(1)
+    page.get_by_test_id("task").get_by_role("link").click()
+    expect(page.get_by_test_id("verify-form")).to_be_visible()
+    for photos in ("task-failures", "task-submissions"):
+        image = page.get_by_test_id(photos).locator("img")
+        expect(image).to_have_js_property("complete", True)
+    page.evaluate("window.scrollTo(0, 0)")
+    capture(page, shots, "task")
+    page.get_by_test_id("verify-form").scroll_into_view_if_needed()
+    capture(page, shots, "task-verify")
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    page.go_back()
+    expect(page.get_by_test_id("task-status")).to_have_text("Awaiting re-check")
+    check_screen(page, "task-en")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "task at 200 %")

@@ -29,7 +29,7 @@ export class PhotoStrip {
     append(this.element, 
       h('h2', { class: 'h3' }, t('photos.title')),
       this.list,
-      h('div', { class: 'row' },
+      h('div', { class: 'row wrap' },
         h('label', { class: 'btn' }, t('photos.camera'), input(true)),
         h('label', { class: 'btn' }, t('photos.gallery'), input(false))),
       this.status,
