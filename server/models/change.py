@@ -21,7 +21,13 @@ class Change(Base):
     """``seq`` orders changes; ``hospital_id`` None means every hospital (checklists)."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_kind_entity", "kind", "entity_id"),)
+    # AUTOINCREMENT on SQLite: a plain INTEGER PRIMARY KEY reuses the highest rowid once that row
+    # is deleted, and replacing an entity's row deletes it — a device whose cursor is at that
+    # number would never see the new change. PostgreSQL's sequence never goes back.
+    __table_args__ = (
+        Index("ix_changes_kind_entity", "kind", "entity_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
     seq: Mapped[int] = mapped_column(

@@ -63,3 +63,17 @@ def test_the_comparison_notices_a_column_the_migrations_lack(empty_app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, changed) != []
+
+
+def test_the_change_log_never_reuses_a_sequence_number(empty_app):
+    upgrade(directory=empty_app.extensions["migrate"].directory)
+    with db.engine.begin() as connection:
+        insert = sa.text(
+            "INSERT INTO changes (kind, entity_id, op, created_at) "
+            "VALUES ('task', '1', 'upsert', CURRENT_TIMESTAMP)"
+        )
+        connection.execute(insert)
+        newest = connection.scalar(sa.text("SELECT max(seq) FROM changes"))
+        connection.execute(sa.text("DELETE FROM changes WHERE seq = :seq"), {"seq": newest})
+        connection.execute(insert)
+        assert connection.scalar(sa.text("SELECT max(seq) FROM changes")) > newest
