@@ -1,4 +1,4 @@
-"""The ``wardwalk`` command: serve, init, demo, create-user, checklists validate, Flask's own."""
+"""The ``wardwalk`` command: serve, init, demo, create-user, checklists, org, Flask's own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import inspect
 
+from server.cli_org import org_group
 from server.extensions import db
 
 
@@ -209,6 +210,7 @@ def register_commands(app: Flask) -> None:
         serve_command,
         create_user_command,
         checklists_group,
+        org_group,
         scheduler_command,
         run_job_command,
     ):

@@ -194,3 +194,53 @@ def task(session: Session, hospital: Hospital, **overrides):
     session.add(row)
     session.flush()
     return row
+
+
+def hospital_file(code: str = "city-2") -> dict:
+    """A small hospital file: two departments, a campus with a building, a floor and two areas."""
+
+    def name(zh: str, en: str) -> dict:
+        return {"zh-CN": zh, "en": en}
+
+    return {
+        "hospital": {"code": code, "name": name("市第二医院", "City Hospital No. 2")},
+        "departments": [
+            {"code": "general_affairs", "name": name("总务科", "General affairs")},
+            {"code": "nursing", "name": name("护理部", "Nursing")},
+        ],
+        "locations": [
+            {
+                "code": "C1",
+                "name": name("本部", "Main campus"),
+                "kind": "campus",
+                "children": [
+                    {
+                        "code": "B1",
+                        "name": name("门诊楼", "Outpatient building"),
+                        "kind": "building",
+                        "department": "general_affairs",
+                        "children": [
+                            {
+                                "code": "B1-1F",
+                                "name": name("一层", "1F"),
+                                "kind": "floor",
+                                "children": [
+                                    {
+                                        "code": "B1-1F-HALL",
+                                        "name": name("大厅", "Hall"),
+                                        "kind": "area",
+                                        "department": "nursing",
+                                    },
+                                    {
+                                        "code": "B1-1F-WC",
+                                        "name": name("卫生间", "Toilets"),
+                                        "kind": "point",
+                                    },
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }

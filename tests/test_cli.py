@@ -1,4 +1,4 @@
-"""The operator's commands: init, demo and create-user on a fresh database."""
+"""The operator's commands: init, demo, create-user and org on a fresh database."""
 
 from sqlalchemy import func, select
 
@@ -94,3 +94,66 @@ def test_create_user_refuses_an_unknown_department(empty_app):
     )
     assert result.exit_code != 0
     assert db.session.scalar(select(User).where(User.username == "li")) is None
+
+
+def _hospital_file(tmp_path, data: dict):
+    import yaml
+
+    path = tmp_path / "hospital.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_org_import_sets_up_a_hospital_and_says_what_it_did(empty_app, tmp_path):
+    from tests import factories as f
+
+    _invoke(empty_app, "init")
+
+    result = _invoke(empty_app, "org", "import", str(_hospital_file(tmp_path, f.hospital_file())))
+
+    assert result.exit_code == 0, result.output
+    assert "imported hospital city-2" in result.output
+    assert "5 location created" in result.output
+    codes = set(db.session.scalars(select(Location.code)))
+    assert codes == {"C1", "B1", "B1-1F", "B1-1F-HALL", "B1-1F-WC"}
+
+
+def test_org_import_dry_run_saves_nothing(empty_app, tmp_path):
+    from tests import factories as f
+
+    _invoke(empty_app, "init")
+
+    result = _invoke(
+        empty_app, "org", "import", "--dry-run", str(_hospital_file(tmp_path, f.hospital_file()))
+    )
+
+    assert "would change hospital city-2" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Hospital)) == 0
+
+
+def test_org_import_of_a_bad_file_names_the_field_and_exits_non_zero(empty_app, tmp_path):
+    from tests import factories as f
+
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["kind"] = "wing"
+    _invoke(empty_app, "init")
+
+    result = empty_app.test_cli_runner().invoke(
+        args=["org", "import", str(_hospital_file(tmp_path, data))]
+    )
+
+    assert result.exit_code == 1
+    assert "locations[0].children[0].kind: Must be one of" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Hospital)) == 0
+
+
+def test_org_export_writes_a_file_that_imports_unchanged(empty_app, tmp_path):
+    _invoke(empty_app, "init")
+    _invoke(empty_app, "demo")
+    exported = tmp_path / "demo.yaml"
+
+    _invoke(empty_app, "org", "export", "demo", "--output", str(exported))
+    result = _invoke(empty_app, "org", "import", str(exported))
+
+    assert "created" not in result.output and "updated" not in result.output
+    assert "location unchanged" in result.output

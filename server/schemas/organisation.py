@@ -1,0 +1,110 @@
+"""The hospital file: a hospital, its departments and its location tree, as an IT person writes it.
+
+One schema for ``wardwalk org import`` and the demo seed, so the demo is an example of the format
+(``server/data/demo-hospital.yaml``).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from server.models.org import LOCATION_KINDS
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", error="Letters, digits, '-', '_', '.'.")
+
+
+class NameSchema(Schema):
+    """A name in both languages of the interface."""
+
+    zh = fields.String(data_key="zh-CN", required=True, validate=validate.Length(1, 200))
+    en = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class SettingsSchema(Schema):
+    """The hospital's settings that change how the rules apply."""
+
+    auto_close_on_recheck = fields.Boolean(load_default=False)
+
+
+class HospitalSchema(Schema):
+    """The hospital itself: its code, names, time zone (deadlines are local days) and settings."""
+
+    code = fields.String(required=True, validate=[validate.Length(1, 40), CODE])
+    name = fields.Nested(NameSchema, required=True)
+    timezone = fields.String(load_default="Asia/Shanghai")
+    settings = fields.Nested(SettingsSchema, load_default=lambda: SettingsSchema().load({}))
+
+    @validates("timezone")
+    def _known_zone(self, value: str, **_kwargs) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError(f"Unknown time zone {value!r}.") from error
+
+
+class DepartmentFileSchema(Schema):
+    """A department (科室) that locations and tasks can be the responsibility of."""
+
+    code = fields.String(required=True, validate=[validate.Length(1, 60), CODE])
+    name = fields.Nested(NameSchema, required=True)
+
+
+class LocationFileSchema(Schema):
+    """A place and the places inside it; ``department`` is a department code of the same file."""
+
+    code = fields.String(required=True, validate=[validate.Length(1, 40), CODE])
+    name = fields.Nested(NameSchema, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+    department = fields.String(load_default=None, allow_none=True)
+    children = fields.List(fields.Nested(lambda: LocationFileSchema()), load_default=list)
+
+    @validates_schema
+    def _points_are_leaves(self, data: dict, **_kwargs) -> None:
+        if data.get("kind") == "point" and data.get("children"):
+            raise ValidationError({"children": ["A point has no places inside it."]})
+
+
+class HospitalFileSchema(Schema):
+    """The whole file; codes must be unique and every department named must be listed."""
+
+    hospital = fields.Nested(HospitalSchema, required=True)
+    departments = fields.List(fields.Nested(DepartmentFileSchema), required=True)
+    locations = fields.List(fields.Nested(LocationFileSchema), required=True)
+
+    @validates_schema
+    def _references(self, data: dict, **_kwargs) -> None:
+        errors: dict[str, list[str]] = {}
+        department_codes = [department["code"] for department in data.get("departments", [])]
+        repeated = sorted({code for code in department_codes if department_codes.count(code) > 1})
+        if repeated:
+            errors["departments"] = [f"Department code used twice: {', '.join(repeated)}."]
+        seen: set[str] = set()
+        problems: list[str] = []
+        for path, location in walk(data.get("locations", [])):
+            if location["code"] in seen:
+                problems.append(f"{path}: location code {location['code']!r} used twice.")
+            seen.add(location["code"])
+            department = location.get("department")
+            if department is not None and department not in department_codes:
+                problems.append(f"{path}: unknown department {department!r}.")
+        if problems:
+            errors["locations"] = problems
+        if errors:
+            raise ValidationError(errors)
+
+
+def walk(locations: list[dict], parent_path: str = ""):
+    """Yield ``(path, location)`` for every place of a tree, parents before children."""
+    for location in locations:
+        path = f"{parent_path} › {location['code']}" if parent_path else location["code"]
+        yield path, location
+        yield from walk(location.get("children", []), path)

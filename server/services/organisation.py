@@ -1,0 +1,207 @@
+"""Set up a hospital from its file: departments and the location tree, imported again and again.
+
+Import is idempotent and matches by code: what exists is updated, what is new is created, a
+location missing from the file is deactivated (never deleted — findings and tasks point at it),
+and every row that changed is announced in the change log so phones pull it. Departments are never
+removed: users and tasks refer to them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import Department, Hospital, Location
+from server.schemas.organisation import HospitalFileSchema, walk
+from server.services.changes import record_change
+
+
+class HospitalFileError(Exception):
+    """A hospital file that cannot be imported; ``errors`` name the fields (as marshmallow does)."""
+
+    def __init__(self, source: str, errors: dict | list | str):
+        super().__init__(f"{source}: {errors}")
+        self.source = source
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    """What an import did, counted by kind and outcome (``created``/``updated``/…)."""
+
+    hospital: Hospital
+    counts: Counter = field(default_factory=Counter)
+
+    def count(self, kind: str, outcome: str) -> None:
+        """Count one row of ``kind`` with ``outcome``."""
+        self.counts[f"{kind} {outcome}"] += 1
+
+
+def load_file(path: Path) -> dict:
+    """Read and validate a hospital file (YAML); raise ``HospitalFileError`` naming the field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise HospitalFileError(str(path), str(error)) from error
+    return parse(raw, str(path))
+
+
+def parse(raw: object, source: str) -> dict:
+    """Validate already-read hospital data."""
+    if not isinstance(raw, dict):
+        raise HospitalFileError(
+            source, "The file must be a mapping with hospital, departments, locations."
+        )
+    try:
+        return HospitalFileSchema().load(raw)
+    except ValidationError as error:
+        raise HospitalFileError(source, error.messages) from error
+
+
+def _set(row, values: dict) -> bool:
+    """Copy ``values`` onto ``row``; return whether anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def import_hospital(session: Session, data: dict) -> ImportReport:
+    """Create or update the hospital of ``data`` (validated by ``parse``) with its tree."""
+    spec = data["hospital"]
+    hospital = session.scalars(select(Hospital).where(Hospital.code == spec["code"])).first()
+    values = {
+        "name_zh": spec["name"]["zh"],
+        "name_en": spec["name"]["en"],
+        "timezone": spec["timezone"],
+        "settings": {**(hospital.settings if hospital else {}), **spec["settings"]},
+    }
+    if hospital is None:
+        hospital = Hospital(code=spec["code"], **values)
+        session.add(hospital)
+        session.flush()
+        report = ImportReport(hospital)
+        report.count("hospital", "created")
+    else:
+        report = ImportReport(hospital)
+        report.count("hospital", "updated" if _set(hospital, values) else "unchanged")
+    departments = _import_departments(session, report, data["departments"])
+    _import_locations(session, report, data["locations"], departments)
+    session.flush()
+    return report
+
+
+def _import_departments(session, report: ImportReport, specs: list[dict]) -> dict[str, Department]:
+    hospital = report.hospital
+    existing = {
+        row.code: row
+        for row in session.scalars(select(Department).where(Department.hospital_id == hospital.id))
+    }
+    for spec in specs:
+        values = {"name_zh": spec["name"]["zh"], "name_en": spec["name"]["en"]}
+        row = existing.get(spec["code"])
+        if row is None:
+            row = existing[spec["code"]] = Department(
+                hospital_id=hospital.id, code=spec["code"], **values
+            )
+            session.add(row)
+            session.flush()
+            outcome = "created"
+        else:
+            outcome = "updated" if _set(row, values) else "unchanged"
+        report.count("department", outcome)
+        if outcome != "unchanged":
+            record_change(session, "department", row.id, hospital.id)
+    return existing
+
+
+def _import_locations(session, report: ImportReport, specs: list[dict], departments: dict) -> None:
+    hospital = report.hospital
+    existing = {
+        row.code: row
+        for row in session.scalars(select(Location).where(Location.hospital_id == hospital.id))
+    }
+    parents: dict[int, str | None] = {}
+    listed: set[str] = set()
+    for _path, spec in walk(specs):
+        listed.add(spec["code"])
+        for child in spec["children"]:
+            parents[id(child)] = spec["code"]
+        parent_code = parents.get(id(spec))
+        values = {
+            "name_zh": spec["name"]["zh"],
+            "name_en": spec["name"]["en"],
+            "kind": spec["kind"],
+            "department_id": departments[spec["department"]].id if spec["department"] else None,
+            "parent_id": existing[parent_code].id if parent_code else None,
+            "active": True,
+        }
+        row = existing.get(spec["code"])
+        if row is None:
+            row = existing[spec["code"]] = Location(
+                hospital_id=hospital.id, code=spec["code"], **values
+            )
+            session.add(row)
+            session.flush()
+            outcome = "created"
+        else:
+            outcome = "updated" if _set(row, values) else "unchanged"
+        report.count("location", outcome)
+        if outcome != "unchanged":
+            record_change(session, "location", row.id, hospital.id)
+    for code, row in existing.items():
+        if code not in listed and row.active:
+            row.active = False
+            report.count("location", "deactivated")
+            record_change(session, "location", row.id, hospital.id, op="delete")
+
+
+def export_hospital(session: Session, hospital: Hospital) -> dict:
+    """Return the hospital as a file's data (the active locations), to edit and import again."""
+    departments = session.scalars(
+        select(Department).where(Department.hospital_id == hospital.id).order_by(Department.id)
+    ).all()
+    codes = {department.id: department.code for department in departments}
+    locations = session.scalars(
+        select(Location)
+        .where(Location.hospital_id == hospital.id, Location.active)
+        .order_by(Location.id)
+    ).all()
+    children: dict[int | None, list[Location]] = {}
+    for location in locations:
+        children.setdefault(location.parent_id, []).append(location)
+
+    def tree(parent_id: int | None) -> list[dict]:
+        return [
+            {
+                "code": location.code,
+                "name": {"zh-CN": location.name_zh, "en": location.name_en},
+                "kind": location.kind,
+                "department": codes.get(location.department_id),
+                "children": tree(location.id),
+            }
+            for location in children.get(parent_id, [])
+        ]
+
+    return {
+        "hospital": {
+            "code": hospital.code,
+            "name": {"zh-CN": hospital.name_zh, "en": hospital.name_en},
+            "timezone": hospital.timezone,
+            "settings": {
+                "auto_close_on_recheck": bool(hospital.settings.get("auto_close_on_recheck"))
+            },
+        },
+        "departments": [
+            {"code": d.code, "name": {"zh-CN": d.name_zh, "en": d.name_en}} for d in departments
+        ],
+        "locations": tree(None),
+    }

@@ -1,0 +1,218 @@
+"""Setting up a hospital from its file: created, updated in place, never duplicated or lost."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from server.models import Change, Department, Hospital, Location
+from server.services.organisation import (
+    HospitalFileError,
+    export_hospital,
+    import_hospital,
+    load_file,
+    parse,
+)
+from server.services.seed import DEMO_HOSPITAL_FILE
+from tests import factories as f
+
+
+def _import(session, data: dict):
+    report = import_hospital(session, parse(copy.deepcopy(data), "test.yaml"))
+    session.commit()
+    return report
+
+
+def _location(session, code: str) -> Location:
+    return session.scalars(select(Location).where(Location.code == code)).one()
+
+
+def _changes(session) -> int:
+    return session.scalar(select(func.count()).select_from(Change))
+
+
+def _errors(data: dict) -> dict:
+    with pytest.raises(HospitalFileError) as caught:
+        parse(data, "test.yaml")
+    return caught.value.errors
+
+
+def test_an_import_builds_the_tree_with_its_departments(session):
+    report = _import(session, f.hospital_file())
+
+    hall = _location(session, "B1-1F-HALL")
+    assert hall.parent.code == "B1-1F"
+    assert hall.parent.parent.parent.code == "C1"
+    assert hall.department.code == "nursing"
+    assert (hall.name_zh, hall.name_en, hall.kind) == ("大厅", "Hall", "area")
+    assert report.counts == {"hospital created": 1, "department created": 2, "location created": 5}
+
+
+def test_the_imported_tree_is_announced_to_phones(session):
+    before = _changes(session)
+
+    _import(session, f.hospital_file())
+
+    assert _changes(session) - before == 2 + 5
+
+
+def test_importing_the_same_file_again_changes_nothing(session):
+    _import(session, f.hospital_file())
+    before = _changes(session)
+
+    report = _import(session, f.hospital_file())
+
+    assert report.counts == {
+        "hospital unchanged": 1,
+        "department unchanged": 2,
+        "location unchanged": 5,
+    }
+    assert _changes(session) == before
+    assert session.scalar(select(func.count()).select_from(Location)) == 5
+
+
+def test_a_renamed_and_moved_place_keeps_its_row(session):
+    _import(session, f.hospital_file())
+    hall_id = _location(session, "B1-1F-HALL").id
+    data = f.hospital_file()
+    floor = data["locations"][0]["children"][0]["children"][0]
+    hall = floor["children"].pop(0)
+    hall["name"] = {"zh-CN": "门诊大厅", "en": "Outpatient hall"}
+    data["locations"][0]["children"][0]["children"].append(hall)  # now directly in the building
+
+    report = _import(session, data)
+
+    moved = _location(session, "B1-1F-HALL")
+    assert moved.id == hall_id
+    assert (moved.name_zh, moved.parent.code) == ("门诊大厅", "B1")
+    assert report.counts["location updated"] == 1
+
+
+def test_a_place_left_out_is_deactivated_not_deleted(session):
+    _import(session, f.hospital_file())
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["children"][0]["children"].pop()  # the toilets
+
+    report = _import(session, data)
+
+    toilets = _location(session, "B1-1F-WC")
+    assert toilets.active is False
+    assert report.counts["location deactivated"] == 1
+    change = session.scalars(select(Change).where(Change.entity_id == str(toilets.id))).one()
+    assert change.op == "delete"
+
+
+def test_a_place_listed_again_comes_back(session):
+    _import(session, f.hospital_file())
+    shorter = f.hospital_file()
+    shorter["locations"][0]["children"][0]["children"][0]["children"].pop()
+    _import(session, shorter)
+
+    _import(session, f.hospital_file())
+
+    assert _location(session, "B1-1F-WC").active is True
+
+
+def test_a_deactivated_place_leaves_the_phones(client, session):
+    report = _import(session, f.hospital_file())
+    user = f.user(session, report.hospital)
+    headers = f.auth_headers(session, user)
+    session.commit()
+    cursor = client.get("/api/v1/sync/pull?cursor=0", headers=headers).json["cursor"]
+    shorter = f.hospital_file()
+    shorter["locations"][0]["children"][0]["children"][0]["children"].pop()
+    _import(session, shorter)
+
+    page = client.get(f"/api/v1/sync/pull?cursor={cursor}", headers=headers).json
+    listed = client.get("/api/v1/locations", headers=headers).json
+
+    toilets = _location(session, "B1-1F-WC")
+    assert [(c["kind"], c["op"], c["data"]["id"]) for c in page["changes"]] == [
+        ("location", "delete", str(toilets.id))
+    ]
+    assert "B1-1F-WC" not in {row["code"] for row in listed}
+
+
+def test_settings_are_updated_and_other_settings_kept(session):
+    report = _import(session, f.hospital_file())
+    report.hospital.settings = {**report.hospital.settings, "kept": 1}
+    session.commit()
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {"auto_close_on_recheck": True}
+
+    _import(session, data)
+
+    hospital = session.scalars(select(Hospital).where(Hospital.code == "city-2")).one()
+    assert hospital.settings == {"auto_close_on_recheck": True, "kept": 1}
+
+
+def test_a_department_left_out_stays(session):
+    _import(session, f.hospital_file())
+    data = f.hospital_file()
+    data["departments"].pop()
+    data["locations"][0]["children"][0]["children"][0]["children"][0]["department"] = None
+
+    _import(session, data)
+
+    assert session.scalar(select(func.count()).select_from(Department)) == 2
+
+
+def test_an_unknown_department_is_named_with_the_place(session):
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["department"] = "pharmacy"
+
+    errors = _errors(data)
+
+    assert errors == {"locations": ["C1 › B1: unknown department 'pharmacy'."]}
+
+
+def test_a_location_code_used_twice_is_refused():
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["children"][0]["children"][1]["code"] = "B1-1F-HALL"
+
+    errors = _errors(data)
+
+    assert errors["locations"] == [
+        "C1 › B1 › B1-1F › B1-1F-HALL: location code 'B1-1F-HALL' used twice."
+    ]
+
+
+def test_a_point_with_places_inside_is_refused():
+    data = f.hospital_file()
+    wc = data["locations"][0]["children"][0]["children"][0]["children"][1]
+    wc["children"] = [{"code": "X", "name": {"zh-CN": "X", "en": "X"}, "kind": "point"}]
+
+    errors = _errors(data)
+
+    assert "children" in errors["locations"][0]["children"][0]["children"][0]["children"][1]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["hospital"].update(timezone="Mars/Olympus"), "timezone"),
+        (lambda d: d["hospital"]["name"].pop("en"), "en"),
+        (lambda d: d["locations"][0].update(kind="wing"), "kind"),
+        (lambda d: d["locations"][0].update(code="has space"), "code"),
+        (lambda d: d["departments"][0].update(colour="red"), "colour"),
+    ],
+)
+def test_a_bad_field_is_named(change, field):
+    data = f.hospital_file()
+    change(data)
+
+    assert field in repr(_errors(data))
+
+
+def test_a_file_that_is_not_a_mapping_is_refused():
+    assert "mapping" in str(_errors(["not", "a", "hospital"]))
+
+
+def test_the_demo_hospital_exports_to_the_file_it_came_from(session):
+    report = _import(session, yaml.safe_load(DEMO_HOSPITAL_FILE.read_text(encoding="utf-8")))
+
+    exported = parse(export_hospital(session, report.hospital), "export")
+    assert exported == load_file(DEMO_HOSPITAL_FILE)
