@@ -5,6 +5,7 @@
 import * as db from './db.js';
 import * as i18n from './i18n.js';
 import * as inspections from './inspections.js';
+import { mayRead } from './reports.js';
 import { Router } from './router.js';
 import { Sync } from './sync.js';
 import { Updates } from './updates.js';
@@ -14,6 +15,7 @@ import { HomeView } from './ui/home.js';
 import { LoginView } from './ui/login.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
+import { ReportsView } from './ui/reports-view.js';
 import { ReviewView } from './ui/review.js';
 import { SettingsView } from './ui/settings.js';
 import { StatusBar } from './ui/statusbar.js';
@@ -25,12 +27,12 @@ import { WalkView } from './ui/walk.js';
 
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
-  record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, settings: SettingsView,
+  record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, settings: SettingsView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
-  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/settings', 'settings'],
+  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/settings', 'settings'],
 ];
 
 const main = document.getElementById('main');
@@ -53,6 +55,7 @@ async function show(name, params) {
   current = view;
   main.replaceChildren(element);
   document.body.dataset.view = name;
+  document.querySelector('[data-readers]').hidden = !mayRead(await db.meta.get('user'));
   const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');

@@ -191,3 +191,13 @@ def test_task_screens_in_chinese_and_english(context, page, base_url, failed_tas
     check_screen(page, "task-en")
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "task at 200 %")
+
+
+def test_reports_screen(page, base_url, failed_task, shots):
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="周报").click()
+    report = page.frame_locator("[data-testid=report-frame]")
+    expect(report.get_by_role("heading", level=1)).to_contain_text("整改周报")
+    capture(page, shots, "reports")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "reports at 200 %")

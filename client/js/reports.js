@@ -1,0 +1,42 @@
+/**
+ * The weekly report for those who read it: the printable page with its charts, and the
+ * problem list as Excel or CSV. No DOM. Reports are made on the server from everything synced,
+ * so they need a connection.
+ */
+import * as api from './api.js';
+
+/** Roles that may read reports (the server's ``reports.read``). */
+export const READERS = ['admin', 'supervisor', 'department_head'];
+
+/** Whether ``user`` may read reports. */
+export const mayRead = (user) => (user?.roles || []).some((role) => READERS.includes(role));
+
+/** Return the ISO week of a date, as the API names it: ``2026-W47``. */
+export function isoWeek(date) {
+  const day = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
+  const weekday = day.getUTCDay() || 7; // Monday 1 … Sunday 7
+  day.setUTCDate(day.getUTCDate() + 4 - weekday); // the Thursday decides the year
+  const yearStart = new Date(Date.UTC(day.getUTCFullYear(), 0, 1));
+  const week = Math.ceil(((day - yearStart) / 86400000 + 1) / 7);
+  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Return this week and the ``count - 1`` before it, newest first. */
+export function recentWeeks(count, today = new Date()) {
+  return Array.from({ length: count }, (_, index) => {
+    const day = new Date(today);
+    day.setDate(day.getDate() - 7 * index);
+    return isoWeek(day);
+  });
+}
+
+/** Return the printable weekly page's HTML. */
+export async function page(week) {
+  return (await api.call('GET', `/reports/weekly.html?week=${week}`, { blob: true, timeout: 60000 })).text();
+}
+
+/** Return the problem list of ``week`` as ``{blob, filename}`` (``xlsx`` or ``csv``). */
+export async function problemList(week, extension) {
+  const blob = await api.call('GET', `/reports/weekly.${extension}?week=${week}`, { blob: true, timeout: 120000 });
+  return { blob, filename: `wardwalk-problem-list-${week}.${extension}` };
+}

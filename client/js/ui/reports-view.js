@@ -1,0 +1,87 @@
+/**
+ * The weekly report on screen: choose a week, read the printable page (figures, charts, the
+ * problem list), open it to print, or download the problem list for Excel.
+ */
+import * as api from '../api.js';
+import { codeText, t } from '../i18n.js';
+import * as reports from '../reports.js';
+import { append, h, uid } from './dom.js';
+
+const WEEKS = 12;
+
+export class ReportsView {
+  constructor(element) {
+    this.element = element;
+    this.urls = [];
+  }
+
+  async render() {
+    const weekId = uid('week');
+    this.week = h('select', { id: weekId, onchange: () => this.show() },
+      reports.recentWeeks(WEEKS).map((week, index) => h('option', { value: week },
+        index === 0 ? t('reports.this_week', { week }) : week)));
+    this.status = h('p', { class: 'muted', role: 'status', 'data-testid': 'report-status' });
+    this.frame = h('iframe', {
+      class: 'report-frame', sandbox: '', title: t('reports.frame'), 'data-testid': 'report-frame',
+    });
+    append(this.element,
+      h('h1', { tabindex: -1 }, t('reports.title')),
+      h('p', { class: 'muted' }, t('reports.intro')),
+      h('div', { class: 'card stack' },
+        h('label', { for: weekId }, t('reports.week')), this.week,
+        h('div', { class: 'row wrap' },
+          h('button', { type: 'button', class: 'btn', onclick: () => this.print() }, t('reports.print')),
+          h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => this.download('xlsx') }, t('reports.xlsx')),
+          h('button', { type: 'button', class: 'btn', onclick: () => this.download('csv') }, t('reports.csv')))),
+      this.status,
+      this.frame);
+    await this.show();
+  }
+
+  async show() {
+    this.status.textContent = t('reports.loading');
+    try {
+      this.html = await reports.page(this.week.value);
+      this.frame.srcdoc = this.html;
+      this.status.textContent = '';
+    } catch (error) {
+      this.html = null;
+      this.frame.srcdoc = '';
+      this.status.textContent = this.explain(error);
+    }
+  }
+
+  /** Open the page on its own, where the browser's print (or save as PDF) works. */
+  print() {
+    if (!this.html) return;
+    window.open(this.url(new Blob([this.html], { type: 'text/html' })), '_blank', 'noopener');
+  }
+
+  async download(extension) {
+    this.status.textContent = t('reports.loading');
+    try {
+      const { blob, filename } = await reports.problemList(this.week.value, extension);
+      const link = h('a', { href: this.url(blob), download: filename, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      this.status.textContent = t('reports.downloaded', { name: filename });
+    } catch (error) {
+      this.status.textContent = this.explain(error);
+    }
+  }
+
+  explain(error) {
+    return error instanceof api.NetworkError ? t('reports.offline') : codeText(error.code);
+  }
+
+  url(blob) {
+    const url = URL.createObjectURL(blob);
+    this.urls.push(url);
+    return url;
+  }
+
+  leave() {
+    this.urls.forEach((url) => URL.revokeObjectURL(url));
+  }
+}

@@ -1,0 +1,60 @@
+"""The weekly report in the app: read on screen, another week chosen, the problem list downloaded;
+shown to those who read reports, not to inspectors."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+TITLE = "门诊大厅：落实门前三包"  # the task the failed_task fixture opens, as the list words it
+
+
+def open_reports(page, base_url: str) -> None:
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="周报").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("每周督导报告")
+
+
+def test_the_week_so_far_is_read_with_its_open_problems(page, base_url, failed_task):
+    open_reports(page, base_url)
+
+    report = page.frame_locator("[data-testid=report-frame]")
+    expect(report.get_by_role("heading", level=1)).to_contain_text("整改周报")
+    expect(report.locator("body")).to_contain_text(TITLE)
+
+
+def test_another_week_can_be_chosen(page, base_url, failed_task):
+    open_reports(page, base_url)
+    week = page.get_by_label("周次")
+    earlier = week.locator("option").nth(3).get_attribute("value")
+
+    week.select_option(earlier)
+
+    heading = page.frame_locator("[data-testid=report-frame]").get_by_role("heading", level=1)
+    expect(heading).to_contain_text(earlier)
+
+
+def test_the_problem_list_downloads_as_excel(page, base_url, failed_task, tmp_path):
+    open_reports(page, base_url)
+
+    with page.expect_download() as download:
+        page.get_by_test_id("download-xlsx").click()
+    path = tmp_path / "list.xlsx"
+    download.value.save_as(path)
+
+    sheet = openpyxl.load_workbook(path).active
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value]
+    assert "问题描述" in cells
+    assert any(TITLE in cell for cell in cells)
+
+
+def test_inspectors_are_not_shown_reports(page, base_url):
+    login(page, base_url, "inspector")
+
+    expect(page.get_by_role("link", name="周报")).to_be_hidden()
+    expect(page.get_by_role("link", name="整改")).to_be_visible()
