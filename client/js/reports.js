@@ -35,6 +35,12 @@ export async function page(week) {
   return (await api.call('GET', `/reports/weekly.html?week=${week}`, { blob: true, timeout: 60000 })).text();
 }
 
+/** Return the printable sheet of QR labels for a place and everything inside it (or all). */
+export async function labels(rootId) {
+  const query = rootId ? `?root=${rootId}` : '';
+  return api.call('GET', `/locations/labels.html${query}`, { blob: true, timeout: 60000 });
+}
+
 /** Return the problem list of ``week`` as ``{blob, filename}`` (``xlsx`` or ``csv``). */
 export async function problemList(week, extension) {
   const blob = await api.call('GET', `/reports/weekly.${extension}?week=${week}`, { blob: true, timeout: 120000 });

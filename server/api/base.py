@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
-from flask import g, request
+from flask import Response, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
@@ -88,3 +88,15 @@ def auth_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# The printable pages carry only inline CSS and data: images; nothing else may load or run.
+PRINTABLE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def printable_page(html: str) -> Response:
+    """Answer a server-rendered page for print: private, never cached stale, inert."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PRINTABLE_POLICY
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -5,7 +5,7 @@ from urllib.parse import quote
 from flask import Response, current_app, g
 from flask.views import MethodView
 
-from server.api.base import Blueprint, auth_required
+from server.api.base import Blueprint, auth_required, printable_page
 from server.extensions import db
 from server.schemas.reports import WeeklyQuerySchema, WeeklyReportSchema
 from server.services import exports, inspection_report, rollups
@@ -13,8 +13,6 @@ from server.services import exports, inspection_report, rollups
 blp = Blueprint("reports", __name__, description="Weekly rollups and printable reports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The printable pages carry only inline CSS and data: images; nothing else may load or run.
-HTML_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 SECURITY = [{"bearerAuth": []}]
 
 
@@ -34,13 +32,6 @@ def _download(data: bytes, mimetype: str, week: str, extension: str) -> Response
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
     )
-    return response
-
-
-def _page(html: str) -> Response:
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = HTML_POLICY
-    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -104,7 +95,7 @@ class WeeklyReportPage(MethodView):
     def get(self, query):
         """Render the weekly report for print: figures, SVG charts and the problem list."""
         week, found = _week_and_rollups(query)
-        return _page(exports.weekly_html(found, week))
+        return printable_page(exports.weekly_html(found, week))
 
 
 @blp.route("/inspections/<uuid:inspection_id>/report")
@@ -118,6 +109,6 @@ class InspectionReport(MethodView):
     def get(self, inspection_id):
         """Render every item with its answer and photos, the record forms and created tasks."""
         storage = current_app.extensions["photo_storage"]
-        return _page(
+        return printable_page(
             inspection_report.inspection_report(db.session, g.user, inspection_id, storage)
         )

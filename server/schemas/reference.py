@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from server.schemas.common import Bilingual
+from server.schemas.common import Bilingual, id_field
 
 
 class DepartmentSchema(Schema):
@@ -24,3 +24,9 @@ class LocationSchema(Schema):
     parent_id = fields.Integer(dump_only=True, allow_none=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
     kind = fields.String(dump_only=True)
+
+
+class LabelQuerySchema(Schema):
+    """Which labels to print: one location and everything inside it, or every location."""
+
+    root = id_field(strict=False)

@@ -20,7 +20,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"^\s*[A-Z][a-z']*(?:,? [A-Za-z'-]+)+[.!?…]?\s*$")
 # Codes the app can receive: auth, requests, sync, photos, checklists, the task workflow.
 CLIENT_CODES = re.compile(
-    r"^(auth|request|sync|photo|checklist|task|user)\.|^(not_found|conflict|server\.error)$"
+    r"^(auth|request|sync|photo|checklist|task|user|location)\.|^(not_found|conflict|server\.error)$"
 )
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SIZE_BUDGET = 150 * 1024

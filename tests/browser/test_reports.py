@@ -58,3 +58,19 @@ def test_inspectors_are_not_shown_reports(page, base_url):
 
     expect(page.get_by_role("link", name="周报")).to_be_hidden()
     expect(page.get_by_role("link", name="整改")).to_be_visible()
+
+
+def test_qr_labels_of_a_building_open_to_print(context, page, base_url):
+    open_reports(page, base_url)
+    labels = page.get_by_test_id("labels")
+    labels.get_by_label("打印范围").select_option(label="本部院区 › 住院楼 (IPD)")
+
+    with context.expect_page() as opened:
+        labels.get_by_role("button", name="打开标签打印页").click()
+    sheet = opened.value
+    sheet.wait_for_load_state()
+
+    codes = sheet.locator("[data-code]").evaluate_all("nodes => nodes.map((n) => n.dataset.code)")
+    assert codes[:2] == ["IPD", "IPD-5F"]
+    assert "IPD-6F-WARD" in codes and not any(code.startswith("OPD") for code in codes)
+    assert sheet.locator("img").first.evaluate("img => img.naturalWidth") > 0

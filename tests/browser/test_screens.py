@@ -193,11 +193,17 @@ def test_task_screens_in_chinese_and_english(context, page, base_url, failed_tas
     check_screen(page, "task at 200 %")
 
 
-def test_reports_screen(page, base_url, failed_task, shots):
+def test_reports_screen(context, page, base_url, failed_task, shots):
     login(page, base_url, "supervisor")
     page.get_by_role("link", name="周报").click()
     report = page.frame_locator("[data-testid=report-frame]")
     expect(report.get_by_role("heading", level=1)).to_contain_text("整改周报")
     capture(page, shots, "reports")
+    labels = page.get_by_test_id("labels")
+    labels.get_by_label("打印范围").select_option(label="本部院区 › 门诊楼 › 门诊楼一层 (OPD-1F)")
+    with context.expect_page() as opened:
+        labels.get_by_role("button", name="打开标签打印页").click()
+    opened.value.wait_for_load_state()
+    opened.value.screenshot(path=str(shots / "labels.png"))
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "reports at 200 %")

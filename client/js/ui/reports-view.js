@@ -3,9 +3,11 @@
  * problem list), open it to print, or download the problem list for Excel.
  */
 import * as api from '../api.js';
+import * as db from '../db.js';
 import { codeText, t } from '../i18n.js';
 import * as reports from '../reports.js';
 import { append, h, uid } from './dom.js';
+import { locationPath } from './location-picker.js';
 
 const WEEKS = 12;
 
@@ -34,8 +36,39 @@ export class ReportsView {
           h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => this.download('xlsx') }, t('reports.xlsx')),
           h('button', { type: 'button', class: 'btn', onclick: () => this.download('csv') }, t('reports.csv')))),
       this.status,
-      this.frame);
+      this.frame,
+      await this.labelsCard());
     await this.show();
+  }
+
+  /** Printable QR labels of a building, a floor… (places inside places), to stick at the doors. */
+  async labelsCard() {
+    const locations = await db.all('locations');
+    const byId = new Map(locations.map((location) => [location.id, location]));
+    const parents = new Set(locations.map((location) => location.parent_id));
+    const rootId = uid('labels-root');
+    const root = h('select', { id: rootId },
+      h('option', { value: '' }, t('labels.all')),
+      locations.filter((location) => parents.has(location.id))
+        .map((location) => [locationPath(location, byId), location])
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([path, location]) => h('option', { value: location.id }, `${path} (${location.code})`)));
+    const status = h('p', { class: 'muted', role: 'status' });
+    const open = async () => {
+      status.textContent = t('reports.loading');
+      try {
+        window.open(this.url(await reports.labels(root.value)), '_blank', 'noopener');
+        status.textContent = '';
+      } catch (error) {
+        status.textContent = this.explain(error);
+      }
+    };
+    return h('section', { class: 'card stack', 'data-testid': 'labels' },
+      h('h2', {}, t('labels.title')),
+      h('p', { class: 'muted' }, t('labels.intro')),
+      h('label', { for: rootId }, t('labels.root')), root,
+      h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn', onclick: open }, t('labels.open'))),
+      status);
   }
 
   async show() {
