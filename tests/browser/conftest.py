@@ -155,6 +155,20 @@ def expect_waiting(page, count: int, timeout: float = 20_000) -> None:
     )
 
 
+def wait_for_photos(page, testid: str) -> None:
+    """Wait until every photo in the element ``testid`` has been fetched and decoded.
+
+    (An <img> with no ``src`` yet counts as ``complete``, so that property proves nothing.)
+    """
+    page.wait_for_function(
+        """(testid) => {
+          const images = [...document.querySelectorAll(`[data-testid="${testid}"] img`)];
+          return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
+        }""",
+        arg=testid,
+    )
+
+
 def jpeg(path: Path, size: tuple[int, int], colour: tuple[int, int, int], orientation=None):
     """Write a JPEG like a phone camera's (with an EXIF orientation if given)."""
     image = Image.new("RGB", size, colour)

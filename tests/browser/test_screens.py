@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     next_item,
     open_overview,
     start_inspection,
+    wait_for_photos,
 )
 
 pytestmark = pytest.mark.browser
@@ -176,9 +177,8 @@ def test_task_screens_in_chinese_and_english(context, page, base_url, failed_tas
     expect(page.get_by_test_id("task")).to_have_count(1)
     page.get_by_test_id("task").get_by_role("link").click()
     expect(page.get_by_test_id("verify-form")).to_be_visible()
-    for photos in ("task-failures", "task-submissions"):
-        image = page.get_by_test_id(photos).locator("img")
-        expect(image).to_have_js_property("complete", True)
+    wait_for_photos(page, "task-failures")
+    wait_for_photos(page, "task-submissions")
     page.evaluate("window.scrollTo(0, 0)")
     capture(page, shots, "task")
     page.get_by_test_id("verify-form").scroll_into_view_if_needed()

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ServerApi, jpeg, login
+from tests.browser.conftest import ServerApi, jpeg, login, wait_for_photos
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,7 @@ def test_a_supervisor_sees_the_problem_photo_and_assigns_the_task(page, base_url
     open_task(page, base_url, "supervisor", failed_task)
 
     expect(page.get_by_test_id("task-failures")).to_contain_text("门前堆放杂物")
-    thumbnail = page.get_by_test_id("task-failures").locator("img")
-    expect(thumbnail).to_have_js_property("complete", True)
-    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+    wait_for_photos(page, "task-failures")  # the "before" photo, fetched with the token
     form = page.get_by_test_id("assign-form")
     form.get_by_label("责任人").select_option(label=DEPARTMENT_HEAD)
     form.get_by_role("button", name="分派").click()
