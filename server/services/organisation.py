@@ -99,6 +99,26 @@ def import_hospital(session: Session, data: dict) -> ImportReport:
     return report
 
 
+# The change-log kind of each imported model.
+_KINDS = {Department: "department", Location: "location"}
+
+
+def _upsert(session, report: ImportReport, existing: dict, model, code: str, values: dict) -> None:
+    """Create the row of ``code`` or update it; count it, and announce it if it changed."""
+    kind = _KINDS[model]
+    row = existing.get(code)
+    if row is None:
+        row = existing[code] = model(hospital_id=report.hospital.id, code=code, **values)
+        session.add(row)
+        session.flush()
+        outcome = "created"
+    else:
+        outcome = "updated" if _set(row, values) else "unchanged"
+    report.count(kind, outcome)
+    if outcome != "unchanged":
+        record_change(session, kind, row.id, report.hospital.id)
+
+
 def _import_departments(session, report: ImportReport, specs: list[dict]) -> dict[str, Department]:
     hospital = report.hospital
     existing = {
@@ -107,19 +127,7 @@ def _import_departments(session, report: ImportReport, specs: list[dict]) -> dic
     }
     for spec in specs:
         values = {"name_zh": spec["name"]["zh"], "name_en": spec["name"]["en"]}
-        row = existing.get(spec["code"])
-        if row is None:
-            row = existing[spec["code"]] = Department(
-                hospital_id=hospital.id, code=spec["code"], **values
-            )
-            session.add(row)
-            session.flush()
-            outcome = "created"
-        else:
-            outcome = "updated" if _set(row, values) else "unchanged"
-        report.count("department", outcome)
-        if outcome != "unchanged":
-            record_change(session, "department", row.id, hospital.id)
+        _upsert(session, report, existing, Department, spec["code"], values)
     return existing
 
 
@@ -144,19 +152,7 @@ def _import_locations(session, report: ImportReport, specs: list[dict], departme
             "parent_id": existing[parent_code].id if parent_code else None,
             "active": True,
         }
-        row = existing.get(spec["code"])
-        if row is None:
-            row = existing[spec["code"]] = Location(
-                hospital_id=hospital.id, code=spec["code"], **values
-            )
-            session.add(row)
-            session.flush()
-            outcome = "created"
-        else:
-            outcome = "updated" if _set(row, values) else "unchanged"
-        report.count("location", outcome)
-        if outcome != "unchanged":
-            record_change(session, "location", row.id, hospital.id)
+        _upsert(session, report, existing, Location, spec["code"], values)
     for code, row in existing.items():
         if code not in listed and row.active:
             row.active = False

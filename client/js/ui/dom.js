@@ -37,3 +37,22 @@ export function uid(prefix) {
   counter += 1;
   return `${prefix}-${counter}`;
 }
+
+/** Object URLs a screen made for blobs (photos, pages), freed together when it goes. */
+export class BlobUrls {
+  constructor() {
+    this.urls = [];
+  }
+
+  /** Return a URL for ``blob``, kept until ``revokeAll``. */
+  make(blob) {
+    const url = URL.createObjectURL(blob);
+    this.urls.push(url);
+    return url;
+  }
+
+  revokeAll() {
+    this.urls.forEach((url) => URL.revokeObjectURL(url));
+    this.urls = [];
+  }
+}

@@ -4,11 +4,11 @@
  */
 import * as api from '../api.js';
 import { t } from '../i18n.js';
-import { h } from './dom.js';
+import { BlobUrls, h } from './dom.js';
 
 export class RemotePhotos {
   constructor() {
-    this.urls = [];
+    this.urls = new BlobUrls();
   }
 
   /** Return a list of thumbnails for ``ids`` that fill in as they arrive. */
@@ -22,7 +22,7 @@ export class RemotePhotos {
     const image = h('img', { alt, width: 96, height: 96, 'data-photo-id': id });
     const link = h('a', { href: '#', class: 'thumb', onclick: (event) => this.open(event, id) }, image);
     api.photo(id, { thumb: true })
-      .then((blob) => { image.src = this.url(blob); })
+      .then((blob) => { image.src = this.urls.make(blob); })
       .catch(() => { link.classList.add('thumb-missing'); image.alt = t('photos.not_arrived'); });
     return h('li', {}, link);
   }
@@ -30,21 +30,14 @@ export class RemotePhotos {
   async open(event, id) {
     event.preventDefault();
     try {
-      window.open(this.url(await api.photo(id)), '_blank', 'noopener');
+      window.open(this.urls.make(await api.photo(id)), '_blank', 'noopener');
     } catch {
       // Offline or not arrived yet: the thumbnail already says so.
     }
   }
 
-  url(blob) {
-    const url = URL.createObjectURL(blob);
-    this.urls.push(url);
-    return url;
-  }
-
   /** Free the photos' memory when the screen goes. */
   destroy() {
-    this.urls.forEach((url) => URL.revokeObjectURL(url));
-    this.urls = [];
+    this.urls.revokeAll();
   }
 }

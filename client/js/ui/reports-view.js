@@ -6,7 +6,7 @@ import * as api from '../api.js';
 import * as db from '../db.js';
 import { codeText, t } from '../i18n.js';
 import * as reports from '../reports.js';
-import { append, h, uid } from './dom.js';
+import { append, BlobUrls, h, uid } from './dom.js';
 import { locationPath } from './location-picker.js';
 
 const WEEKS = 12;
@@ -14,7 +14,7 @@ const WEEKS = 12;
 export class ReportsView {
   constructor(element) {
     this.element = element;
-    this.urls = [];
+    this.urls = new BlobUrls();
   }
 
   async render() {
@@ -57,7 +57,7 @@ export class ReportsView {
     const open = async () => {
       status.textContent = t('reports.loading');
       try {
-        window.open(this.url(await reports.labels(root.value)), '_blank', 'noopener');
+        window.open(this.urls.make(await reports.labels(root.value)), '_blank', 'noopener');
         status.textContent = '';
       } catch (error) {
         status.textContent = this.explain(error);
@@ -87,14 +87,14 @@ export class ReportsView {
   /** Open the page on its own, where the browser's print (or save as PDF) works. */
   print() {
     if (!this.html) return;
-    window.open(this.url(new Blob([this.html], { type: 'text/html' })), '_blank', 'noopener');
+    window.open(this.urls.make(new Blob([this.html], { type: 'text/html' })), '_blank', 'noopener');
   }
 
   async download(extension) {
     this.status.textContent = t('reports.loading');
     try {
       const { blob, filename } = await reports.problemList(this.week.value, extension);
-      const link = h('a', { href: this.url(blob), download: filename, hidden: true });
+      const link = h('a', { href: this.urls.make(blob), download: filename, hidden: true });
       document.body.append(link);
       link.click();
       link.remove();
@@ -108,13 +108,7 @@ export class ReportsView {
     return error instanceof api.NetworkError ? t('reports.offline') : codeText(error.code);
   }
 
-  url(blob) {
-    const url = URL.createObjectURL(blob);
-    this.urls.push(url);
-    return url;
-  }
-
   leave() {
-    this.urls.forEach((url) => URL.revokeObjectURL(url));
+    this.urls.revokeAll();
   }
 }
