@@ -5,7 +5,7 @@
 import * as db from './db.js';
 import * as i18n from './i18n.js';
 import * as inspections from './inspections.js';
-import { mayRead } from './reports.js';
+import { mayUse } from './roles.js';
 import { Router } from './router.js';
 import { Sync } from './sync.js';
 import { Updates } from './updates.js';
@@ -47,6 +47,9 @@ let login = { reason: null, returnTo: null };
 async function show(name, params) {
   const turn = ++showing;
   if (name !== 'login' && !(await db.meta.get('token'))) return router.go('/login', { replace: true });
+  const user = await db.meta.get('user');
+  // A department head records no inspections: their app opens on their tasks.
+  if (name !== 'login' && !mayUse(user, name)) return router.go('/tasks', { replace: true });
   await current?.leave?.();
   const element = h('div', { class: 'view', dataset: { view: name } });
   const view = new VIEWS[name](element, { params, router, dialog, sync, ...handlers(name) });
@@ -55,7 +58,7 @@ async function show(name, params) {
   current = view;
   main.replaceChildren(element);
   document.body.dataset.view = name;
-  document.querySelector('[data-readers]').hidden = !mayRead(await db.meta.get('user'));
+  for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
   const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');

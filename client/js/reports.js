@@ -5,12 +5,6 @@
  */
 import * as api from './api.js';
 
-/** Roles that may read reports (the server's ``reports.read``). */
-export const READERS = ['admin', 'supervisor', 'department_head'];
-
-/** Whether ``user`` may read reports. */
-export const mayRead = (user) => (user?.roles || []).some((role) => READERS.includes(role));
-
 /** Return the ISO week of a date, as the API names it: ``2026-W47``. */
 export function isoWeek(date) {
   const day = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));

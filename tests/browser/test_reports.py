@@ -1,5 +1,5 @@
 """The weekly report in the app: read on screen, another week chosen, the problem list downloaded;
-shown to those who read reports, not to inspectors."""
+shown to those who read reports, not to inspectors; and the tabs each role is offered."""
 
 from __future__ import annotations
 
@@ -74,3 +74,12 @@ def test_qr_labels_of_a_building_open_to_print(context, page, base_url):
     assert codes[:2] == ["IPD", "IPD-5F"]
     assert "IPD-6F-WARD" in codes and not any(code.startswith("OPD") for code in codes)
     assert sheet.locator("img").first.evaluate("img => img.naturalWidth") > 0
+
+
+def test_a_department_head_opens_on_tasks_without_the_inspection_tab(page, base_url):
+    login(page, base_url, "depthead")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("整改任务")
+    expect(page.get_by_role("link", name="巡查")).to_be_hidden()
+    page.goto(f"{base_url}/#/")
+    expect(page).to_have_url(f"{base_url}/#/tasks")
