@@ -13,9 +13,10 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from openpyxl import Workbook
@@ -70,6 +71,15 @@ def _number(value: Any) -> Any:
 
 
 _environment.filters["num"] = _number
+
+
+def _local_minute(iso: str, timezone: str) -> str:
+    """Show a stored UTC timestamp as the hospital's wall-clock minute: 2026-11-24 07:21."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+_environment.filters["local_minute"] = _local_minute
 
 
 def render(template: str, **context: Any) -> str:

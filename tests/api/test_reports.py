@@ -384,3 +384,13 @@ def test_a_reader_without_hospitals_gets_empty_reports(client, session, make_use
     csv_body = client.get(f"{URL}.csv?week={WEEK}", headers=headers).data.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(csv_body))) == [list(COLUMNS)]
     assert client.get(f"{URL}.html?week={WEEK}", headers=headers).status_code == 200
+
+
+def test_weekly_html_says_when_it_was_made_in_the_hospitals_time(client, supervisor, problem):
+    _user, headers = supervisor
+    [rollup] = client.get(f"{URL}?week={WEEK}", headers=headers).json["hospitals"]
+    assert rollup["generated_at"] == "2026-11-24T02:00:00Z"
+
+    html = client.get(f"{URL}.html?week={WEEK}", headers=headers).get_data(as_text=True)
+
+    assert "generated</span> 2026-11-24 10:00</div>" in html
