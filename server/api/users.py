@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from server.api.base import Blueprint, auth_required
 from server.extensions import db
-from server.schemas.auth import UserCreateSchema, UserQuerySchema, UserSchema
+from server.schemas.auth import UserCreateSchema, UserPatchSchema, UserQuerySchema, UserSchema
 from server.schemas.common import MAX_ID
 from server.services import users
 
@@ -47,3 +47,12 @@ class UserDetail(MethodView):
     def get(self, user_id):
         """Return a user in the caller's scope (404 otherwise)."""
         return users.get_user(db.session, g.user, user_id)
+
+    @blp.arguments(UserPatchSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def patch(self, changes, user_id):
+        """Change a user (administrators): name, roles, department, a new password, or access."""
+        user = users.update_user(db.session, g.user, user_id, changes)
+        db.session.commit()
+        return user

@@ -1,6 +1,6 @@
 """Login request, token answer and the user object."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.schemas.common import Text, UTCDateTimeField, id_field
 
@@ -22,6 +22,7 @@ class UserSchema(Schema):
     roles = fields.List(fields.String(), dump_only=True)
     hospital_ids = fields.List(fields.Integer(), dump_only=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
+    active = fields.Boolean(dump_only=True)
 
 
 class TokenSchema(Schema):
@@ -30,6 +31,11 @@ class TokenSchema(Schema):
     token = fields.String(dump_only=True)
     expires_at = UTCDateTimeField(dump_only=True)
     user = fields.Nested(UserSchema, dump_only=True)
+
+
+ROLE = fields.String(
+    validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
+)
 
 
 class UserCreateSchema(Schema):
@@ -43,13 +49,7 @@ class UserCreateSchema(Schema):
     )
     display_name = Text(required=True, validate=validate.Length(1, 120))
     password = Text(required=True, load_only=True, validate=validate.Length(8, 256))
-    roles = fields.List(
-        fields.String(
-            validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
-        ),
-        required=True,
-        validate=validate.Length(min=1),
-    )
+    roles = fields.List(ROLE, required=True, validate=validate.Length(min=1))
     hospital_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1))
     department_id = id_field(allow_none=True, load_default=None)
 
@@ -61,3 +61,19 @@ class UserQuerySchema(Schema):
         validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
     )
     department_id = id_field(strict=False)
+    include_inactive = fields.Boolean(load_default=False)
+
+
+class UserPatchSchema(Schema):
+    """An administrator's change to a user; a new password or deactivation ends their sessions."""
+
+    display_name = Text(validate=validate.Length(1, 120))
+    roles = fields.List(ROLE, validate=validate.Length(min=1))
+    department_id = id_field(allow_none=True)
+    active = fields.Boolean()
+    password = Text(load_only=True, validate=validate.Length(8, 256))
+
+    @validates_schema
+    def _changes_something(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("Change at least one field.")

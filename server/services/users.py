@@ -1,4 +1,4 @@
-"""Users: creating them (roles, hospital scope, department) and listing them for assignment."""
+"""Users: created and changed by administrators, listed for assignment and management."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, Invalid, NotFound
-from server.models import ROLES, Department, Hospital, User, UserRole, user_hospitals
+from server.models import ROLES, ApiToken, Department, Hospital, User, UserRole, user_hospitals
 from server.services.auth import hash_password
 from server.services.permissions import require, visible_hospital_ids
+from server.timeutil import utcnow
 
 
 def create_user(
@@ -89,11 +90,21 @@ def _visible_users(actor: User):
 
 
 def list_users(
-    session: Session, actor: User, *, role: str | None = None, department_id: int | None = None
+    session: Session,
+    actor: User,
+    *,
+    role: str | None = None,
+    department_id: int | None = None,
+    include_inactive: bool = False,
 ) -> list[User]:
-    """Return active users who share a hospital with ``actor`` (to pick an assignee)."""
+    """Return users who share a hospital with ``actor``, the active ones unless told otherwise.
+
+    Assignment picks among the active; managing accounts needs the deactivated ones too.
+    """
     require(actor, "users.read")
-    query = _visible_users(actor).where(User.active)
+    query = _visible_users(actor)
+    if not include_inactive:
+        query = query.where(User.active)
     if role:
         query = query.join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role)
     if department_id:
@@ -123,3 +134,53 @@ def users_with_role(
     if department_id is not None:
         query = query.where(User.department_id == department_id)
     return list(session.scalars(query.order_by(User.id)))
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    """Revoke every token of ``user``: their devices must log in again."""
+    now = utcnow()
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+
+
+def update_user(session: Session, actor: User, user_id: int, changes: dict) -> User:
+    """Apply an administrator's change to a user of their hospitals.
+
+    Deactivating or a new password ends the user's sessions. Nobody can lock themselves out
+    (deactivate themselves or drop their own admin role).
+    """
+    require(actor, "users.manage")
+    user = get_user(session, actor, user_id)
+    if user.id == actor.id and (
+        changes.get("active") is False or ("roles" in changes and "admin" not in changes["roles"])
+    ):
+        field = "active" if changes.get("active") is False else "roles"
+        raise Conflict(
+            "You cannot lock yourself out.",
+            code="user.self_lockout",
+            errors={field: ["Ask another administrator."]},
+        )
+    if "department_id" in changes and changes["department_id"] is not None:
+        department = session.get(Department, changes["department_id"])
+        if department is None or department.hospital_id not in user.hospital_ids:
+            raise Invalid(
+                "Unknown department.",
+                errors={"department_id": ["Not a department of the user's hospitals."]},
+            )
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]
+    if "roles" in changes:
+        user.role_rows = [UserRole(role=role) for role in sorted(set(changes["roles"]))]
+    if "department_id" in changes:
+        user.department_id = changes["department_id"]
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"])
+        _end_sessions(session, user)
+    if "active" in changes:
+        user.active = changes["active"]
+        if not user.active:
+            _end_sessions(session, user)
+    session.flush()
+    return user

@@ -1,4 +1,4 @@
-"""Users of the caller's hospitals: listing for assignment, creation by administrators."""
+"""Users of the caller's hospitals: listed for assignment, created and changed by admins."""
 
 import pytest
 
@@ -207,3 +207,122 @@ def test_a_refused_user_is_not_stored(client, hospital, make_user):
         "/api/v1/auth/login", json={"username": "new.inspector", "password": "ward-round-7"}
     )
     assert response.status_code == 401
+
+
+# --- PATCH /users/<id>: administrators change accounts --------------------------------------
+
+
+def _login(client, username: str, password: str):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+@pytest.fixture
+def member(client, admin, hospital):
+    """An inspector the administrator created, logged in on a device."""
+    body = _new_user(hospital.id)
+    user = client.post(USERS, json=body, headers=admin[1]).json
+    token = _login(client, body["username"], body["password"]).json["token"]
+    return {**user, "headers": {"Authorization": f"Bearer {token}"}}
+
+
+def test_an_admin_changes_name_roles_and_department(client, session, admin, member, hospital):
+    department = factories.department(session, hospital)
+    session.commit()
+    changes = {"display_name": "督导员", "roles": ["supervisor"], "department_id": department.id}
+
+    response = client.patch(f"{USERS}/{member['id']}", json=changes, headers=admin[1])
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert {key: response.json[key] for key in changes} == changes
+
+
+def test_deactivating_ends_the_users_sessions_and_logins(client, admin, member):
+    response = client.patch(f"{USERS}/{member['id']}", json={"active": False}, headers=admin[1])
+
+    assert response.json["active"] is False
+    assert client.get("/api/v1/me", headers=member["headers"]).status_code == 401
+    assert _login(client, "new.inspector", "ward-round-7").status_code == 401
+
+
+def test_a_deactivated_user_is_listed_only_when_asked(client, admin, member):
+    client.patch(f"{USERS}/{member['id']}", json={"active": False}, headers=admin[1])
+
+    active = client.get(USERS, headers=admin[1]).json
+    everyone = client.get(f"{USERS}?include_inactive=true", headers=admin[1]).json
+
+    assert member["id"] not in {user["id"] for user in active}
+    assert member["id"] in {user["id"] for user in everyone}
+
+
+def test_a_new_password_works_and_ends_the_old_sessions(client, admin, member):
+    body = {"password": "new-secret-42"}
+
+    client.patch(f"{USERS}/{member['id']}", json=body, headers=admin[1])
+
+    assert client.get("/api/v1/me", headers=member["headers"]).status_code == 401
+    assert _login(client, "new.inspector", "ward-round-7").status_code == 401
+    assert _login(client, "new.inspector", "new-secret-42").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [({"active": False}, "active"), ({"roles": ["inspector"]}, "roles")]
+)
+def test_an_admin_cannot_lock_themselves_out(client, admin, body, field, assert_error):
+    response = client.patch(f"{USERS}/{admin[0].id}", json=body, headers=admin[1])
+
+    error = assert_error(response, 409, "user.self_lockout")
+    assert field in error["errors"]
+
+
+def test_a_department_of_another_hospital_is_refused(
+    client, session, admin, member, other_hospital, assert_error
+):
+    foreign = factories.department(session, other_hospital)
+    session.commit()
+
+    response = client.patch(
+        f"{USERS}/{member['id']}", json={"department_id": foreign.id}, headers=admin[1]
+    )
+
+    error = assert_error(response, 422, "request.invalid")
+    assert "department_id" in error["errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"password": "short"}, "password"),
+        ({"roles": ["nurse"]}, "roles"),
+        ({"active": "maybe"}, "active"),
+    ],
+)
+def test_bad_changes_name_the_field(client, admin, member, body, field, assert_error):
+    response = client.patch(f"{USERS}/{member['id']}", json=body, headers=admin[1])
+
+    error = assert_error(response, 422, "request.invalid")
+    assert field in str(error["errors"])
+
+
+def test_an_empty_change_is_refused(client, admin, member, assert_error):
+    assert_error(
+        client.patch(f"{USERS}/{member['id']}", json={}, headers=admin[1]), 422, "request.invalid"
+    )
+
+
+def test_only_admins_change_users(client, make_user, member, assert_error):
+    _supervisor, headers = make_user("supervisor")
+
+    response = client.patch(f"{USERS}/{member['id']}", json={"active": False}, headers=headers)
+
+    assert_error(response, 403, "auth.forbidden")
+
+
+def test_a_user_of_another_hospital_cannot_be_changed(client, admin, stranger, assert_error):
+    response = client.patch(f"{USERS}/{stranger.id}", json={"active": False}, headers=admin[1])
+
+    assert_error(response, 404, "user.not_found")
