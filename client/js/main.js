@@ -22,17 +22,18 @@ import { StatusBar } from './ui/statusbar.js';
 import { TaskView } from './ui/task-view.js';
 import { TasksView } from './ui/tasks-view.js';
 import { UpdateBanner } from './ui/update-banner.js';
+import { UsersView } from './ui/users-view.js';
 import { VisitStartView } from './ui/visit-start.js';
 import { WalkView } from './ui/walk.js';
 
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
-  record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, settings: SettingsView,
+  record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
-  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/settings', 'settings'],
+  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
 ];
 
 const main = document.getElementById('main');
@@ -59,7 +60,7 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks' }[name] ?? name;
+  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

@@ -7,6 +7,7 @@
 export const SCREENS = {
   home: ['admin', 'supervisor', 'inspector'], // recording inspections ("inspections.record")
   reports: ['admin', 'supervisor', 'department_head'], // "reports.read"
+  users: ['admin'], // "users.manage"
 };
 for (const name of ['start', 'walk', 'review', 'record']) SCREENS[name] = SCREENS.home;
 

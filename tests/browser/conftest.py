@@ -196,9 +196,10 @@ def photo_files(tmp_path) -> list[Path]:
 class ServerApi:
     """The inspector's view of the server through the HTTP API (what the device sent)."""
 
-    def __init__(self, base_url: str, username: str = "inspector"):
+    def __init__(self, base_url: str, username: str = "inspector", password: str = PASSWORD):
         self.base_url = base_url
-        answer = self.call("POST", "/auth/login", {"username": username, "password": PASSWORD})
+        answer = self.call("POST", "/auth/login", {"username": username, "password": password})
+        self.user = answer["user"]
         self.token = answer["token"]
 
     def call(self, method: str, path: str, body=None, raw: bool = False, headers=None):

@@ -207,3 +207,15 @@ def test_reports_screen(context, page, base_url, failed_task, shots):
     opened.value.screenshot(path=str(shots / "labels.png"))
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "reports at 200 %")
+
+
+def test_users_screen(page, base_url, shots):
+    login(page, base_url, "admin")
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("link", name="用户管理").click()
+    expect(page.get_by_test_id("user")).to_have_count(4)
+    page.locator("[data-testid=user][data-username=depthead] summary").click()
+    page.evaluate("window.scrollTo(0, 0)")
+    capture(page, shots, "users")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "users at 200 %")

@@ -17,7 +17,7 @@ export class FieldError extends Error {
 /** Say why the server (or the form) refused, naming the fields it names. */
 function explain(failure) {
   if (failure instanceof FieldError) return failure.message;
-  if (failure instanceof api.NetworkError) return t('task.needs_network');
+  if (failure instanceof api.NetworkError) return t('form.needs_network');
   const fields = Object.entries(failure.errors || {})
     .map(([field, messages]) => `${field}: ${[].concat(messages).join(' ')}`);
   return [codeText(failure.code), ...fields].join(' — ');

@@ -3,6 +3,7 @@ import * as api from '../api.js';
 import * as db from '../db.js';
 import { LANGUAGES, language, t } from '../i18n.js';
 import * as outbox from '../outbox.js';
+import { mayUse } from '../roles.js';
 import { append, h } from './dom.js';
 
 export class SettingsView {
@@ -24,7 +25,9 @@ export class SettingsView {
       h('section', { class: 'card' },
         h('h2', {}, t('settings.account')),
         user ? h('p', {}, t('settings.user', { name: user.display_name, username: user.username })) : null,
-        h('button', { type: 'button', class: 'btn', onclick: () => this.logout() }, t('settings.logout'))),
+        h('div', { class: 'row wrap' },
+          mayUse(user, 'users') ? h('a', { class: 'btn', href: '#/users' }, t('users.title')) : null,
+          h('button', { type: 'button', class: 'btn', onclick: () => this.logout() }, t('settings.logout')))),
       h('p', { class: 'muted' }, t('settings.version'), ' ', this.version),
     );
     navigator.serviceWorker?.controller?.postMessage({ type: 'version' });
