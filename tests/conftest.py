@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server.app import create_app
 from server.extensions import db, limiter
-from server.models import Base
+from server.models import Base, Department
 from tests import factories
 from tests.support.postgres import PostgresUnavailable, create_database, start_cluster
 
@@ -168,19 +168,35 @@ def empty_app(backend, tmp_path, request):
 
 
 @pytest.fixture
-def walk_checklist(app, session, tmp_path):
+def checklist_dir(tmp_path):
+    """An empty folder for checklist files."""
+    directory = tmp_path / "checklists"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture
+def walk_checklist(app, session, checklist_dir):
     """The small test checklist (every item type, one record form), loaded as version 1."""
     import shutil
 
     from server.services.checklists import load_checklists
 
-    directory = tmp_path / "checklists"
-    directory.mkdir()
-    shutil.copy(PROJECT_ROOT / "tests" / "data" / "walk.yaml", directory / "walk.yaml")
-    app.config["CHECKLIST_DIR"] = str(directory)
-    load_checklists(session, directory)
+    shutil.copy(PROJECT_ROOT / "tests" / "data" / "walk.yaml", checklist_dir / "walk.yaml")
+    app.config["CHECKLIST_DIR"] = str(checklist_dir)
+    load_checklists(session, checklist_dir)
     session.commit()
-    return directory
+    return checklist_dir
+
+
+@pytest.fixture
+def general_affairs(session, hospital) -> Department:
+    """The hospital's department responsible for every item of the walk checklist."""
+    return session.scalars(
+        sa.select(Department).where(
+            Department.hospital_id == hospital.id, Department.code == "general_affairs"
+        )
+    ).one()
 
 
 @pytest.fixture

@@ -39,13 +39,6 @@ def _definition(checklist_id: str, clean_text: str = "Floors are clean") -> dict
 
 
 @pytest.fixture
-def checklist_dir(tmp_path):
-    directory = tmp_path / "checklists"
-    directory.mkdir()
-    return directory
-
-
-@pytest.fixture
 def app_config(app_config, checklist_dir):
     return {**app_config, "CHECKLIST_DIR": str(checklist_dir)}
 

@@ -11,9 +11,8 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
-from server.models import Department, RectificationTask
+from server.models import RectificationTask
 from server.timeutil import utcnow
 from tests import factories as f
 
@@ -77,16 +76,6 @@ def _stored_task(session, task_id: int) -> RectificationTask:
     session.commit()
     session.expire_all()
     return session.get(RectificationTask, task_id)
-
-
-@pytest.fixture
-def general_affairs(session, hospital) -> Department:
-    """The hospital's department responsible for every item of the walk checklist."""
-    return session.scalars(
-        select(Department).where(
-            Department.hospital_id == hospital.id, Department.code == "general_affairs"
-        )
-    ).one()
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ import yaml
 
 
 @pytest.fixture
-def checklist_dir(tmp_path):
-    """An empty folder for checklist files."""
-    directory = tmp_path / "checklists"
-    directory.mkdir()
-    return directory
-
-
-@pytest.fixture
 def write_checklist(checklist_dir):
     """Write a definition (a dict, dumped as YAML) or raw YAML text as ``<name>.yaml``."""
 

@@ -15,20 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from server.errors import Conflict, Forbidden
-from server.models import Department, TaskEvent
+from server.models import TaskEvent
 from server.services import task_workflow as workflow
 from server.services import tasks
 from server.timeutil import utcnow
 from tests import factories as f
-
-
-@pytest.fixture
-def general_affairs(session, hospital) -> Department:
-    return session.scalars(
-        select(Department).where(
-            Department.hospital_id == hospital.id, Department.code == "general_affairs"
-        )
-    ).one()
 
 
 @pytest.fixture
