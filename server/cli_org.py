@@ -13,21 +13,6 @@ from sqlalchemy import select
 from server.extensions import db, sqlite_write_intent
 
 
-def flatten(errors, path: str = "") -> list[str]:
-    """Turn marshmallow's nested messages into ``locations[0].children[2].kind: …`` lines."""
-    if isinstance(errors, dict):
-        lines = []
-        for key, value in errors.items():
-            step = f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
-            lines += flatten(value, path + step)
-        return lines
-    if isinstance(errors, list) and all(isinstance(item, str) for item in errors):
-        return [f"{path}: {message}" if path else message for message in errors]
-    if isinstance(errors, list):
-        return [line for item in errors for line in flatten(item, path)]
-    return [f"{path}: {errors}" if path else str(errors)]
-
-
 @click.group("org")
 def org_group() -> None:
     """Set up a hospital: its departments and its location tree."""
@@ -44,8 +29,8 @@ def import_command(file: Path, dry_run: bool) -> None:
     try:
         data = load_file(file)
     except HospitalFileError as error:
-        for line in flatten(error.errors):
-            click.echo(f"{file}: {line}", err=True)
+        for problem in error.problems:
+            click.echo(f"{file}: {problem}", err=True)
         sys.exit(1)
     with sqlite_write_intent():
         report = import_hospital(db.session, data)

@@ -143,7 +143,7 @@ def test_org_import_of_a_bad_file_names_the_field_and_exits_non_zero(empty_app, 
     )
 
     assert result.exit_code == 1
-    assert "locations[0].children[0].kind: Must be one of" in result.output
+    assert "location 'C1' › place 'B1' › kind: Must be one of" in result.output
     assert db.session.scalar(select(func.count()).select_from(Hospital)) == 0
 
 

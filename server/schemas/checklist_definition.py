@@ -11,6 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.schemas.common import error_lines
+
 ID_PATTERN = r"^[a-z][a-z0-9_.-]{0,79}$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 SEVERITIES = ("minor", "major", "critical")
@@ -271,51 +273,15 @@ class ChecklistDefinitionSchema(Schema):
             raise ValidationError(errors)
 
 
-def _describe(path: list[Any], raw: Any) -> str:
-    """Turn a marshmallow error path into ``section 'x' › item 'y' › field`` using the raw data."""
-    parts: list[str] = []
-    node = raw
-    labels = {
-        "sections": "section",
-        "items": "item",
-        "record_types": "record type",
-        "fields": "field",
-        "rules": "rule",
-        "options": "option",
-    }
-    i = 0
-    while i < len(path):
-        key = path[i]
-        nxt = path[i + 1] if i + 1 < len(path) else None
-        child = node.get(key) if isinstance(node, dict) else None
-        if key in labels and isinstance(nxt, int) and isinstance(child, list):
-            element = child[nxt] if nxt < len(child) else None
-            ident = element.get("id") if isinstance(element, dict) else None
-            parts.append(f"{labels[key]} '{ident}'" if ident else f"{labels[key]} #{nxt + 1}")
-            node = element
-            i += 2
-            continue
-        parts.append(str(key))
-        node = child
-        i += 1
-    return " › ".join(parts)
-
-
-def _flatten(messages: Any, path: list[Any], raw: Any, out: list[str]) -> None:
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if key == "_schema":
-                _flatten(value, path, raw, out)
-            else:
-                _flatten(value, [*path, key], raw, out)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        where = _describe(path, raw) or "(file)"
-        out.extend(f"{where}: {message}" for message in messages)
-    elif isinstance(messages, list):
-        for message in messages:
-            _flatten(message, path, raw, out)
-    else:
-        out.append(f"{_describe(path, raw) or '(file)'}: {messages}")
+# How error paths name the elements of a checklist file (by their ``id``).
+_LABELS = {
+    "sections": "section",
+    "items": "item",
+    "record_types": "record type",
+    "fields": "field",
+    "rules": "rule",
+    "options": "option",
+}
 
 
 def validate_definition(raw: Any) -> list[str]:
@@ -325,9 +291,7 @@ def validate_definition(raw: Any) -> list[str]:
     try:
         ChecklistDefinitionSchema().load(raw)
     except ValidationError as exc:
-        problems: list[str] = []
-        _flatten(exc.messages, [], raw, problems)
-        return problems
+        return error_lines(exc.messages, raw, _LABELS, "id")
     return []
 
 

@@ -58,3 +58,49 @@ class UTCDateTimeField(fields.DateTime):
         from server.timeutil import isoformat
 
         return isoformat(value)
+
+
+def _describe(path: list[Any], raw: Any, labels: dict[str, str], ident: str) -> str:
+    """Turn a marshmallow error path into ``section 'x' › item 'y' › field`` using the raw data.
+
+    A list named in ``labels`` is stepped into by its element's ``ident`` (or its position).
+    """
+    parts: list[str] = []
+    node = raw
+    i = 0
+    while i < len(path):
+        key = path[i]
+        nxt = path[i + 1] if i + 1 < len(path) else None
+        child = node.get(key) if isinstance(node, dict) else None
+        if key in labels and isinstance(nxt, int) and isinstance(child, list):
+            element = child[nxt] if nxt < len(child) else None
+            name = element.get(ident) if isinstance(element, dict) else None
+            parts.append(f"{labels[key]} '{name}'" if name else f"{labels[key]} #{nxt + 1}")
+            node = element
+            i += 2
+            continue
+        parts.append(str(key))
+        node = child
+        i += 1
+    return " › ".join(parts)
+
+
+def error_lines(messages: Any, raw: Any, labels: dict[str, str], ident: str) -> list[str]:
+    """Flatten marshmallow's nested messages about a file into one readable line per problem."""
+    out: list[str] = []
+
+    def visit(messages: Any, path: list[Any]) -> None:
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                visit(value, path if key == "_schema" else [*path, key])
+        elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+            where = _describe(path, raw, labels, ident) or "(file)"
+            out.extend(f"{where}: {message}" for message in messages)
+        elif isinstance(messages, list):
+            for message in messages:
+                visit(message, path)
+        else:
+            out.append(f"{_describe(path, raw, labels, ident) or '(file)'}: {messages}")
+
+    visit(messages, [])
+    return out

@@ -89,7 +89,7 @@ class HospitalFileSchema(Schema):
             errors["departments"] = [f"Department code used twice: {', '.join(repeated)}."]
         seen: set[str] = set()
         problems: list[str] = []
-        for path, location in walk(data.get("locations", [])):
+        for path, location, _parent in walk(data.get("locations", [])):
             if location["code"] in seen:
                 problems.append(f"{path}: location code {location['code']!r} used twice.")
             seen.add(location["code"])
@@ -102,9 +102,13 @@ class HospitalFileSchema(Schema):
             raise ValidationError(errors)
 
 
-def walk(locations: list[dict], parent_path: str = ""):
-    """Yield ``(path, location)`` for every place of a tree, parents before children."""
+def walk(locations: list[dict], parent: dict | None = None, parent_path: str = ""):
+    """Yield ``(path, location, parent)`` for every place of a tree, parents before children."""
     for location in locations:
         path = f"{parent_path} › {location['code']}" if parent_path else location["code"]
-        yield path, location
-        yield from walk(location.get("children", []), path)
+        yield path, location, parent
+        yield from walk(location.get("children", []), location, path)
+
+
+# How error lines name the elements of a hospital file (by their ``code``).
+LABELS = {"departments": "department", "locations": "location", "children": "place"}

@@ -18,17 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Department, Hospital, Location
-from server.schemas.organisation import HospitalFileSchema, walk
+from server.schemas.common import error_lines
+from server.schemas.organisation import LABELS, HospitalFileSchema, walk
 from server.services.changes import record_change
 
 
 class HospitalFileError(Exception):
-    """A hospital file that cannot be imported; ``errors`` name the fields (as marshmallow does)."""
+    """A hospital file that cannot be imported; ``problems`` are readable lines naming where."""
 
-    def __init__(self, source: str, errors: dict | list | str):
-        super().__init__(f"{source}: {errors}")
+    def __init__(self, source: str, problems: list[str]):
+        super().__init__(f"{source}: {'; '.join(problems)}")
         self.source = source
-        self.errors = errors
+        self.problems = problems
 
 
 @dataclass
@@ -48,20 +49,19 @@ def load_file(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise HospitalFileError(str(path), str(error)) from error
+        raise HospitalFileError(str(path), [str(error)]) from error
     return parse(raw, str(path))
 
 
 def parse(raw: object, source: str) -> dict:
     """Validate already-read hospital data."""
     if not isinstance(raw, dict):
-        raise HospitalFileError(
-            source, "The file must be a mapping with hospital, departments, locations."
-        )
+        raise HospitalFileError(source, ["(file): Expected hospital, departments, locations."])
     try:
         return HospitalFileSchema().load(raw)
     except ValidationError as error:
-        raise HospitalFileError(source, error.messages) from error
+        problems = error_lines(error.messages, raw, LABELS, "code")
+        raise HospitalFileError(source, problems) from error
 
 
 def _set(row, values: dict) -> bool:
@@ -137,19 +137,15 @@ def _import_locations(session, report: ImportReport, specs: list[dict], departme
         row.code: row
         for row in session.scalars(select(Location).where(Location.hospital_id == hospital.id))
     }
-    parents: dict[int, str | None] = {}
     listed: set[str] = set()
-    for _path, spec in walk(specs):
+    for _path, spec, parent in walk(specs):
         listed.add(spec["code"])
-        for child in spec["children"]:
-            parents[id(child)] = spec["code"]
-        parent_code = parents.get(id(spec))
         values = {
             "name_zh": spec["name"]["zh"],
             "name_en": spec["name"]["en"],
             "kind": spec["kind"],
             "department_id": departments[spec["department"]].id if spec["department"] else None,
-            "parent_id": existing[parent_code].id if parent_code else None,
+            "parent_id": existing[parent["code"]].id if parent else None,
             "active": True,
         }
         _upsert(session, report, existing, Location, spec["code"], values)
