@@ -11,19 +11,7 @@ from server.models import OPEN_STATUSES, RectificationTask
 from server.services.changes import record_change
 from server.services.channels import configured_channels
 from server.services.notifications import notify_about_task
-from server.services.tasks import task_event
-from server.services.users import users_with_role
-
-
-def responsible_people(session: Session, task: RectificationTask) -> list:
-    """Return whom a task's deadline concerns: its assignee, else its department's heads."""
-    from server.models import User
-
-    if task.assignee_id is not None:
-        return [session.get(User, task.assignee_id)]
-    if task.department_id is None:
-        return []
-    return users_with_role(session, task.hospital_id, "department_head", task.department_id)
+from server.services.tasks import responsible_people, task_event
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:

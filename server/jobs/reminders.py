@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.jobs.overdue import responsible_people
 from server.models import RectificationTask
 from server.services.channels import configured_channels
 from server.services.notifications import notify_about_task
+from server.services.tasks import responsible_people
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:

@@ -28,6 +28,7 @@ from server.models import (
 )
 from server.services.changes import record_change
 from server.services.permissions import visible_hospital_ids
+from server.services.users import users_with_role
 from server.timeutil import end_of_local_day, local_date, utcnow
 
 # "End of the Nth local day", the day of the finding being day 1.
@@ -296,3 +297,12 @@ def record_recheck(
     session.flush()
     record_change(session, "task", task.id, task.hospital_id)
     return task
+
+
+def responsible_people(session: Session, task: RectificationTask) -> list[User]:
+    """Return whom a task's deadline concerns: its assignee, else its department's heads."""
+    if task.assignee_id is not None:
+        return [session.get(User, task.assignee_id)]
+    if task.department_id is None:
+        return []
+    return users_with_role(session, task.hospital_id, "department_head", task.department_id)
