@@ -51,6 +51,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
             code="coverage.gap",
             channels=channels,
             dedupe_key=f"coverage:{day}",
+            now=now,
             params={
                 "count": len(gaps),
                 "days": config["COVERAGE_DAYS"],

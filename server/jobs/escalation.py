@@ -32,6 +32,6 @@ def run(session: Session, now: datetime, config: dict) -> dict:
         task.escalated_at = now
         task_event(session, task, None, "escalated", {}, {"escalated": True})
         supervisors = users_with_role(session, task.hospital_id, "supervisor")
-        notify_about_task(session, task, supervisors, "escalated", channels)
+        notify_about_task(session, task, supervisors, "escalated", channels, now)
         record_change(session, "task", task.id, task.hospital_id)
     return {"escalated": len(stuck)}

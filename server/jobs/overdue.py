@@ -29,6 +29,8 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     for task in late:
         task.overdue_marked_at = now
         task_event(session, task, None, "overdue", {"overdue": False}, {"overdue": True})
-        notify_about_task(session, task, responsible_people(session, task), "overdue", channels)
+        notify_about_task(
+            session, task, responsible_people(session, task), "overdue", channels, now
+        )
         record_change(session, "task", task.id, task.hospital_id)
     return {"marked": len(late)}

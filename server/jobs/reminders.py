@@ -27,5 +27,5 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     sent = 0
     for task in due_soon:
         people = responsible_people(session, task)
-        sent += len(notify_about_task(session, task, people, "due_soon", channels))
+        sent += len(notify_about_task(session, task, people, "due_soon", channels, now))
     return {"tasks": len(due_soon), "notified": sent}

@@ -32,8 +32,14 @@ def notify(
     dedupe_key: str,
     channels: Iterable[str] = (),
     task_id: int | None = None,
+    now: datetime | None = None,
 ) -> list[Notification]:
-    """Create the notification for each user that does not have it yet; return the new ones."""
+    """Create the notification for each user that does not have it yet; return the new ones.
+
+    ``now`` is the caller's clock: a job catching up on ``--now`` stamps its notices and makes
+    their deliveries due at that moment, not at the wall clock's.
+    """
+    now = now or utcnow()
     created = []
     for user in users:
         try:
@@ -45,12 +51,15 @@ def notify(
                     params=params,
                     task_id=task_id,
                     dedupe_key=dedupe_key,
+                    created_at=now,
                 )
                 session.add(notification)
                 session.flush()
                 for channel in channels:
                     session.add(
-                        NotificationDelivery(notification_id=notification.id, channel=channel)
+                        NotificationDelivery(
+                            notification_id=notification.id, channel=channel, next_attempt_at=now
+                        )
                     )
                 session.flush()
         except IntegrityError:
@@ -60,7 +69,12 @@ def notify(
 
 
 def notify_about_task(
-    session: Session, task, users: Iterable[User], event: str, channels: Iterable[str]
+    session: Session,
+    task,
+    users: Iterable[User],
+    event: str,
+    channels: Iterable[str],
+    now: datetime | None = None,
 ) -> list[Notification]:
     """Notify ``users`` of ``event`` (``due_soon``, ``overdue``, ``escalated``) on a task.
 
@@ -75,6 +89,7 @@ def notify_about_task(
         task_id=task.id,
         channels=channels,
         dedupe_key=f"task:{task.id}:{event}:{due_at}",
+        now=now,
         params={
             "task_id": task.id,
             "title": task.title_zh,
