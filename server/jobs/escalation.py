@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, RectificationTask
-from server.services.changes import record_change
+from server.services.changes import lock_change_log, record_change
 from server.services.channels import configured_channels
 from server.services.notifications import notify_about_task
 from server.services.tasks import task_event
@@ -17,6 +17,7 @@ from server.services.users import users_with_role
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Escalate every long-overdue open task once."""
+    lock_change_log(session)  # first, before any task row (docs/sync.md)
     cutoff = now - timedelta(days=config["ESCALATE_AFTER_DAYS"])
     channels = list(configured_channels(config))
     stuck = session.scalars(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, RectificationTask
-from server.services.changes import record_change
+from server.services.changes import lock_change_log, record_change
 from server.services.channels import configured_channels
 from server.services.notifications import notify_about_task
 from server.services.tasks import responsible_people, task_event
@@ -16,6 +16,7 @@ from server.services.tasks import responsible_people, task_event
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Mark every open task past its deadline that is not marked yet."""
+    lock_change_log(session)  # first, before any task row (docs/sync.md)
     channels = list(configured_channels(config))
     late = session.scalars(
         select(RectificationTask)

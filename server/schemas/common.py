@@ -19,6 +19,22 @@ def id_field(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+UNSTORABLE = "Contains characters that cannot be stored (NUL or a lone surrogate)."
+
+
+def storable(text: str) -> bool:
+    """Return whether the database can store ``text``: no NUL and no lone surrogate."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Text(fields.String):
     """A string the database can store: no NUL characters and no lone surrogates.
 
@@ -26,17 +42,52 @@ class Text(fields.String):
     a lone surrogate, so without this they would end as a 500.
     """
 
-    default_error_messages = {"unstorable": "Contains characters that cannot be stored."}
+    default_error_messages = {"unstorable": UNSTORABLE}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.make_error("unstorable") from None
-        if "\x00" in text:
+        if not storable(text):
             raise self.make_error("unstorable")
         return text
+
+
+class JSONValue(fields.Raw):
+    """Any JSON value whose strings (keys too) the database can store, ``max_text`` chars in all.
+
+    Answers and record forms carry free JSON; without this a NUL or a lone surrogate anywhere in
+    it ends as a 500, and an answer of megabytes is stored whole.
+    """
+
+    default_error_messages = {
+        "unstorable": UNSTORABLE,
+        "too_long": "Longer than {max_text} characters of text.",
+        "not_object": "Not a valid mapping type.",
+    }
+
+    def __init__(self, *, max_text: int = 5000, object_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_text = max_text
+        self.object_only = object_only
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if self.object_only and not isinstance(value, dict):
+            raise self.make_error("not_object")
+        budget = self.max_text
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                budget -= len(item)
+                if not storable(item):
+                    raise self.make_error("unstorable")
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+            if budget < 0:
+                raise self.make_error("too_long", max_text=self.max_text)
+        return value
 
 
 class Bilingual(fields.Field):

@@ -7,6 +7,8 @@ with the schemas below and reports their field errors per record.
 
 from marshmallow import Schema, fields, validate
 
+from server.schemas.common import JSONValue, Text
+
 _text = validate.Length(max=5000)
 _sha256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits.")
 
@@ -14,7 +16,7 @@ _sha256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits.")
 class PushSchema(Schema):
     """``POST /sync/push`` envelope."""
 
-    device_id = fields.String(required=True, validate=validate.Length(1, 120))
+    device_id = Text(required=True, validate=validate.Length(1, 120))
     inspections = fields.List(fields.Raw(), load_default=list)
     findings = fields.List(fields.Raw(), load_default=list)
     records = fields.List(fields.Raw(), load_default=list)
@@ -24,23 +26,23 @@ class InspectionIn(Schema):
     """One inspection as the device recorded it."""
 
     id = fields.UUID(required=True)
-    checklist_id = fields.String(required=True, validate=validate.Length(1, 80))
+    checklist_id = Text(required=True, validate=validate.Length(1, 80))
     checklist_version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     location_id = fields.Integer(strict=True, required=True)
-    kind = fields.String(
+    kind = Text(
         required=True,
         validate=validate.OneOf(("self", "mutual", "supervision", "unannounced")),
     )
     started_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(allow_none=True, load_default=None)
-    note = fields.String(load_default="", validate=_text)
+    note = Text(load_default="", validate=_text)
 
 
 class PhotoRefIn(Schema):
     """A photo a finding expects: its device id, hash and size."""
 
     id = fields.UUID(required=True)
-    sha256 = fields.String(required=True, validate=_sha256)
+    sha256 = Text(required=True, validate=_sha256)
     bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
 
 
@@ -49,10 +51,10 @@ class FindingIn(Schema):
 
     id = fields.UUID(required=True)
     inspection_id = fields.UUID(required=True)
-    item_id = fields.String(required=True, validate=validate.Length(1, 80))
-    result = fields.String(required=True, validate=validate.OneOf(("pass", "fail", "na")))
-    value = fields.Raw(allow_none=True, load_default=None)
-    note = fields.String(load_default="", validate=_text)
+    item_id = Text(required=True, validate=validate.Length(1, 80))
+    result = Text(required=True, validate=validate.OneOf(("pass", "fail", "na")))
+    value = JSONValue(allow_none=True, load_default=None)
+    note = Text(load_default="", validate=_text)
     photos = fields.List(
         fields.Nested(PhotoRefIn), load_default=list, validate=validate.Length(max=10)
     )
@@ -65,9 +67,9 @@ class RecordIn(Schema):
 
     id = fields.UUID(required=True)
     inspection_id = fields.UUID(allow_none=True, load_default=None)
-    record_type = fields.String(required=True, validate=validate.Length(1, 60))
+    record_type = Text(required=True, validate=validate.Length(1, 60))
     location_id = fields.Integer(strict=True, required=True)
-    fields_ = fields.Dict(keys=fields.String(), data_key="fields", required=True)
+    fields_ = JSONValue(object_only=True, max_text=20000, data_key="fields", required=True)
     recorded_at = fields.AwareDateTime(required=True)
 
 

@@ -1,35 +1,71 @@
 """The change log behind ``GET /sync/pull``: announce changes, and page through them by cursor.
 
 Sequence numbers must become visible in order, or a device that has read up to 11 would never
-see a 10 committed after it. SQLite has one writer at a time, so that holds by itself; on
-PostgreSQL every writer of the log takes the same transaction-level advisory lock before taking
-a number, so numbers are handed out in commit order.
+see a 10 committed after it. SQLite has one writer at a time, so that holds by itself. On
+PostgreSQL every writer of the log holds one transaction-level advisory lock while it takes its
+numbers, so numbers are handed out in commit order.
+
+That lock is also the first lock of every writing transaction that may announce a change (the
+one lock order of docs/sync.md): ``lock_change_log`` is called before any row is read for update
+or written, so no transaction can hold a row another one needs while waiting for the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from server.models import Change, User
 from server.services.permissions import visible_hospital_ids
+from server.timeutil import utcnow
 
 _LOCK_KEY = 0x5741524457414C4B  # "WARDWALK"
+
+
+def lock_change_log(session: Session) -> None:
+    """Take the change-log lock for the rest of the transaction; call it first (docs/sync.md).
+
+    On PostgreSQL this is ``pg_advisory_xact_lock`` (taking it again in the same transaction is
+    harmless). SQLite needs nothing: a writing transaction already began with the write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
 def record_change(
     session: Session, kind: str, entity_id: Any, hospital_id: int | None, op: str = "upsert"
 ) -> None:
     """Announce that an entity changed; call in the transaction that changed it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    session.execute(delete(Change).where(Change.kind == kind, Change.entity_id == str(entity_id)))
-    session.add(Change(kind=kind, entity_id=str(entity_id), hospital_id=hospital_id, op=op))
-    session.flush()
+    record_changes(session, kind, [(entity_id, hospital_id)], op)
+
+
+def record_changes(
+    session: Session, kind: str, entities: Iterable[tuple[Any, int | None]], op: str = "upsert"
+) -> None:
+    """Announce that each ``(entity id, hospital id)`` changed, in one delete and one insert."""
+    latest = {str(entity_id): hospital_id for entity_id, hospital_id in entities}
+    if not latest:
+        return
+    lock_change_log(session)
+    session.execute(delete(Change).where(Change.kind == kind, Change.entity_id.in_(list(latest))))
+    now = utcnow()
+    session.execute(
+        insert(Change),
+        [
+            {
+                "kind": kind,
+                "entity_id": entity_id,
+                "hospital_id": hospital_id,
+                "op": op,
+                "created_at": now,
+            }
+            for entity_id, hospital_id in latest.items()
+        ],
+    )
 
 
 @dataclass

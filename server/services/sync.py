@@ -1,11 +1,23 @@
-"""Ingest what a device pushed, exactly once, one record at a time.
+"""Ingest what a device pushed, exactly once, as sets.
 
-Every record is applied inside its own savepoint: it is stored whole or not at all, and its
-outcome never affects the others. A record whose id is already stored is compared by the hash of
-its normalised content: the same content is a ``duplicate`` (nothing changes), other content a
-``conflict`` (nothing changes). Two requests racing to store the same id meet at the primary key;
-the loser's savepoint is rolled back and the record is applied again, now finding the winner's
-row. The same happens when two failures race to open the same task, or to update it.
+A push is processed in four steps (docs/sync.md says why in this order):
+
+1. **Load** every record in Python, without the database: schema, normalisation, content hash.
+   A record that cannot be loaded is ``rejected`` alone.
+2. **Lock**: the write transaction takes the change-log lock before anything else — the one lock
+   order of every writer (``changes.lock_change_log``), so pushes cannot deadlock each other or
+   the task workflow.
+3. **Know**: one query per table says what is stored already — ids and hashes, parent
+   inspections, locations, checklist versions, answers per item, photo slots, open tasks.
+4. **Decide, then write**: each record is judged in push order against that knowledge and what
+   the records before it in the push did (nothing is written meanwhile); then the new rows go in
+   with one bulk ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per table, and the task ledger
+   opens or joins each problem's task and writes events, links and change-log rows in bulk.
+
+While the lock is held no other push can store the same ids, so every insert returns every row.
+If one does not (a writer that skipped the lock), or PostgreSQL reports a deadlock or
+serialization failure, the transaction is rolled back and the push runs again from step 2, a
+bounded number of times; a push that still cannot run answers 503 and the device retries.
 """
 
 from __future__ import annotations
@@ -14,16 +26,18 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from marshmallow import ValidationError
+from sqlalchemy import Table, and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, joinedload
 
+from server.errors import DomainError
 from server.models import (
-    OPEN_STATUSES,
     ChecklistVersion,
     Finding,
     Inspection,
@@ -37,80 +51,36 @@ from server.models import (
     task_records,
 )
 from server.schemas.checklist_definition import iter_items
+from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import tasks
+from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
 from server.services.permissions import in_scope, require
 from server.services.verdicts import Rejected, check_record, judge_finding
-from server.timeutil import isoformat
+from server.timeutil import isoformat, utcnow
+
+KINDS = (("inspection", "inspections"), ("finding", "findings"), ("record", "records"))
+_LOADERS = {
+    "inspection": FastLoader(InspectionIn()),
+    "finding": FastLoader(FindingIn()),
+    "record": FastLoader(RecordIn()),
+}
+_MODELS: dict[str, Any] = {"inspection": Inspection, "finding": Finding, "record": RecordEntry}
+ATTEMPTS = 4
+# PostgreSQL: serialization_failure, deadlock_detected. SQLite: a lock wait past busy_timeout.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
 
-@dataclass
-class _Push:
-    """What one push has learnt so far: outcomes by id, tasks touched, lookups cached."""
+class SyncBusy(DomainError):
+    """The push met other writers too often in a row; nothing was stored, the device retries."""
 
-    session: Session
-    user: User
-    device_id: str
-    outcome: dict[uuid.UUID, str] = field(default_factory=dict)
-    settled_findings: list[uuid.UUID] = field(default_factory=list)
-    settled_records: list[uuid.UUID] = field(default_factory=list)
-    versions: dict[tuple[str, int], ChecklistVersion | None] = field(default_factory=dict)
-    record_types: dict[str, tuple[ChecklistVersion, dict]] | None = None
-    # Prefetched once per push (see ``_prefetch``), so a new record costs no look-up queries.
-    stored: dict[uuid.UUID, str] = field(default_factory=dict)  # id → content hash
-    absent: set[uuid.UUID] = field(default_factory=set)  # ids known not to be stored
-    answers: dict[tuple[uuid.UUID, str], list[tuple[uuid.UUID, uuid.UUID | None]]] = field(
-        default_factory=dict
-    )  # (inspection, item) → [(finding id, the id it supersedes)]
-    open_items: dict[int, set[str]] = field(default_factory=dict)  # location → open task items
-    # Strong references: the session's identity map is weak, and rows nobody holds are dropped
-    # and selected again for every record that needs them.
-    rows: dict[tuple[type, Any], Any] = field(default_factory=dict)
+    status = 503
+    code = "sync.busy"
 
-    def get(self, model: type, key: Any) -> Any:
-        """Return ``session.get(model, key)``, kept for the rest of the push."""
-        if (model, key) not in self.rows:
-            self.rows[(model, key)] = self.session.get(model, key)
-        return self.rows[(model, key)]
 
-    def version(self, checklist_id: str, number: int) -> ChecklistVersion | None:
-        key = (checklist_id, number)
-        if key not in self.versions:
-            self.versions[key] = self.session.scalars(
-                select(ChecklistVersion).where(
-                    ChecklistVersion.checklist_id == checklist_id,
-                    ChecklistVersion.version == number,
-                )
-            ).first()
-        return self.versions[key]
-
-    def stored_hash(self, model: type, record_id: uuid.UUID) -> str | None:
-        """Return the content hash stored under ``record_id``, or None if nothing is."""
-        if record_id in self.stored:
-            return self.stored[record_id]
-        if record_id in self.absent:
-            return None
-        row = self.session.get(model, record_id)
-        return row.content_sha256 if row is not None else None
-
-    def created(self, record_id: uuid.UUID, digest: str) -> None:
-        """Remember a record stored by this push (a repeat of its id is then a duplicate)."""
-        self.stored[record_id] = digest
-        self.absent.discard(record_id)
-
-    def items_with_open_tasks(self, location_id: int) -> set[str]:
-        """Return the items with an open task at a location (cached for the push)."""
-        if location_id not in self.open_items:
-            self.open_items[location_id] = set(
-                self.session.scalars(
-                    select(RectificationTask.item_id).where(
-                        RectificationTask.location_id == location_id,
-                        RectificationTask.status.in_(OPEN_STATUSES),
-                    )
-                )
-            )
-        return self.open_items[location_id]
+class _Raced(Exception):
+    """A row the push meant to insert was stored by another writer meanwhile: run again."""
 
 
 def content_hash(data: dict[str, Any]) -> str:
@@ -129,71 +99,313 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _settled(stored_digest: str, digest: str) -> str:
-    return "duplicate" if stored_digest == digest else "conflict"
+# --- step 1: load ------------------------------------------------------------------------------
 
 
-def _location_in_scope(push: _Push, location_id: int) -> Location:
-    location = push.get(Location, location_id)
-    if location is None or not in_scope(push.user, location.hospital_id):
-        raise Rejected(
-            "Unknown location.",
-            code="sync.unknown_location",
-            errors={"location_id": ["No such location in your hospitals."]},
+@dataclass
+class _Record:
+    """One pushed record: what it loaded to, and its result once decided."""
+
+    kind: str
+    result: dict
+    data: dict | None = None
+    digest: str = ""
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.data["id"]
+
+
+def _load(kind: str, raw: Any) -> _Record:
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    result = {"id": raw_id if isinstance(raw_id, str) else None, "kind": kind}
+    try:
+        data = _LOADERS[kind].load(raw)
+    except ValidationError as exc:
+        result.update(status="rejected", code="sync.invalid", errors=exc.messages)
+        return _Record(kind, result)
+    result["id"] = str(data["id"])
+    return _Record(kind, result, data, content_hash(data))
+
+
+# --- step 3: know ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Version:
+    """A checklist version's items by id (versions are immutable, so this is cached by hash)."""
+
+    checklist_id: str
+    version: int
+    items: dict[str, dict]
+
+
+_ITEMS_BY_SHA: dict[str, dict[str, dict]] = {}
+_RECORD_TYPES_BY_SHA: dict[str, dict[str, dict]] = {}
+
+
+def _items_of(sha256: str, definition: dict) -> dict[str, dict]:
+    if sha256 not in _ITEMS_BY_SHA:
+        _ITEMS_BY_SHA[sha256] = {item["id"]: item for item in iter_items(definition)}
+    return _ITEMS_BY_SHA[sha256]
+
+
+def _ids(records: list[_Record], key: str = "id") -> set:
+    return {r.data[key] for r in records if r.data is not None and r.data.get(key) is not None}
+
+
+@dataclass
+class _Known:
+    """What the database holds that this push's records refer to, read in one query per table."""
+
+    stored: dict[str, dict[uuid.UUID, tuple[str, int]]]  # kind → id → (hash, hospital)
+    inspections: dict[uuid.UUID, Any]  # stored inspections the push's records name
+    locations: dict[int, Location]
+    versions: dict[tuple[str, int], _Version]
+    answers: dict[tuple[uuid.UUID, str], list[tuple[uuid.UUID, uuid.UUID | None]]]
+    slotted_photos: set[uuid.UUID]
+    photo_hashes: dict[uuid.UUID, str]
+    record_types: dict[str, tuple[ChecklistVersion, dict]] | None = None
+
+    @classmethod
+    def gather(cls, session: Session, by_kind: dict[str, list[_Record]]) -> _Known:
+        stored = {}
+        for kind, records in by_kind.items():
+            model = _MODELS[kind]
+            ids = _ids(records)
+            rows = (
+                session.execute(
+                    select(model.id, model.content_sha256, model.hospital_id).where(
+                        model.id.in_(ids)
+                    )
+                )
+                if ids
+                else []
+            )
+            stored[kind] = {row_id: (digest, hospital) for row_id, digest, hospital in rows}
+        parents = _ids(by_kind["finding"], "inspection_id") | _ids(
+            by_kind["record"], "inspection_id"
         )
-    return location
-
-
-def _parent_inspection(push: _Push, inspection_id: uuid.UUID) -> Inspection:
-    if push.outcome.get(inspection_id) in ("rejected", "conflict"):
-        raise Rejected(
-            "The inspection was not stored.",
-            code="sync.parent_rejected",
-            errors={"inspection_id": ["Its inspection was rejected."]},
+        inspections = {}
+        if parents:
+            rows = session.execute(
+                select(
+                    Inspection.id,
+                    Inspection.hospital_id,
+                    Inspection.location_id,
+                    Inspection.checklist_id,
+                    Inspection.checklist_version,
+                    Inspection.inspector_id,
+                ).where(Inspection.id.in_(parents))
+            )
+            inspections = {row.id: row for row in rows}
+        location_ids = (
+            _ids(by_kind["inspection"], "location_id")
+            | _ids(by_kind["record"], "location_id")
+            | {row.location_id for row in inspections.values()}
         )
-    inspection = push.get(Inspection, inspection_id)
-    if inspection is None or not in_scope(push.user, inspection.hospital_id):
-        raise Rejected(
-            "Unknown inspection.",
-            code="sync.unknown_inspection",
-            errors={"inspection_id": ["Push the inspection first."]},
-        )
-    if inspection.inspector_id != push.user.id and not push.user.has_role("supervisor", "admin"):
-        raise Rejected(
-            "Not your inspection.",
-            code="sync.forbidden",
-            errors={"inspection_id": ["Recorded by another inspector."]},
-        )
-    return inspection
+        locations = {}
+        if location_ids:
+            rows = session.scalars(
+                select(Location)
+                .where(Location.id.in_({i for i in location_ids if isinstance(i, int)}))
+                .options(joinedload(Location.hospital))
+            )
+            locations = {location.id: location for location in rows}
+        pairs = {
+            (r.data["checklist_id"], r.data["checklist_version"]) for r in by_kind["inspection"]
+        } | {(row.checklist_id, row.checklist_version) for row in inspections.values()}
+        versions = _versions(session, pairs)
+        answers: dict = {}
+        answered = _ids(by_kind["finding"], "inspection_id")
+        if answered:
+            rows = session.execute(
+                select(
+                    Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id
+                ).where(Finding.inspection_id.in_(answered))
+            )
+            for finding_id, inspection_id, item_id, supersedes_id in rows:
+                answers.setdefault((inspection_id, item_id), []).append((finding_id, supersedes_id))
+        photo_ids = {
+            photo["id"] for r in by_kind["finding"] if r.data for photo in r.data["photos"]
+        }
+        slotted, hashes = set(), {}
+        if photo_ids:
+            slotted = set(
+                session.scalars(select(PhotoSlot.photo_id).where(PhotoSlot.photo_id.in_(photo_ids)))
+            )
+            hashes = dict(
+                session.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(photo_ids))).all()
+            )
+        return cls(stored, inspections, locations, versions, answers, slotted, hashes)
 
 
-def _apply_inspection(push: _Push, data: dict) -> str:
-    digest = content_hash(data)
-    if stored := push.stored_hash(Inspection, data["id"]):
-        return _settled(stored, digest)
-    if push.version(data["checklist_id"], data["checklist_version"]) is None:
+def _versions(session: Session, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], _Version]:
+    pairs = {(c, v) for c, v in pairs if isinstance(c, str) and isinstance(v, int)}
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(
+            ChecklistVersion.checklist_id, ChecklistVersion.version, ChecklistVersion.sha256
+        ).where(
+            or_(
+                *(
+                    and_(ChecklistVersion.checklist_id == c, ChecklistVersion.version == v)
+                    for c, v in pairs
+                )
+            )
+        )
+    ).all()
+    missing = {sha for _, _, sha in rows if sha not in _ITEMS_BY_SHA}
+    if missing:
+        for sha, definition in session.execute(
+            select(ChecklistVersion.sha256, ChecklistVersion.definition).where(
+                ChecklistVersion.sha256.in_(missing)
+            )
+        ):
+            _items_of(sha, definition)
+    return {(c, v): _Version(c, v, _ITEMS_BY_SHA[sha]) for c, v, sha in rows}
+
+
+# --- step 4: decide ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """One push being decided: what is known, and what the records before this one did."""
+
+    session: Session
+    user: User
+    device_id: str
+    now: datetime
+    known: _Known
+    outcome: dict[uuid.UUID, str] = field(default_factory=dict)
+    new_inspections: dict[uuid.UUID, dict] = field(default_factory=dict)
+    new_rows: dict[str, list[dict]] = field(
+        default_factory=lambda: {"inspection": [], "finding": [], "record": [], "slot": []}
+    )
+    digests: dict[str, dict[uuid.UUID, str]] = field(
+        default_factory=lambda: {"inspection": {}, "finding": {}, "record": {}}
+    )
+    photos_taken: set[uuid.UUID] = field(default_factory=set)
+    effects: list[tuple[str, dict, Any]] = field(default_factory=list)
+
+    def settled(self, record: _Record) -> str | None:
+        """Return duplicate/conflict if the record's id is stored already (or earlier here)."""
+        if (here := self.digests[record.kind].get(record.id)) is not None:
+            return "duplicate" if here == record.digest else "conflict"
+        if (found := self.known.stored[record.kind].get(record.id)) is None:
+            return None
+        digest, hospital_id = found
+        if not in_scope(self.user, hospital_id):
+            return "conflict"  # another hospital's id: say nothing of its content
+        return "duplicate" if digest == record.digest else "conflict"
+
+    def location(self, location_id: int) -> Location:
+        location = self.known.locations.get(location_id)
+        if location is None or not in_scope(self.user, location.hospital_id):
+            raise Rejected(
+                "Unknown location.",
+                code="sync.unknown_location",
+                errors={"location_id": ["No such location in your hospitals."]},
+            )
+        return location
+
+    def parent(self, inspection_id: uuid.UUID) -> Any:
+        """Return the inspection a finding or record belongs to (stored or new in this push)."""
+        if self.outcome.get(inspection_id) in ("rejected", "conflict"):
+            raise Rejected(
+                "The inspection was not stored.",
+                code="sync.parent_rejected",
+                errors={"inspection_id": ["Its inspection was rejected."]},
+            )
+        inspection = self.new_inspections.get(inspection_id)
+        if inspection is None and (row := self.known.inspections.get(inspection_id)):
+            inspection = row._asdict()
+        if inspection is None or not in_scope(self.user, inspection["hospital_id"]):
+            raise Rejected(
+                "Unknown inspection.",
+                code="sync.unknown_inspection",
+                errors={"inspection_id": ["Push the inspection first."]},
+            )
+        if inspection["inspector_id"] != self.user.id and not self.user.has_role(
+            "supervisor", "admin"
+        ):
+            raise Rejected(
+                "Not your inspection.",
+                code="sync.forbidden",
+                errors={"inspection_id": ["Recorded by another inspector."]},
+            )
+        return inspection
+
+    def created(self, record: _Record, row: dict) -> None:
+        self.new_rows[record.kind].append(row)
+        self.digests[record.kind][record.id] = record.digest
+
+
+def _decide_inspection(batch: _Batch, record: _Record) -> str:
+    data = record.data
+    version = batch.known.versions.get((data["checklist_id"], data["checklist_version"]))
+    if version is None:
         raise Rejected(
             "Unknown checklist version.",
             code="sync.unknown_checklist",
             errors={"checklist_version": ["No such checklist version."]},
         )
-    location = _location_in_scope(push, data["location_id"])
+    location = batch.location(data["location_id"])
     if data["finished_at"] and data["finished_at"] < data["started_at"]:
         raise Rejected(
             "Finished before it started.", errors={"finished_at": ["Before started_at."]}
         )
-    inspection = Inspection(
+    row = {
         **data,
-        hospital_id=location.hospital_id,
-        inspector_id=push.user.id,
-        device_id=push.device_id,
-        content_sha256=digest,
-    )
-    push.session.add(inspection)
-    push.session.flush()
-    push.rows[(Inspection, inspection.id)] = inspection
-    push.created(data["id"], digest)
+        "hospital_id": location.hospital_id,
+        "inspector_id": batch.user.id,
+        "device_id": batch.device_id,
+        "content_sha256": record.digest,
+        "received_at": batch.now,
+    }
+    batch.created(record, row)
+    batch.new_inspections[data["id"]] = row
     return "created"
+
+
+def _check_supersedes(batch: _Batch, data: dict, inspection_id: uuid.UUID) -> None:
+    """Without ``supersedes_id`` an item is answered once; with it, it names the live answer."""
+    answers = batch.known.answers.get((inspection_id, data["item_id"]), [])
+    superseded = {supersedes for _, supersedes in answers}
+    live = [finding_id for finding_id, _ in answers if finding_id not in superseded]
+    if data["supersedes_id"] is None:
+        if live:
+            raise Rejected(
+                "Item already answered.",
+                code="sync.duplicate_item",
+                errors={"item_id": ["Already answered; send a correction with supersedes_id."]},
+            )
+    elif data["supersedes_id"] not in live:
+        raise Rejected(
+            "Nothing to correct.",
+            code="sync.invalid_supersedes",
+            errors={"supersedes_id": ["Not the current answer to this item in this inspection."]},
+        )
+
+
+def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
+    ids = [photo["id"] for photo in photos]
+    if len(ids) != len(set(ids)):
+        raise Rejected("Repeated photo.", errors={"photos": ["Each photo id once."]})
+    for photo in photos:
+        stored = batch.known.photo_hashes.get(photo["id"])
+        if (
+            photo["id"] in batch.known.slotted_photos
+            or photo["id"] in batch.photos_taken
+            or (stored is not None and stored != photo["sha256"].lower())
+        ):
+            raise Rejected(
+                "Photo id in use.",
+                code="sync.photo_conflict",
+                errors={"photos": [f"Photo {photo['id']} belongs to something else."]},
+            )
 
 
 def _problem(
@@ -214,134 +426,80 @@ def _problem(
     )
 
 
-def _check_supersedes(push: _Push, data: dict, inspection: Inspection) -> Finding | None:
-    """Return the finding this one corrects; without ``supersedes_id`` an item is answered once."""
-    answers = push.answers.get((inspection.id, data["item_id"]), [])
-    superseded = {supersedes for _, supersedes in answers}
-    live = [finding_id for finding_id, _ in answers if finding_id not in superseded]
-    if data["supersedes_id"] is None:
-        if live:
-            raise Rejected(
-                "Item already answered.",
-                code="sync.duplicate_item",
-                errors={"item_id": ["Already answered; send a correction with supersedes_id."]},
-            )
-        return None
-    if data["supersedes_id"] not in live:
-        raise Rejected(
-            "Nothing to correct.",
-            code="sync.invalid_supersedes",
-            errors={"supersedes_id": ["Not the current answer to this item in this inspection."]},
-        )
-    return push.session.get(Finding, data["supersedes_id"])
-
-
-def _check_photo_refs(push: _Push, photos: list[dict]) -> None:
-    ids = [photo["id"] for photo in photos]
-    if len(ids) != len(set(ids)):
-        raise Rejected("Repeated photo.", errors={"photos": ["Each photo id once."]})
-    for photo in photos:
-        stored = push.session.get(Photo, photo["id"])
-        if push.session.get(PhotoSlot, photo["id"]) is not None or (
-            stored is not None and stored.sha256 != photo["sha256"].lower()
-        ):
-            raise Rejected(
-                "Photo id in use.",
-                code="sync.photo_conflict",
-                errors={"photos": [f"Photo {photo['id']} belongs to something else."]},
-            )
-
-
-def _apply_finding(push: _Push, data: dict) -> str:
-    digest = content_hash(data)
-    if stored := push.stored_hash(Finding, data["id"]):
-        return _settled(stored, digest)
-    inspection = _parent_inspection(push, data["inspection_id"])
-    version = push.version(inspection.checklist_id, inspection.checklist_version)
-    item = next((i for i in iter_items(version.definition) if i["id"] == data["item_id"]), None)
+def _decide_finding(batch: _Batch, record: _Record) -> str:
+    data = record.data
+    inspection = batch.parent(data["inspection_id"])
+    version = batch.known.versions.get(
+        (inspection["checklist_id"], inspection["checklist_version"])
+    )
+    item = version.items.get(data["item_id"]) if version else None
     if item is None:
         raise Rejected(
             "Unknown item.",
             code="sync.unknown_item",
             errors={"item_id": ["Not an item of the inspection's checklist version."]},
         )
-    old = _check_supersedes(push, data, inspection)
-    _check_photo_refs(push, data["photos"])
+    _check_supersedes(batch, data, inspection["id"])
+    _check_photo_refs(batch, data["photos"])
     verdict = judge_finding(item, data["result"], data["value"], len(data["photos"]))
-    location = push.get(Location, inspection.location_id)
-    finding = Finding(
-        id=data["id"],
-        inspection_id=inspection.id,
-        hospital_id=inspection.hospital_id,
-        location_id=inspection.location_id,
-        checklist_id=inspection.checklist_id,
-        checklist_version=inspection.checklist_version,
-        item_id=item["id"],
-        result=data["result"],
-        verdict=verdict.verdict,
-        value=verdict.value,
-        severity=item["severity"],
-        points=item["points"],
-        note=data["note"],
-        supersedes_id=data["supersedes_id"],
-        recorded_at=data["recorded_at"],
-        recorded_by_id=push.user.id,
-        content_sha256=digest,
-    )
-    push.session.add(finding)
+    row = {
+        "id": data["id"],
+        "inspection_id": inspection["id"],
+        "hospital_id": inspection["hospital_id"],
+        "location_id": inspection["location_id"],
+        "checklist_id": inspection["checklist_id"],
+        "checklist_version": inspection["checklist_version"],
+        "item_id": item["id"],
+        "result": data["result"],
+        "verdict": verdict.verdict,
+        "value": verdict.value,
+        "severity": item["severity"],
+        "points": item["points"],
+        "note": data["note"],
+        "supersedes_id": data["supersedes_id"],
+        "recorded_at": data["recorded_at"],
+        "recorded_by_id": batch.user.id,
+        "content_sha256": record.digest,
+        "received_at": batch.now,
+    }
+    batch.created(record, row)
     for position, photo in enumerate(data["photos"]):
-        push.session.add(
-            PhotoSlot(
-                photo_id=photo["id"],
-                finding_id=finding.id,
-                hospital_id=inspection.hospital_id,
-                sha256=photo["sha256"].lower(),
-                bytes=photo["bytes"],
-                position=position,
-            )
+        batch.photos_taken.add(photo["id"])
+        batch.new_rows["slot"].append(
+            {
+                "photo_id": photo["id"],
+                "finding_id": data["id"],
+                "submission_id": None,
+                "hospital_id": inspection["hospital_id"],
+                "sha256": photo["sha256"].lower(),
+                "bytes": photo["bytes"],
+                "position": position,
+            }
         )
-    push.session.flush()
-    problem = None
-    if verdict.verdict == "fail":
-        problem = _problem(
-            location, inspection.checklist_id, item["id"], item["text"], item, data["recorded_at"]
-        )
-    tz = location.hospital.timezone
-    open_items = push.items_with_open_tasks(location.id)
-    if old is not None:
-        tasks.correct_finding(push.session, old, finding, problem, tz, push.user)
-    elif problem is not None:
-        tasks.report_failure(push.session, problem, tz, push.user, finding=finding)
-    elif verdict.verdict == "pass" and item["id"] in open_items:
-        tasks.record_recheck(push.session, finding, location, push.user)
-    if problem is not None:
-        open_items.add(item["id"])
-    push.answers.setdefault((inspection.id, item["id"]), []).append(
-        (finding.id, data["supersedes_id"])
+    batch.known.answers.setdefault((inspection["id"], item["id"]), []).append(
+        (data["id"], data["supersedes_id"])
     )
-    push.created(finding.id, digest)
+    batch.effects.append(("finding", row, item))
     return "created"
 
 
-def _record_type(push: _Push, record_type: str) -> tuple[ChecklistVersion, dict] | None:
+def _record_type(batch: _Batch, record_type: str) -> tuple[ChecklistVersion, dict] | None:
     """Return the current checklist version defining ``record_type`` and the definition."""
-    if push.record_types is None:
-        push.record_types = {
+    if batch.known.record_types is None:
+        batch.known.record_types = {
             spec["id"]: (version, spec)
-            for version in current_versions(push.session)
+            for version in current_versions(batch.session)
             for spec in version.definition.get("record_types", [])
         }
-    return push.record_types.get(record_type)
+    return batch.known.record_types.get(record_type)
 
 
-def _apply_record(push: _Push, data: dict) -> str:
-    digest = content_hash(data)
-    if stored := push.stored_hash(RecordEntry, data["id"]):
-        return _settled(stored, digest)
+def _decide_record(batch: _Batch, record: _Record) -> str:
+    data = record.data
     if data["inspection_id"] is not None:
-        _parent_inspection(push, data["inspection_id"])
-    location = _location_in_scope(push, data["location_id"])
-    found = _record_type(push, data["record_type"])
+        batch.parent(data["inspection_id"])
+    location = batch.location(data["location_id"])
+    found = _record_type(batch, data["record_type"])
     if found is None:
         raise Rejected(
             "Unknown record type.",
@@ -350,138 +508,169 @@ def _apply_record(push: _Push, data: dict) -> str:
         )
     version, spec = found
     values, broken = check_record(spec, data["fields_"])
-    entry = RecordEntry(
-        id=data["id"],
-        inspection_id=data["inspection_id"],
-        hospital_id=location.hospital_id,
-        location_id=location.id,
-        record_type=spec["id"],
-        checklist_id=version.checklist_id,
-        checklist_version=version.version,
-        fields=values,
-        verdict="fail" if broken else "pass",
-        failed_rules=broken,
-        recorded_at=data["recorded_at"],
-        recorded_by_id=push.user.id,
-        device_id=push.device_id,
-        content_sha256=digest,
-    )
-    push.session.add(entry)
-    push.session.flush()
-    rules = {rule["id"]: rule for rule in spec["rules"]}
-    for failure in broken:
-        rule = rules[failure["id"]]
-        text = {
-            "zh-CN": f"{spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
-            "en": f"{spec['title']['en']}: {rule['text']['en']}",
-        }
-        problem = _problem(
-            location,
-            version.checklist_id,
-            f"{spec['id']}.{rule['id']}",
-            text,
-            {**rule, "department": spec["department"]},
-            data["recorded_at"],
-        )
-        tasks.report_failure(
-            push.session, problem, location.hospital.timezone, push.user, record=entry
-        )
-    push.created(entry.id, digest)
+    row = {
+        "id": data["id"],
+        "inspection_id": data["inspection_id"],
+        "hospital_id": location.hospital_id,
+        "location_id": location.id,
+        "record_type": spec["id"],
+        "checklist_id": version.checklist_id,
+        "checklist_version": version.version,
+        "fields": values,
+        "verdict": "fail" if broken else "pass",
+        "failed_rules": broken,
+        "recorded_at": data["recorded_at"],
+        "recorded_by_id": batch.user.id,
+        "device_id": batch.device_id,
+        "content_sha256": record.digest,
+        "received_at": batch.now,
+    }
+    batch.created(record, row)
+    batch.effects.append(("record", row, (version, spec)))
     return "created"
 
 
-_KINDS: dict[str, tuple[type[Schema], Any]] = {
-    "inspection": (InspectionIn, _apply_inspection),
-    "finding": (FindingIn, _apply_finding),
-    "record": (RecordIn, _apply_record),
-}
+_DECIDE = {"inspection": _decide_inspection, "finding": _decide_finding, "record": _decide_record}
 
 
-def _apply(push: _Push, kind: str, raw: Any) -> dict:
-    """Apply one record in its own savepoint and describe the outcome."""
-    raw_id = raw.get("id") if isinstance(raw, dict) else None
-    result = {"id": raw_id if isinstance(raw_id, str) else None, "kind": kind}
-    schema, apply = _KINDS[kind]
+def _decide(batch: _Batch, record: _Record) -> None:
+    """Give the record its result; a record to store is added to ``batch.new_rows``."""
     try:
-        data = schema().load(raw)
-    except ValidationError as exc:
-        return {**result, "status": "rejected", "code": "sync.invalid", "errors": exc.messages}
-    result["id"] = str(data["id"])
-    for attempt in (1, 2):
-        try:
-            with push.session.begin_nested():
-                status = apply(push, data)
-            break
-        except Rejected as exc:
-            push.outcome[data["id"]] = "rejected"
-            return {**result, "status": "rejected", "code": exc.code, "errors": exc.errors or {}}
-        except (IntegrityError, StaleDataError):
-            push.absent.discard(data["id"])  # another request stored it: look it up for real
-            if attempt == 2:  # a second clash is not a race any more
-                push.outcome[data["id"]] = "rejected"
-                return {**result, "status": "rejected", "code": "sync.conflict", "errors": {}}
-    push.outcome[data["id"]] = status
-    if status in ("created", "duplicate"):
-        settled = push.settled_findings if kind == "finding" else push.settled_records
-        if kind != "inspection":
-            settled.append(data["id"])
+        status = batch.settled(record) or _DECIDE[record.kind](batch, record)
+    except Rejected as exc:
+        batch.outcome[record.id] = "rejected"
+        record.result.update(status="rejected", code=exc.code, errors=exc.errors or {})
+        return
+    batch.outcome[record.id] = status
     code = "sync.conflict" if status == "conflict" else None
-    return {**result, "status": status, "code": code, "errors": {}}
+    record.result.update(status=status, code=code, errors={})
 
 
-def _raw_ids(raws: list, key: str = "id") -> set[uuid.UUID]:
-    ids = set()
-    for raw in raws:
-        try:
-            ids.add(uuid.UUID(raw[key]))
-        except (TypeError, KeyError, ValueError, AttributeError):
-            continue  # the record's own validation reports it
-    return ids
+# --- step 4: write -----------------------------------------------------------------------------
 
 
-def _prefetch(state: _Push, payload: dict) -> None:
-    """Learn in a few set-based queries what the per-record checks would ask one by one."""
-    session = state.session
-    for key, model in (
-        ("inspections", Inspection),
-        ("findings", Finding),
-        ("records", RecordEntry),
-    ):
-        ids = _raw_ids(payload[key])
-        if ids:
-            found = dict(
-                session.execute(
-                    select(model.id, model.content_sha256).where(model.id.in_(ids))
-                ).all()
-            )
-            state.stored.update(found)
-            state.absent.update(ids - set(found))
-    inspection_ids = _raw_ids(payload["findings"], "inspection_id")
-    if inspection_ids:
-        rows = session.execute(
-            select(Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id).where(
-                Finding.inspection_id.in_(inspection_ids)
-            )
-        )
-        for finding_id, inspection_id, item_id, supersedes_id in rows:
-            state.answers.setdefault((inspection_id, item_id), []).append(
-                (finding_id, supersedes_id)
-            )
+def _insert_new(session: Session, table: Table, key: str, rows: list[dict]) -> None:
+    """Insert rows in key order (one order for every writer); raise ``_Raced`` if one was taken."""
+    if not rows:
+        return
+    rows.sort(key=lambda row: row[key])
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    inserted = session.connection().execute(statement, rows).scalars().all()
+    if len(inserted) != len(rows):
+        raise _Raced(table.name)
+
+
+def _apply_effects(batch: _Batch) -> None:
+    """Open, join, correct and re-check tasks, in push order, through one ledger."""
+    if not batch.effects:
+        return
+    ledger = tasks.TaskLedger(batch.session, batch.user, batch.now)
+    keys, corrected = set(), set()
+    for kind, row, _ in batch.effects:
+        if kind == "finding":
+            keys.add((row["hospital_id"], row["location_id"], row["item_id"]))
+            if row["supersedes_id"] is not None:
+                corrected.add(row["supersedes_id"])
+        else:
+            for failure in row["failed_rules"]:
+                keys.add(
+                    (
+                        row["hospital_id"],
+                        row["location_id"],
+                        f"{row['record_type']}.{failure['id']}",
+                    )
+                )
+    ledger.load_open(keys)
+    ledger.load_tasks_of_findings(corrected)
+    for kind, row, spec in batch.effects:
+        location = batch.known.locations[row["location_id"]]
+        tz = location.hospital.timezone
+        if kind == "finding":
+            problem = None
+            if row["verdict"] == "fail":
+                problem = _problem(
+                    location,
+                    row["checklist_id"],
+                    spec["id"],
+                    spec["text"],
+                    spec,
+                    row["recorded_at"],
+                )
+            if row["supersedes_id"] is not None:
+                ledger.correct_finding(row["supersedes_id"], row["id"], problem, tz)
+            elif problem is not None:
+                ledger.report_failure(problem, tz, finding_id=row["id"])
+            elif row["verdict"] == "pass":
+                auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
+                ledger.record_recheck(row, auto_close)
+        else:
+            version, record_spec = spec
+            rules = {rule["id"]: rule for rule in record_spec["rules"]}
+            for failure in row["failed_rules"]:
+                rule = rules[failure["id"]]
+                text = {
+                    "zh-CN": f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
+                    "en": f"{record_spec['title']['en']}: {rule['text']['en']}",
+                }
+                problem = _problem(
+                    location,
+                    version.checklist_id,
+                    f"{record_spec['id']}.{rule['id']}",
+                    text,
+                    {**rule, "department": record_spec["department"]},
+                    row["recorded_at"],
+                )
+                ledger.report_failure(problem, tz, record_id=row["id"])
+    ledger.write()
+
+
+def _apply(session: Session, user: User, device_id: str, records: list[_Record]) -> dict:
+    lock_change_log(session)
+    loaded = [r for r in records if r.data is not None]
+    by_kind = {kind: [r for r in loaded if r.kind == kind] for kind, _ in KINDS}
+    batch = _Batch(session, user, device_id, utcnow(), _Known.gather(session, by_kind))
+    for record in loaded:
+        _decide(batch, record)
+    _insert_new(session, Inspection.__table__, "id", batch.new_rows["inspection"])
+    _insert_new(session, Finding.__table__, "id", batch.new_rows["finding"])
+    _insert_new(session, PhotoSlot.__table__, "photo_id", batch.new_rows["slot"])
+    _insert_new(session, RecordEntry.__table__, "id", batch.new_rows["record"])
+    _apply_effects(batch)
+    settled = {
+        kind: [r.id for r in by_kind[kind] if r.result["status"] in ("created", "duplicate")]
+        for kind in ("finding", "record")
+    }
+    return {
+        "results": [r.result for r in records],
+        "missing_photos": _missing_photos(session, settled["finding"]),
+        "tasks": _tasks_for(session, settled["finding"], settled["record"]),
+    }
+
+
+def _retryable(exc: OperationalError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
 
 
 def push(session: Session, user: User, payload: dict) -> dict:
     """Apply a device's push; return per-record results, photos still missing, and tasks."""
     require(user, "inspections.record")
-    state = _Push(session, user, payload["device_id"])
-    _prefetch(state, payload)
-    results = [_apply(state, "inspection", raw) for raw in payload["inspections"]]
-    results += [_apply(state, "finding", raw) for raw in payload["findings"]]
-    results += [_apply(state, "record", raw) for raw in payload["records"]]
-    return {
-        "results": results,
-        "missing_photos": _missing_photos(session, state.settled_findings),
-        "tasks": _tasks_for(session, state.settled_findings, state.settled_records),
-    }
+    records = [_load(kind, raw) for kind, key in KINDS for raw in payload[key]]
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _apply(session, user, payload["device_id"], records)
+        except (_Raced, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not _retryable(exc):
+                raise
+            session.rollback()
+            for record in records:  # decided again from what is stored now
+                if record.data is not None:
+                    record.result = {"id": record.result["id"], "kind": record.kind}
+            if attempt == ATTEMPTS:
+                raise SyncBusy("The server is busy; push again shortly.") from exc
+    raise AssertionError("unreachable")
 
 
 def _missing_photos(session: Session, finding_ids: list[uuid.UUID]) -> list[str]:

@@ -30,7 +30,7 @@ from server.models import (
     TaskSubmission,
     User,
 )
-from server.services.changes import record_change
+from server.services.changes import lock_change_log, record_change
 from server.services.permissions import require
 from server.services.tasks import task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
@@ -41,6 +41,7 @@ def get_task(session: Session, user: User, task_id: int, *, for_update: bool = F
     require(user, "tasks.read")
     query = visible_task_query(user).where(RectificationTask.id == task_id)
     if for_update:
+        lock_change_log(session)  # first, before the row: the one lock order (docs/sync.md)
         query = query.with_for_update().execution_options(populate_existing=True)
     task = session.scalars(query).first()
     if task is None:

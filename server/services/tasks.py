@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, lazyload
 
 from server.models import (
     OPEN_STATUSES,
@@ -25,8 +25,9 @@ from server.models import (
     TaskSubmission,
     User,
     task_findings,
+    task_records,
 )
-from server.services.changes import record_change
+from server.services.changes import lock_change_log, record_changes
 from server.services.permissions import visible_hospital_ids
 from server.services.users import users_with_role
 from server.timeutil import end_of_local_day, local_date, utcnow
@@ -59,20 +60,6 @@ class Problem:
     found_at: datetime
 
 
-def _department_id(session: Session, problem: Problem) -> int | None:
-    """Return the item's department in this hospital, else the location's."""
-    if problem.department_code:
-        found = session.scalar(
-            select(Department.id).where(
-                Department.hospital_id == problem.hospital_id,
-                Department.code == problem.department_code,
-            )
-        )
-        if found:
-            return found
-    return problem.location.department_id
-
-
 def task_event(
     session: Session,
     task: RectificationTask,
@@ -95,23 +82,320 @@ def task_event(
     )
 
 
-def open_task_for(session: Session, hospital_id: int, location_id: int, item_id: str):
-    """Return the open task for a problem, locked for update, if there is one.
+ProblemKey = tuple[int, int, str]  # (hospital, location, item): one open task each
 
-    The row lock makes concurrent repeats of one problem take turns (on PostgreSQL; SQLite has
-    one writer anyway), and ``populate_existing`` refreshes a copy the session already holds.
+
+def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
+    """Return the id of the re-check a finding records: derived, so a replay records none."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
+
+
+@dataclass
+class _Failure:
+    finding_id: uuid.UUID | None
+    record_id: uuid.UUID | None
+    recorded_at: datetime
+
+
+class TaskLedger:
+    """What a batch of failures, corrections and passes does to tasks, written in bulk.
+
+    A push reports its effects one by one, in push order, exactly as if each record were applied
+    alone: the first failure of a problem opens its task, each further one adds an occurrence, a
+    correction withdraws or replaces one, a later pass re-checks. The ledger keeps the tasks in
+    memory meanwhile and ``write`` stores them with one flush and a bulk insert per table (events,
+    links, re-checks, change log) instead of a round trip per record.
+
+    The caller holds the change-log lock (``changes.lock_change_log``) for the whole transaction:
+    every writer of tasks takes it first, so the open tasks read here stay as read until commit.
     """
-    return session.scalars(
-        select(RectificationTask)
-        .where(
-            RectificationTask.hospital_id == hospital_id,
-            RectificationTask.location_id == location_id,
-            RectificationTask.item_id == item_id,
-            RectificationTask.status.in_(OPEN_STATUSES),
+
+    def __init__(self, session: Session, actor: User, now: datetime) -> None:
+        self.session, self.actor, self.now = session, actor, now
+        self._open: dict[ProblemKey, RectificationTask | None] = {}
+        self._task_of_finding: dict[uuid.UUID, RectificationTask] = {}
+        self._latest_failure: dict[int, datetime] = {}
+        self._departments: dict[int, dict[str, int]] = {}
+        self._events: list[tuple[RectificationTask, str, dict, dict, str]] = []
+        self._finding_links: list[tuple[RectificationTask, uuid.UUID]] = []
+        self._record_links: list[tuple[RectificationTask, uuid.UUID]] = []
+        self._rechecks: list[tuple[RectificationTask, dict]] = []
+        self._touched: dict[int, RectificationTask] = {}
+        self._failures: dict[int, list[_Failure]] = {}
+
+    # --- what is known before the batch ------------------------------------------------------
+
+    def load_open(self, keys: set[ProblemKey]) -> None:
+        """Read the open tasks of these problems, in one query."""
+        keys = keys - self._open.keys()
+        if not keys:
+            return
+        rows = self.session.scalars(
+            select(RectificationTask)
+            .where(
+                RectificationTask.hospital_id.in_({key[0] for key in keys}),
+                RectificationTask.location_id.in_({key[1] for key in keys}),
+                RectificationTask.item_id.in_({key[2] for key in keys}),
+                RectificationTask.status.in_(OPEN_STATUSES),
+            )
+            .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
+            .execution_options(populate_existing=True)
         )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+        found = {(t.hospital_id, t.location_id, t.item_id): t for t in rows}
+        for key in keys:
+            self._open[key] = found.get(key)
+
+    def load_tasks_of_findings(self, finding_ids: set[uuid.UUID]) -> None:
+        """Read the open tasks that these (corrected) findings reported, in one query."""
+        finding_ids = finding_ids - self._task_of_finding.keys()
+        if not finding_ids:
+            return
+        rows = self.session.execute(
+            select(task_findings.c.finding_id, RectificationTask)
+            .join(RectificationTask, RectificationTask.id == task_findings.c.task_id)
+            .where(
+                task_findings.c.finding_id.in_(finding_ids),
+                RectificationTask.status.in_(OPEN_STATUSES),
+            )
+            .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
+            .execution_options(populate_existing=True)
+        )
+        for finding_id, task in rows:
+            self._task_of_finding[finding_id] = task
+            self._open[(task.hospital_id, task.location_id, task.item_id)] = task
+
+    def open_task(self, key: ProblemKey) -> RectificationTask | None:
+        """Return the open task of a problem as it stands in this batch."""
+        if key not in self._open:
+            self.load_open({key})
+        return self._open[key]
+
+    # --- effects, in the order the records came ---------------------------------------------
+
+    def report_failure(
+        self,
+        problem: Problem,
+        tz: str,
+        *,
+        finding_id: uuid.UUID | None = None,
+        record_id: uuid.UUID | None = None,
+    ) -> RectificationTask:
+        """Open a task for the problem, or add an occurrence to its open task."""
+        key = (problem.hospital_id, problem.location.id, problem.item_id)
+        task = self.open_task(key)
+        if task is None:
+            task = RectificationTask(
+                hospital_id=problem.hospital_id,
+                location_id=problem.location.id,
+                department_id=self._department_id(problem),
+                checklist_id=problem.checklist_id,
+                item_id=problem.item_id,
+                title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
+                title_en=f"{problem.location.name_en}: {problem.text_en}"[:300],
+                severity=problem.severity,
+                points=problem.points,
+                status="open",
+                due_at=due_at_for(
+                    problem.found_at, problem.severity, problem.rectification_days, tz
+                ),
+                occurrences=1,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            self.session.add(task)
+            self._open[key] = task
+            self._latest_failure[id(task)] = problem.found_at
+            self._event(task, "created", {}, {"status": "open", "due_at": task.due_at.isoformat()})
+        else:
+            before = {"occurrences": task.occurrences, "status": task.status}
+            task.occurrences += 1
+            if task.status == "submitted":  # reported fixed, but it failed again: back to work
+                task.status = "assigned" if task.assignee_id else "open"
+            self._event(
+                task,
+                "occurrence_added",
+                before,
+                {"occurrences": task.occurrences, "status": task.status},
+            )
+        self._failures.setdefault(id(task), []).append(
+            _Failure(finding_id, record_id, problem.found_at)
+        )
+        if finding_id is not None:
+            self._finding_links.append((task, finding_id))
+            self._task_of_finding[finding_id] = task
+        if record_id is not None:
+            self._record_links.append((task, record_id))
+        self._touch(task)
+        return task
+
+    def correct_finding(
+        self, old_id: uuid.UUID, new_id: uuid.UUID, problem: Problem | None, tz: str
+    ) -> RectificationTask | None:
+        """Apply a correction (``new`` supersedes ``old``) to the task ``old`` reported.
+
+        A correction is not a new occurrence. If the corrected answer still fails, it joins the
+        same task; if it no longer fails, the occurrence is withdrawn, and a task left with none
+        is cancelled.
+        """
+        if old_id not in self._task_of_finding:
+            self.load_tasks_of_findings({old_id})
+        task = self._task_of_finding.get(old_id)
+        if task is not None and task.status not in OPEN_STATUSES:
+            task = None
+        if task is None:
+            return self.report_failure(problem, tz, finding_id=new_id) if problem else None
+        if problem is not None:
+            self._finding_links.append((task, new_id))
+            self._task_of_finding[new_id] = task
+            self._event(task, "corrected", {"finding": str(old_id)}, {"finding": str(new_id)})
+        else:
+            before = {"occurrences": task.occurrences, "status": task.status}
+            task.occurrences -= 1
+            if task.occurrences <= 0:
+                task.status = "cancelled"
+                task.closed_at = self.now
+                key = (task.hospital_id, task.location_id, task.item_id)
+                self._open[key] = None
+            self._event(
+                task,
+                "corrected",
+                before,
+                {"occurrences": task.occurrences, "status": task.status},
+                note="The inspector corrected the failed answer.",
+            )
+        self._touch(task)
+        return task
+
+    def record_recheck(self, finding: dict, auto_close: bool) -> RectificationTask | None:
+        """Record a passing answer on the next visit as a re-check of the problem's open task.
+
+        ``finding`` has the stored finding's ``id``, ``hospital_id``, ``location_id``,
+        ``item_id``, ``recorded_at``, ``note`` and ``content_sha256``. The re-check is evidence:
+        the task waits for a verifier, unless the hospital closes tasks on a passing re-check.
+        """
+        key = (finding["hospital_id"], finding["location_id"], finding["item_id"])
+        task = self.open_task(key)
+        if task is None or finding["recorded_at"] <= self._latest_failure_of(task):
+            # A pass recorded before the failure (a device syncing late) re-checks nothing.
+            return None
+        self._rechecks.append(
+            (
+                task,
+                {
+                    "id": recheck_id(finding["id"]),
+                    "kind": "recheck",
+                    "result": "pass",
+                    "note": finding["note"],
+                    "photo_ids": [],
+                    "finding_id": finding["id"],
+                    "actor_id": self.actor.id,
+                    "content_sha256": finding["content_sha256"],
+                    "created_at": self.now,
+                },
+            )
+        )
+        before = {"status": task.status}
+        task.status = "closed" if auto_close else "submitted"
+        task.closed_at = self.now if auto_close else None
+        if auto_close:
+            self._open[key] = None
+        self._event(
+            task,
+            "rechecked",
+            before,
+            {"status": task.status, "result": "pass"},
+            "auto-closed on re-check" if auto_close else "",
+        )
+        self._touch(task)
+        return task
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def write(self) -> None:
+        """Store every change: tasks in one flush, then events, links and re-checks in bulk."""
+        if not self._touched:
+            return
+        self.session.flush()  # new tasks get their ids; changed ones their new version
+        session = self.session
+        if self._events:
+            session.execute(
+                insert(TaskEvent),
+                [
+                    {
+                        "task_id": task.id,
+                        "actor_id": self.actor.id,
+                        "action": action,
+                        "before": before,
+                        "after": after,
+                        "note": note,
+                        "created_at": self.now,
+                    }
+                    for task, action, before, after, note in self._events
+                ],
+            )
+        for table, column, links in (
+            (task_findings, "finding_id", self._finding_links),
+            (task_records, "record_id", self._record_links),
+        ):
+            if links:
+                session.execute(
+                    insert(table), [{"task_id": task.id, column: row_id} for task, row_id in links]
+                )
+        if self._rechecks:
+            session.execute(
+                insert(TaskSubmission),
+                [{**row, "task_id": task.id} for task, row in self._rechecks],
+            )
+        tasks = list(self._touched.values())
+        record_changes(session, "task", [(task.id, task.hospital_id) for task in tasks])
+        for task in tasks:  # the links went in beside the ORM: read them afresh when asked
+            session.expire(task, ["findings", "records"])
+        self._events, self._finding_links, self._record_links, self._rechecks = [], [], [], []
+        self._touched = {}
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _event(self, task, action: str, before: dict, after: dict, note: str = "") -> None:
+        self._events.append((task, action, before, after, note))
+
+    def _touch(self, task: RectificationTask) -> None:
+        task.updated_at = self.now
+        self._touched[id(task)] = task
+
+    def _department_id(self, problem: Problem) -> int | None:
+        """Return the item's department in this hospital, else the location's."""
+        if problem.department_code:
+            if problem.hospital_id not in self._departments:
+                self._departments[problem.hospital_id] = dict(
+                    self.session.execute(
+                        select(Department.code, Department.id).where(
+                            Department.hospital_id == problem.hospital_id
+                        )
+                    ).all()
+                )
+            found = self._departments[problem.hospital_id].get(problem.department_code)
+            if found:
+                return found
+        return problem.location.department_id
+
+    def _latest_failure_of(self, task: RectificationTask) -> datetime:
+        """Return when the newest failure linked to the task was recorded (this batch's too)."""
+        if id(task) not in self._latest_failure:
+            moments = list(
+                self.session.scalars(
+                    select(Finding.recorded_at)
+                    .join(task_findings, task_findings.c.finding_id == Finding.id)
+                    .where(task_findings.c.task_id == task.id, Finding.verdict == "fail")
+                )
+            )
+            moments += self.session.scalars(
+                select(RecordEntry.recorded_at)
+                .join(task_records, task_records.c.record_id == RecordEntry.id)
+                .where(task_records.c.task_id == task.id)
+            )
+            self._latest_failure[id(task)] = max(moments, default=task.created_at)
+        pending = [f.recorded_at for f in self._failures.get(id(task), [])]
+        return max([self._latest_failure[id(task)], *pending])
 
 
 def report_failure(
@@ -123,98 +407,16 @@ def report_failure(
     finding: Finding | None = None,
     record: RecordEntry | None = None,
 ) -> RectificationTask:
-    """Open a task for the problem, or add an occurrence to its open task; return the task."""
-    now = utcnow()
-    task = open_task_for(session, problem.hospital_id, problem.location.id, problem.item_id)
-    if task is None:
-        task = RectificationTask(
-            hospital_id=problem.hospital_id,
-            location_id=problem.location.id,
-            department_id=_department_id(session, problem),
-            checklist_id=problem.checklist_id,
-            item_id=problem.item_id,
-            title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
-            title_en=f"{problem.location.name_en}: {problem.text_en}"[:300],
-            severity=problem.severity,
-            points=problem.points,
-            status="open",
-            due_at=due_at_for(problem.found_at, problem.severity, problem.rectification_days, tz),
-            occurrences=1,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(task)
-        session.flush()  # the partial unique index settles a race here (IntegrityError)
-        task_event(
-            session,
-            task,
-            actor,
-            "created",
-            {},
-            {"status": "open", "due_at": task.due_at.isoformat()},
-        )
-    else:
-        before = {"occurrences": task.occurrences, "status": task.status}
-        task.occurrences += 1
-        task.updated_at = now
-        if task.status == "submitted":  # reported fixed, but it failed again: back to work
-            task.status = "assigned" if task.assignee_id else "open"
-        task_event(
-            session,
-            task,
-            actor,
-            "occurrence_added",
-            before,
-            {"occurrences": task.occurrences, "status": task.status},
-        )
-    if finding is not None:
-        task.findings.append(finding)
-    if record is not None:
-        task.records.append(record)
-    session.flush()
-    record_change(session, "task", task.id, task.hospital_id)
-    return task
-
-
-def correct_finding(
-    session: Session, old: Finding, new: Finding, problem: Problem | None, tz: str, actor: User
-) -> RectificationTask | None:
-    """Apply a device's correction (``new`` supersedes ``old``) to the task ``old`` reported.
-
-    A correction is not a new occurrence. If the corrected answer still fails, it joins the same
-    task; if it no longer fails, the occurrence is withdrawn, and a task left with none is
-    cancelled.
-    """
-    task = session.scalars(
-        select(RectificationTask)
-        .where(RectificationTask.findings.any(Finding.id == old.id))
-        .where(RectificationTask.status.in_(OPEN_STATUSES))
-    ).first()
-    if task is None:
-        return report_failure(session, problem, tz, actor, finding=new) if problem else None
-    if problem is not None:
-        task.findings.append(new)
-        task_event(
-            session, task, actor, "corrected", {"finding": str(old.id)}, {"finding": str(new.id)}
-        )
-    else:
-        before = {"occurrences": task.occurrences, "status": task.status}
-        task.occurrences -= 1
-        if task.occurrences <= 0:
-            task.status = "cancelled"
-            task.closed_at = utcnow()
-        task_event(
-            session,
-            task,
-            actor,
-            "corrected",
-            before,
-            {"occurrences": task.occurrences, "status": task.status},
-            note="The inspector corrected the failed answer.",
-        )
-    task.updated_at = utcnow()
-    session.flush()
-    record_change(session, "task", task.id, task.hospital_id)
+    """Open a task for one problem, or add an occurrence to its open task; return the task."""
+    lock_change_log(session)
+    ledger = TaskLedger(session, actor, utcnow())
+    task = ledger.report_failure(
+        problem,
+        tz,
+        finding_id=finding.id if finding else None,
+        record_id=record.id if record else None,
+    )
+    ledger.write()
     return task
 
 
@@ -241,62 +443,6 @@ def visible_tasks(session: Session, user: User, task_ids: list) -> list[Rectific
     """Return those of ``task_ids`` that ``user`` may see."""
     ids = [int(task_id) for task_id in task_ids]
     return list(session.scalars(visible_task_query(user).where(RectificationTask.id.in_(ids))))
-
-
-def _latest_failure(task: RectificationTask) -> datetime:
-    """Return when the newest failure linked to the task was recorded."""
-    moments = [f.recorded_at for f in task.findings if f.verdict == "fail"]
-    moments += [record.recorded_at for record in task.records]
-    return max(moments, default=task.created_at)
-
-
-def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
-    """Return the id of the re-check a finding records: derived, so a replay records none."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
-
-
-def record_recheck(
-    session: Session, finding: Finding, location: Location, actor: User
-) -> RectificationTask | None:
-    """Record a passing answer on the next visit as a re-check of the problem's open task.
-
-    The re-check is evidence: the task waits for a verifier, unless the hospital closes tasks on
-    a passing re-check (``auto_close_on_recheck``).
-    """
-    task = open_task_for(session, finding.hospital_id, finding.location_id, finding.item_id)
-    if task is None or finding.recorded_at <= _latest_failure(task):
-        # A pass recorded before the failure (a device syncing late) re-checks nothing.
-        return None
-    session.add(
-        TaskSubmission(
-            id=recheck_id(finding.id),
-            task_id=task.id,
-            kind="recheck",
-            result="pass",
-            note=finding.note,
-            photo_ids=[],
-            finding_id=finding.id,
-            actor_id=actor.id,
-            content_sha256=finding.content_sha256,
-        )
-    )
-    before = {"status": task.status}
-    auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
-    task.status = "closed" if auto_close else "submitted"
-    task.closed_at = utcnow() if auto_close else None
-    task.updated_at = utcnow()
-    task_event(
-        session,
-        task,
-        actor,
-        "rechecked",
-        before,
-        {"status": task.status, "result": "pass"},
-        "auto-closed on re-check" if auto_close else "",
-    )
-    session.flush()
-    record_change(session, "task", task.id, task.hospital_id)
-    return task
 
 
 def responsible_people(session: Session, task: RectificationTask) -> list[User]:
