@@ -582,48 +582,55 @@ def _apply_effects(batch: _Batch) -> None:
                         f"{row['record_type']}.{failure['id']}",
                     )
                 )
-    ledger.load_open(keys)
-    ledger.load_tasks_of_findings(corrected)
-    for kind, row, spec in batch.effects:
-        location = batch.known.locations[row["location_id"]]
-        tz = location.hospital.timezone
-        if kind == "finding":
-            problem = None
-            if row["verdict"] == "fail":
-                problem = _problem(
-                    location,
-                    row["checklist_id"],
-                    spec["id"],
-                    spec["text"],
-                    spec,
-                    row["recorded_at"],
-                )
-            if row["supersedes_id"] is not None:
-                ledger.correct_finding(row["supersedes_id"], row["id"], problem, tz)
-            elif problem is not None:
-                ledger.report_failure(problem, tz, finding_id=row["id"])
-            elif row["verdict"] == "pass":
-                auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
-                ledger.record_recheck(row, auto_close)
-        else:
-            version, record_spec = spec
-            rules = {rule["id"]: rule for rule in record_spec["rules"]}
-            for failure in row["failed_rules"]:
-                rule = rules[failure["id"]]
-                text = {
-                    "zh-CN": f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
-                    "en": f"{record_spec['title']['en']}: {rule['text']['en']}",
-                }
-                problem = _problem(
-                    location,
-                    version.checklist_id,
-                    f"{record_spec['id']}.{rule['id']}",
-                    text,
-                    {**rule, "department": record_spec["department"]},
-                    row["recorded_at"],
-                )
-                ledger.report_failure(problem, tz, record_id=row["id"])
+    with batch.session.no_autoflush:  # the ledger writes once, at the end
+        ledger.load_open(keys)
+        ledger.load_tasks_of_findings(corrected)
+        for kind, row, spec in batch.effects:
+            _apply_effect(ledger, batch, kind, row, spec)
     ledger.write()
+
+
+def _apply_effect(ledger: tasks.TaskLedger, batch: _Batch, kind: str, row: dict, spec) -> None:
+    """Tell the ledger what one stored finding or record does to tasks."""
+    location = batch.known.locations[row["location_id"]]
+    tz = location.hospital.timezone
+    if kind == "record":
+        _report_broken_rules(ledger, location, tz, row, *spec)
+        return
+    problem = None
+    if row["verdict"] == "fail":
+        problem = _problem(
+            location, row["checklist_id"], spec["id"], spec["text"], spec, row["recorded_at"]
+        )
+    if row["supersedes_id"] is not None:
+        ledger.correct_finding(row["supersedes_id"], row["id"], problem, tz)
+    elif problem is not None:
+        ledger.report_failure(problem, tz, finding_id=row["id"])
+    elif row["verdict"] == "pass":
+        auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
+        ledger.record_recheck(row, auto_close)
+
+
+def _report_broken_rules(
+    ledger: tasks.TaskLedger, location: Location, tz: str, row: dict, version, record_spec: dict
+) -> None:
+    """Report each rule a stored record broke as a problem of its own."""
+    rules = {rule["id"]: rule for rule in record_spec["rules"]}
+    for failure in row["failed_rules"]:
+        rule = rules[failure["id"]]
+        text = {
+            "zh-CN": f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
+            "en": f"{record_spec['title']['en']}: {rule['text']['en']}",
+        }
+        problem = _problem(
+            location,
+            version.checklist_id,
+            f"{record_spec['id']}.{rule['id']}",
+            text,
+            {**rule, "department": record_spec["department"]},
+            row["recorded_at"],
+        )
+        ledger.report_failure(problem, tz, record_id=row["id"])
 
 
 def _apply(session: Session, user: User, device_id: str, records: list[_Record]) -> dict:
@@ -695,19 +702,27 @@ def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[di
         if not ids:
             continue
         rows = session.execute(
-            select(RectificationTask, column)
+            select(
+                RectificationTask.id,
+                column,
+                RectificationTask.due_at,
+                RectificationTask.status,
+                RectificationTask.occurrences,
+                RectificationTask.title_zh,
+                RectificationTask.title_en,
+            )
             .join(link, link.c.task_id == RectificationTask.id)
             .where(column.in_(ids))
         )
-        for task, source_id in rows:
+        for task_id, source_id, due_at, status, occurrences, title_zh, title_en in rows:
             answer.append(
                 {
-                    "id": task.id,
+                    "id": task_id,
                     key: str(source_id),
-                    "due_at": isoformat(task.due_at),
-                    "status": task.status,
-                    "occurrences": task.occurrences,
-                    "title": {"zh-CN": task.title_zh, "en": task.title_en},
+                    "due_at": isoformat(due_at),
+                    "status": status,
+                    "occurrences": occurrences,
+                    "title": {"zh-CN": title_zh, "en": title_en},
                 }
             )
     return answer

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, true
 from sqlalchemy.orm import Session, lazyload
 
 from server.models import (
@@ -144,6 +144,28 @@ class TaskLedger:
         found = {(t.hospital_id, t.location_id, t.item_id): t for t in rows}
         for key in keys:
             self._open[key] = found.get(key)
+        self._load_latest_failures(list(found.values()))
+
+    def _load_latest_failures(self, tasks: list[RectificationTask]) -> None:
+        """Learn when each task's newest failure was recorded (re-checks compare with it)."""
+        by_id = {task.id: task for task in tasks if id(task) not in self._latest_failure}
+        if not by_id:
+            return
+        moments: dict[int, list[datetime]] = {task_id: [] for task_id in by_id}
+        for link, column, model, condition in (
+            (task_findings, task_findings.c.finding_id, Finding, Finding.verdict == "fail"),
+            (task_records, task_records.c.record_id, RecordEntry, true()),
+        ):
+            rows = self.session.execute(
+                select(link.c.task_id, func.max(model.recorded_at))
+                .join(model, model.id == column)
+                .where(link.c.task_id.in_(by_id), condition)
+                .group_by(link.c.task_id)
+            )
+            for task_id, recorded_at in rows:
+                moments[task_id].append(recorded_at)
+        for task_id, task in by_id.items():
+            self._latest_failure[id(task)] = max(moments[task_id], default=task.created_at)
 
     def load_tasks_of_findings(self, finding_ids: set[uuid.UUID]) -> None:
         """Read the open tasks that these (corrected) findings reported, in one query."""
@@ -380,20 +402,7 @@ class TaskLedger:
 
     def _latest_failure_of(self, task: RectificationTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""
-        if id(task) not in self._latest_failure:
-            moments = list(
-                self.session.scalars(
-                    select(Finding.recorded_at)
-                    .join(task_findings, task_findings.c.finding_id == Finding.id)
-                    .where(task_findings.c.task_id == task.id, Finding.verdict == "fail")
-                )
-            )
-            moments += self.session.scalars(
-                select(RecordEntry.recorded_at)
-                .join(task_records, task_records.c.record_id == RecordEntry.id)
-                .where(task_records.c.task_id == task.id)
-            )
-            self._latest_failure[id(task)] = max(moments, default=task.created_at)
+        self._load_latest_failures([task])
         pending = [f.recorded_at for f in self._failures.get(id(task), [])]
         return max([self._latest_failure[id(task)], *pending])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -344,3 +345,56 @@ def test_a_malformed_envelope_is_a_422_naming_the_field(client, inspector):
     response = client.post(PUSH, json={"inspections": {}}, headers=headers)
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"device_id", "inspections"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("note", "a\ud800b", "cannot be stored"),  # a lone surrogate
+        ("note", "a\x00b", "cannot be stored"),  # NUL: PostgreSQL refuses it in text
+        ("value", {"x": "\udfff"}, "cannot be stored"),
+        ("value", "x" * 5001, "Longer than 5000"),
+    ],
+)
+def test_text_that_cannot_be_stored_rejects_that_record_only(
+    client, session, inspector, batch, field, value, message
+):
+    _, headers = inspector
+    batch["findings"][2] = {**batch["findings"][2], "item_id": "note.general", "value": "ok"}
+    batch["findings"][2][field] = value
+    body = json.dumps(batch)  # ASCII escapes: \ud800 and \u0000 reach the server as sent
+    response = client.post(PUSH, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 200
+    assert _statuses(response) == ["created", "created", "created", "rejected", "created"]
+    rejected = response.json["results"][3]
+    assert rejected["code"] == "sync.invalid"
+    assert message in rejected["errors"][field][0]
+    assert _count(session, Finding) == 2
+
+
+def test_a_record_form_with_a_nul_is_rejected_naming_fields(client, inspector, batch):
+    _, headers = inspector
+    batch["records"][0]["fields"]["handed_over_by"] = "张\x00三"
+    body = json.dumps(batch)
+    response = client.post(PUSH, data=body, content_type="application/json", headers=headers)
+    assert _statuses(response) == ["created"] * 4 + ["rejected"]
+    assert "fields" in response.json["results"][4]["errors"]
+
+
+def test_another_hospitals_stored_record_is_a_conflict_that_reveals_nothing(
+    client, session, inspector, batch, make_user
+):
+    """A user of hospital B pushing A's finding with A's exact content learns nothing of it."""
+    _, headers = inspector
+    first = client.post(PUSH, json=batch, headers=headers).json
+    assert first["tasks"]  # the failure opened a task in hospital A
+    other = f.hospital(session)
+    session.commit()
+    _, outsider = make_user("inspector", hospital=other)
+    replay = client.post(PUSH, json=batch, headers=outsider).json
+    assert _statuses_of(replay) == ["conflict"] * 5
+    assert replay["tasks"] == [] and replay["missing_photos"] == []
+
+
+def _statuses_of(answer: dict) -> list[str]:
+    return [result["status"] for result in answer["results"]]
