@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, true
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.models import (
@@ -334,18 +334,59 @@ class TaskLedger:
     # --- writing ------------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Store every change: tasks in one flush, then events, links and re-checks in bulk."""
+        """Store every change: new tasks in one flush, changed ones in one executemany UPDATE.
+
+        Then events, links, re-checks and change-log rows go in with one bulk insert each.
+        Changed tasks are written beside the ORM (an UPDATE per task with its version check was a
+        round trip per task); the version still goes up by one, and the session forgets its
+        copies so they are read afresh. No other writer can have changed them meanwhile: every
+        writer of tasks holds the change-log lock.
+        """
         if not self._touched:
             return
-        self.session.flush()  # new tasks get their ids; changed ones their new version
         session = self.session
+        changed = [task for task in self._touched.values() if task.id is not None]
+        updates = [
+            {
+                "task_id": task.id,
+                "new_occurrences": task.occurrences,
+                "new_status": task.status,
+                "new_closed_at": task.closed_at,
+                "new_updated_at": self.now,
+            }
+            for task in changed
+        ]
+        actor_id = self.actor.id
+        announced = [(task.id, task.hospital_id) for task in changed]
+        for task in changed:
+            session.expire(task)  # drops the in-memory edits: the UPDATE below stores them
+        session.flush()  # new tasks get their ids
+        new = [task for task in self._touched.values() if task not in changed]
+        announced += [(task.id, task.hospital_id) for task in new]
+        ids = {
+            id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
+        }
+        if updates:
+            table = RectificationTask.__table__
+            session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("task_id"))
+                .values(
+                    occurrences=bindparam("new_occurrences"),
+                    status=bindparam("new_status"),
+                    closed_at=bindparam("new_closed_at"),
+                    updated_at=bindparam("new_updated_at"),
+                    version=table.c.version + 1,
+                ),
+                updates,
+            )
         if self._events:
             session.execute(
                 insert(TaskEvent),
                 [
                     {
-                        "task_id": task.id,
-                        "actor_id": self.actor.id,
+                        "task_id": ids[id(task)],
+                        "actor_id": actor_id,
                         "action": action,
                         "before": before,
                         "after": after,
@@ -361,16 +402,16 @@ class TaskLedger:
         ):
             if links:
                 session.execute(
-                    insert(table), [{"task_id": task.id, column: row_id} for task, row_id in links]
+                    insert(table),
+                    [{"task_id": ids[id(task)], column: row_id} for task, row_id in links],
                 )
         if self._rechecks:
             session.execute(
                 insert(TaskSubmission),
-                [{**row, "task_id": task.id} for task, row in self._rechecks],
+                [{**row, "task_id": ids[id(task)]} for task, row in self._rechecks],
             )
-        tasks = list(self._touched.values())
-        record_changes(session, "task", [(task.id, task.hospital_id) for task in tasks])
-        for task in tasks:  # the links went in beside the ORM: read them afresh when asked
+        record_changes(session, "task", announced)
+        for task in new:  # the links went in beside the ORM: read them afresh when asked
             session.expire(task, ["findings", "records"])
         self._events, self._finding_links, self._record_links, self._rechecks = [], [], [], []
         self._touched = {}
