@@ -142,3 +142,20 @@ def test_no_role_is_tested_outside_the_policy():
     ]
     allowed = {"services/permissions.py", "models/user.py", *_NOT_YET_MOVED}
     assert set(offenders) <= allowed
+
+
+def test_the_documented_table_is_the_policy():
+    """docs/security.md shows POLICY as actions × roles; it must say what the code does."""
+    lines = (SERVER.parent / "docs" / "security.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("| action |")))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip("|").split("|")])
+    (_, *columns), _rule, *rows = table
+    documented = {
+        action.strip("`"): {role for role, mark in zip(columns, marks, strict=True) if mark}
+        for action, *marks in rows
+    }
+    assert documented == {action: set(roles) for action, roles in p.POLICY.items()}
