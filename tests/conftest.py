@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -77,30 +79,42 @@ def _empty_tables(engine: sa.Engine) -> None:
                 connection.execute(table.delete())
 
 
-@pytest.fixture
-def app_config(database_url, tmp_path) -> dict:
-    """Config for the test app; tests may change it before ``app`` is built."""
+def app_settings(database_url: str, root: Path) -> dict:
+    """Config of a test app on ``database_url`` keeping its files under ``root``."""
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-        "PHOTO_DIR": str(tmp_path / "photos"),
+        "INSTANCE_DIR": str(root / "instance"),
+        "PHOTO_DIR": str(root / "photos"),
         "SECRET_KEY": "test-secret",
         "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }
 
 
-@pytest.fixture
-def app(app_config):
-    """A fresh app on the run's database; every table is emptied after the test."""
-    app = create_app(app_config)
+@contextmanager
+def running_app(config: dict) -> Iterator:
+    """Build an app from ``config`` and stay in its context; empty every table afterwards."""
+    app = create_app(config)
     with app.app_context():
         limiter.reset()
         yield app
         db.session.remove()
         _empty_tables(db.engine)
         db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Config for the test app; tests may change it before ``app`` is built."""
+    return app_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app on the run's database; every table is emptied after the test."""
+    with running_app(app_config) as app:
+        yield app
 
 
 @pytest.fixture

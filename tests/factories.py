@@ -244,3 +244,118 @@ def hospital_file(code: str = "city-2") -> dict:
             }
         ],
     }
+
+
+def inspection(session: Session, place: Location, inspector: User, **overrides):
+    """Create an inspection of the ``walk`` checklist at ``place``, recorded by ``inspector``."""
+    from datetime import UTC, datetime
+
+    from server.models import Inspection
+
+    values = {
+        "id": uuid.uuid4(),
+        "hospital_id": place.hospital_id,
+        "location_id": place.id,
+        "inspector_id": inspector.id,
+        "checklist_id": "walk",
+        "checklist_version": 1,
+        "kind": "supervision",
+        "started_at": datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
+        "finished_at": datetime(2026, 11, 23, 1, 30, tzinfo=UTC),
+        "device_id": "device-1",
+        "content_sha256": "0" * 64,
+    }
+    row = Inspection(**{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def finding(session: Session, inspection, item_id: str = "sign.present", **overrides):
+    """Create a passing finding of ``inspection``, recorded by its inspector."""
+    from server.models import Finding
+
+    values = {
+        "id": uuid.uuid4(),
+        "inspection_id": inspection.id,
+        "hospital_id": inspection.hospital_id,
+        "location_id": inspection.location_id,
+        "checklist_id": inspection.checklist_id,
+        "checklist_version": inspection.checklist_version,
+        "item_id": item_id,
+        "result": "pass",
+        "verdict": "pass",
+        "severity": "critical",
+        "points": 5,
+        "recorded_at": inspection.started_at + timedelta(minutes=5),
+        "recorded_by_id": inspection.inspector_id,
+        "content_sha256": "0" * 64,
+    }
+    row = Finding(**{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def photo(session: Session, storage, uploader: User, data: bytes, finding=None):
+    """Store ``data`` as a photo uploaded by ``uploader``, named by ``finding`` if given."""
+    from server.models import Photo, PhotoSlot
+    from server.services.photos import process_image
+
+    processed = process_image(data)
+    sha = hashlib.sha256(data).hexdigest()
+    row = Photo(
+        id=uuid.uuid4(),
+        sha256=sha,
+        uploaded_bytes=len(data),
+        content_type="image/jpeg",
+        image_key=storage.put(processed.image),
+        thumb_key=storage.put(processed.thumb),
+        width=processed.width,
+        height=processed.height,
+        uploaded_by_id=uploader.id,
+    )
+    session.add(row)
+    if finding is not None:
+        session.add(
+            PhotoSlot(
+                photo_id=row.id,
+                finding_id=finding.id,
+                hospital_id=finding.hospital_id,
+                sha256=sha,
+                bytes=len(data),
+            )
+        )
+    session.flush()
+    return row
+
+
+def submission(session: Session, task, actor: User, kind: str = "evidence", **overrides):
+    """Record a submission (evidence by default) by ``actor`` on ``task``."""
+    from server.models import TaskSubmission
+
+    values = {"id": uuid.uuid4(), "note": "", "photo_ids": [], "content_sha256": "0" * 64}
+    row = TaskSubmission(task_id=task.id, kind=kind, actor_id=actor.id, **{**values, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def notification(session: Session, user: User, hospital: Hospital, task=None, **overrides):
+    """Create an unread in-app notification for ``user`` (about ``task``, if given)."""
+    from server.models import Notification
+
+    values = {
+        "code": "task.overdue",
+        "params": {},
+        "dedupe_key": f"test:{next(_counter)}",
+    }
+    row = Notification(
+        user_id=user.id,
+        hospital_id=hospital.id,
+        task_id=task.id if task is not None else None,
+        **{**values, **overrides},
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -34,7 +34,7 @@ from server.models import (
 )
 from server.services.checklists import get_version
 from server.services.exports import SEVERITY_WORDS, STATUS_WORDS, render
-from server.services.inspections import may_see_inspection
+from server.services.permissions import may_see_inspection
 from server.storage import PhotoStorage
 from server.timeutil import as_utc, utcnow, zone
 

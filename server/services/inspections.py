@@ -1,4 +1,4 @@
-"""Reading stored inspections: who may see which, and how complete their photos are."""
+"""Reading stored inspections and how complete their photos are (who sees which: permissions)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ from sqlalchemy.orm import Session
 
 from server.errors import NotFound
 from server.models import Finding, Inspection, Photo, PhotoSlot, User
-from server.services.permissions import in_scope, visible_hospital_ids
-
-
-def may_see_inspection(user: User, inspection: Inspection) -> bool:
-    """Inspectors see their own inspections; other roles every inspection in their hospitals."""
-    if not in_scope(user, inspection.hospital_id):
-        return False
-    return inspection.inspector_id == user.id or user.has_role(
-        "supervisor", "admin", "department_head"
-    )
+from server.services.permissions import (
+    may_see_inspection,
+    sees_all_inspections,
+    visible_hospital_ids,
+)
 
 
 def _photo_states(session: Session, finding_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
@@ -111,7 +106,7 @@ def list_inspections(
 ) -> list[dict]:
     """Return the newest inspections the user may see."""
     query = select(Inspection).where(Inspection.hospital_id.in_(visible_hospital_ids(user)))
-    if not user.has_role("supervisor", "admin", "department_head"):
+    if not sees_all_inspections(user):
         query = query.where(Inspection.inspector_id == user.id)
     if location_id:
         query = query.where(Inspection.location_id == location_id)

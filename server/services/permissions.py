@@ -1,28 +1,42 @@
-"""Who may do what, and over which hospitals: the one place role checks live.
+"""Who may do what, and over which hospitals: the one place role decisions live.
 
-Views and services ask ``require(user, action)`` instead of testing roles themselves, so the
-policy can be read (and changed) in one table.
+``POLICY`` maps each action to the roles that may perform it. The functions below it answer the
+questions that depend on a row as well as on a role (whose inspection, which department, which
+hospitals a user spans) from that table; services and views ask them and never test a role
+themselves. Scope is the set of hospitals a user belongs to: a row outside it answers 404, so its
+existence does not leak (docs/security.md, "Authorization").
 """
 
 from __future__ import annotations
 
-from server.errors import Forbidden
-from server.models import User
+from collections.abc import Iterable
 
-ALL_ROLES = frozenset({"admin", "supervisor", "inspector", "department_head"})
+from server.errors import Forbidden
+from server.models import ROLES, Inspection, User
+
+ALL_ROLES = frozenset(ROLES)
+SUPERVISING = frozenset({"admin", "supervisor"})
 
 # action → roles allowed to perform it (scope is checked separately, per hospital).
 POLICY: dict[str, frozenset[str]] = {
     "checklists.read": ALL_ROLES,
     "reference.read": ALL_ROLES,
-    "users.read": frozenset({"admin", "supervisor"}),
+    "users.read": SUPERVISING,
     "users.manage": frozenset({"admin"}),
-    "inspections.record": frozenset({"admin", "supervisor", "inspector"}),
+    "inspections.record": SUPERVISING | {"inspector"},
+    # Add findings and records to an inspection someone else recorded; the rest: their own.
+    "inspections.record_for_others": SUPERVISING,
+    # Read every inspection of their hospitals; the rest: the ones they recorded.
+    "inspections.read_all": SUPERVISING | {"department_head"},
     "tasks.read": ALL_ROLES,
-    "tasks.manage": frozenset({"admin", "supervisor"}),
-    "tasks.submit_evidence": frozenset({"admin", "supervisor", "department_head"}),
-    "tasks.verify": frozenset({"admin", "supervisor", "inspector"}),
-    "reports.read": frozenset({"admin", "supervisor", "department_head"}),
+    # Read every task of their hospitals; the rest (department heads): their department's.
+    "tasks.read_all": SUPERVISING | {"inspector"},
+    "tasks.manage": SUPERVISING,
+    "tasks.submit_evidence": SUPERVISING | {"department_head"},
+    # Submit evidence for any department; the rest: for their own department's tasks.
+    "tasks.submit_evidence_any_department": SUPERVISING,
+    "tasks.verify": SUPERVISING | {"inspector"},
+    "reports.read": SUPERVISING | {"department_head"},
 }
 
 
@@ -47,3 +61,83 @@ def in_scope(user: User, hospital_id: int) -> bool:
 def visible_hospital_ids(user: User) -> list[int]:
     """Return the hospitals whose rows ``user`` may see."""
     return user.hospital_ids
+
+
+# --- inspections -----------------------------------------------------------------------------
+
+
+def may_record(user: User) -> bool:
+    """Return whether ``user`` may push inspections, findings and records at all."""
+    return allowed(user, "inspections.record")
+
+
+def may_add_to_inspection(user: User, inspector_id: int) -> bool:
+    """Return whether ``user`` may add to an inspection: the inspector who recorded it, or more."""
+    return inspector_id == user.id or allowed(user, "inspections.record_for_others")
+
+
+def sees_all_inspections(user: User) -> bool:
+    """Return whether ``user`` reads every inspection of their hospitals, not only their own."""
+    return allowed(user, "inspections.read_all")
+
+
+def may_see_inspection(user: User, inspection: Inspection) -> bool:
+    """Return whether ``user`` may read ``inspection`` (and its findings and photos)."""
+    if not in_scope(user, inspection.hospital_id):
+        return False
+    return inspection.inspector_id == user.id or sees_all_inspections(user)
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+def sees_all_tasks_of_hospital(user: User) -> bool:
+    """Return whether ``user`` reads every task of their hospitals, not only their department's."""
+    return allowed(user, "tasks.read_all")
+
+
+def may_submit_evidence_for(user: User, department_id: int | None) -> bool:
+    """Return whether ``user`` may report the fix of a task of ``department_id``."""
+    if not allowed(user, "tasks.submit_evidence"):
+        return False
+    return allowed(user, "tasks.submit_evidence_any_department") or (
+        user.department_id is not None and user.department_id == department_id
+    )
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _powers(roles: Iterable[str]) -> frozenset[str]:
+    held = frozenset(roles)
+    return frozenset(action for action, allowed_roles in POLICY.items() if allowed_roles & held)
+
+
+def grantable_roles(actor: User) -> frozenset[str]:
+    """Return the roles ``actor`` may give: those bringing no power ``actor`` lacks.
+
+    "An admin grants only roles the admin holds": the admin role holds every power of the table,
+    so an admin may give every role today; a role with a power the admin lacks could not be given.
+    """
+    if not allowed(actor, "users.manage"):
+        return frozenset()
+    mine = _powers(actor.roles)
+    return frozenset(role for role in ALL_ROLES if _powers([role]) <= mine)
+
+
+def manages_users(roles: Iterable[str]) -> bool:
+    """Return whether holding ``roles`` gives the power to manage users."""
+    return bool(POLICY["users.manage"].intersection(roles))
+
+
+def may_manage_user(actor: User, hospital_ids: Iterable[int], roles: Iterable[str]) -> bool:
+    """Return whether ``actor`` may create or change a user of ``hospital_ids`` holding ``roles``.
+
+    Every hospital of the user must be one of the actor's: an admin of one hospital must not take
+    over (name, roles, password) an account that also acts in another.
+    """
+    return (
+        manages_users(actor.roles)
+        and set(hospital_ids) <= set(actor.hospital_ids)
+        and set(roles) <= grantable_roles(actor)
+    )

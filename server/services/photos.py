@@ -2,8 +2,9 @@
 
 A photo arrives by ``PUT /photos/<uuid>`` before or after the finding that names it. Uploads are
 idempotent: the same id with the same bytes answers "already stored", the same id with other
-bytes is a conflict. Nothing of the original file is kept: the stored image is a fresh JPEG with
-no EXIF (so no GPS position), at a bounded size.
+bytes is a conflict — to whoever may see the photo; to anyone else an id already taken answers
+404, as a GET does, so another hospital's photo is never confirmed. Nothing of the original file
+is kept: the stored image is a fresh JPEG with no EXIF (so no GPS position), at a bounded size.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
-from server.services.inspections import may_see_inspection
-from server.services.permissions import in_scope
+from server.services.permissions import may_see_inspection
 from server.services.tasks import tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
 
@@ -163,11 +163,12 @@ def store_photo(
     """Store an upload; return the photo and whether it is new (False: already stored)."""
     sha = check_upload(data, content_type, claimed_sha256, limits)
     existing = session.get(Photo, photo_id)
+    slot = session.get(PhotoSlot, photo_id)
+    if (existing is not None or slot is not None) and not _may_see(session, user, existing, slot):
+        # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
+        raise _not_found()
     if existing is not None:
         return _same_or_conflict(existing, sha), False
-    slot = session.get(PhotoSlot, photo_id)
-    if slot is not None and not in_scope(user, slot.hospital_id):
-        raise NotFound("No such photo slot.", code="photo.not_found")
     if slot is not None and slot.sha256 != sha:
         raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
     processed = process_image(data, limits)
@@ -187,7 +188,10 @@ def store_photo(
             session.add(photo)
     except IntegrityError:
         # Another request stored the same id first: answer as if we were the replay.
-        return _same_or_conflict(session.get(Photo, photo_id), sha), False
+        existing = session.get(Photo, photo_id)
+        if not _may_see(session, user, existing, session.get(PhotoSlot, photo_id)):
+            raise _not_found() from None
+        return _same_or_conflict(existing, sha), False
     return photo, True
 
 
@@ -197,26 +201,33 @@ def _same_or_conflict(photo: Photo, sha: str) -> Photo:
     return photo
 
 
-def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
-    """Return a photo the user may see (404 otherwise).
+def _not_found() -> NotFound:
+    return NotFound("No such photo.", code="photo.not_found")
 
-    A finding's photo follows the finding's inspection or any task the finding opened (whoever
-    works on a problem sees its "before" photo), evidence follows its task, and a photo nothing
-    has claimed yet is visible to its uploader only.
+
+def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot | None) -> bool:
+    """Return whether the photo (or the slot awaiting it) is ``user``'s to see or to upload.
+
+    Its uploader sees it; beyond them, a finding's photo follows the finding's inspection or any
+    task the finding opened (whoever works on a problem sees its "before" photo), evidence follows
+    its task, and a photo nothing has claimed yet is nobody else's.
     """
+    if photo is not None and photo.uploaded_by_id == user.id:
+        return True
+    if slot is None:
+        return False
+    if slot.finding_id is not None:
+        finding = session.get(Finding, slot.finding_id)
+        return may_see_inspection(user, finding.inspection) or bool(
+            visible_tasks(session, user, tasks_of_finding(session, slot.finding_id))
+        )
+    submission = session.get(TaskSubmission, slot.submission_id)
+    return bool(visible_tasks(session, user, [submission.task_id]))
+
+
+def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
+    """Return a stored photo the user may see (404 otherwise, as for an unknown id)."""
     photo = session.get(Photo, photo_id)
-    slot = session.get(PhotoSlot, photo_id)
-    if photo is None:
-        visible = False
-    elif slot is None:
-        visible = photo.uploaded_by_id == user.id
-    elif slot.finding_id is not None:
-        visible = may_see_inspection(
-            user, session.get(Finding, slot.finding_id).inspection
-        ) or bool(visible_tasks(session, user, tasks_of_finding(session, slot.finding_id)))
-    else:
-        submission = session.get(TaskSubmission, slot.submission_id)
-        visible = bool(visible_tasks(session, user, [submission.task_id]))
-    if not visible:
-        raise NotFound("No such photo.", code="photo.not_found")
+    if photo is None or not _may_see(session, user, photo, session.get(PhotoSlot, photo_id)):
+        raise _not_found()
     return photo

@@ -56,7 +56,7 @@ from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import tasks
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
-from server.services.permissions import in_scope, require
+from server.services.permissions import in_scope, may_add_to_inspection, require
 from server.services.verdicts import Rejected, check_record, judge_finding
 from server.timeutil import isoformat, utcnow
 
@@ -328,9 +328,7 @@ class _Batch:
                 code="sync.unknown_inspection",
                 errors={"inspection_id": ["Push the inspection first."]},
             )
-        if inspection["inspector_id"] != self.user.id and not self.user.has_role(
-            "supervisor", "admin"
-        ):
+        if not may_add_to_inspection(self.user, inspection["inspector_id"]):
             raise Rejected(
                 "Not your inspection.",
                 code="sync.forbidden",

@@ -31,7 +31,7 @@ from server.models import (
     User,
 )
 from server.services.changes import lock_change_log, record_change
-from server.services.permissions import require
+from server.services.permissions import may_submit_evidence_for, require
 from server.services.tasks import task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
 
@@ -232,7 +232,7 @@ def submit_evidence(
     digest = _digest(kind="evidence", result=None, note=note, photo_ids=[str(p) for p in photo_ids])
     if _replayed(session, task, submission_id, digest):
         return task
-    if not user.has_role("admin", "supervisor") and user.department_id != task.department_id:
+    if not may_submit_evidence_for(user, task.department_id):
         raise Forbidden(
             "Only the responsible department submits evidence.", code="task.not_your_department"
         )

@@ -28,7 +28,7 @@ from server.models import (
     task_records,
 )
 from server.services.changes import lock_change_log, record_changes
-from server.services.permissions import visible_hospital_ids
+from server.services.permissions import sees_all_tasks_of_hospital, visible_hospital_ids
 from server.services.users import users_with_role
 from server.timeutil import end_of_local_day, local_date, utcnow
 
@@ -475,7 +475,7 @@ def visible_task_query(user: User):
     query = select(RectificationTask).where(
         RectificationTask.hospital_id.in_(visible_hospital_ids(user))
     )
-    if user.has_role("admin", "supervisor", "inspector"):
+    if sees_all_tasks_of_hospital(user):
         return query
     return query.where(RectificationTask.department_id == user.department_id)
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import ROLES, ApiToken, Department, Hospital, User, UserRole, user_hospitals
 from server.services.auth import hash_password
-from server.services.permissions import require, visible_hospital_ids
+from server.services.permissions import (
+    grantable_roles,
+    manages_users,
+    may_manage_user,
+    require,
+    visible_hospital_ids,
+)
 from server.timeutil import utcnow
 
 
@@ -23,15 +29,22 @@ def create_user(
     hospital_ids: list[int],
     department_id: int | None = None,
 ) -> User:
-    """Create a user; ``actor`` None means the operator's command line (no scope limit)."""
+    """Create a user; ``actor`` None means the operator's command line (no scope limit).
+
+    An administrator creates only users of their own hospitals (an id outside them is refused
+    like an unknown one, so other hospitals' ids are not confirmed) with roles they may grant.
+    """
     if actor is not None:
         require(actor, "users.manage")
-        if outside := sorted(set(hospital_ids) - set(visible_hospital_ids(actor))):
-            raise Invalid(
-                "Hospital outside your scope.", errors={"hospital_ids": [f"Not yours: {outside}"]}
-            )
     if unknown := sorted(set(roles) - set(ROLES)):
         raise Invalid("Unknown role.", errors={"roles": [f"Unknown: {', '.join(unknown)}"]})
+    if actor is not None:
+        _require_grantable(actor, roles)
+        if outside := sorted(set(hospital_ids) - set(visible_hospital_ids(actor))):
+            raise Invalid(
+                "Hospital outside your scope.",
+                errors={"hospital_ids": [f"Not one of your hospitals: {outside}"]},
+            )
     if len(password) < 8:
         raise Invalid("Password too short.", errors={"password": ["At least 8 characters."]})
     if session.scalars(select(User).where(User.username == username)).first():
@@ -145,16 +158,37 @@ def _end_sessions(session: Session, user: User) -> None:
         token.revoked_at = now
 
 
-def update_user(session: Session, actor: User, user_id: int, changes: dict) -> User:
-    """Apply an administrator's change to a user of their hospitals.
+def _require_grantable(actor: User, roles: list[str]) -> None:
+    """Refuse roles ``actor`` may not give: 403, the actor lacks the power, the input is fine."""
+    if beyond := sorted(set(roles) - grantable_roles(actor)):
+        raise Forbidden(
+            "You may not grant these roles.",
+            code="user.role_not_grantable",
+            errors={"roles": [f"Not yours to grant: {', '.join(beyond)}"]},
+        )
 
-    Deactivating or a new password ends the user's sessions. Nobody can lock themselves out
-    (deactivate themselves or drop their own admin role).
+
+def update_user(session: Session, actor: User, user_id: int, changes: dict) -> User:
+    """Apply an administrator's change to a user entirely within their hospitals.
+
+    A user who shares no hospital with the actor is 404 (as if absent); one the actor can see but
+    who also belongs to another hospital (or holds a role the actor may not grant) is 403
+    ``user.out_of_scope``: otherwise an admin of one hospital could take over, through roles or a
+    password, an account that acts in another. Deactivating or a new password ends the user's
+    sessions. Nobody can lock themselves out (deactivate themselves or drop their own admin role).
     """
     require(actor, "users.manage")
     user = get_user(session, actor, user_id)
+    if not may_manage_user(actor, user.hospital_ids, user.roles):
+        raise Forbidden(
+            "This user is beyond your scope: another hospital, or a role you may not grant.",
+            code="user.out_of_scope",
+        )
+    if "roles" in changes:
+        _require_grantable(actor, changes["roles"])
     if user.id == actor.id and (
-        changes.get("active") is False or ("roles" in changes and "admin" not in changes["roles"])
+        changes.get("active") is False
+        or ("roles" in changes and not manages_users(changes["roles"]))
     ):
         field = "active" if changes.get("active") is False else "roles"
         raise Conflict(

@@ -567,6 +567,95 @@ def test_a_user_of_another_hospital_cannot_fill_a_findings_slot(
     assert _inspection(client, headers, body)["photos_present"] == 0
 
 
+# --- another hospital's photo answers as if absent (issue 10) ---------------------------------
+
+
+@pytest.fixture
+def foreign_photo(client, inspector, place):
+    """A photo of a finding of ``hospital``, uploaded: ``(id, bytes)``."""
+    _, headers = inspector
+    data = f.jpeg_bytes(color=(10, 200, 10))
+    ref, _, _ = _named_by_finding(client, headers, place, data)
+    assert _put(client, headers, ref["id"], data).status_code == 201
+    return ref["id"], data
+
+
+@pytest.fixture
+def stranger(make_user, other_hospital):
+    """The headers of a supervisor of ``other_hospital``."""
+    return make_user("supervisor", hospital=other_hospital)[1]
+
+
+def test_a_put_of_another_hospitals_photo_with_its_bytes_is_not_found(
+    client, foreign_photo, stranger, assert_error
+):
+    photo_id, data = foreign_photo
+    body = assert_error(_put(client, stranger, photo_id, data), 404, "photo.not_found")
+    unknown = client.get(_photo_url(f.new_id()), headers=stranger).json
+    assert body == unknown, "the answer differs from that for an id nobody used"
+
+
+def test_a_put_of_another_hospitals_photo_with_other_bytes_is_not_a_conflict(
+    client, foreign_photo, stranger, assert_error
+):
+    photo_id, _ = foreign_photo
+    other = f.jpeg_bytes(color=(0, 0, 0))
+    assert_error(_put(client, stranger, photo_id, other), 404, "photo.not_found")
+
+
+def test_a_refused_put_changes_nothing_of_the_stored_photo(
+    client, session, inspector, foreign_photo, stranger
+):
+    photo_id, data = foreign_photo
+    before = _put(client, inspector[1], photo_id, data).json
+    _put(client, stranger, photo_id, f.jpeg_bytes(color=(0, 0, 0)))
+    assert _put(client, inspector[1], photo_id, data).json == before
+    assert _photo_rows(session) == 1
+
+
+def test_an_unnamed_photo_is_not_confirmed_to_someone_else(
+    client, inspector, make_user, stranger, assert_error
+):
+    _, uploader = inspector
+    photo_id, data = f.new_id(), f.jpeg_bytes()
+    assert _put(client, uploader, photo_id, data).status_code == 201
+    _, colleague = make_user("supervisor")
+    for headers in (colleague, stranger):
+        assert_error(_put(client, headers, photo_id, data), 404, "photo.not_found")
+
+
+def test_the_same_bytes_under_a_new_id_are_stored_for_another_hospital(
+    client, foreign_photo, stranger
+):
+    photo_id, data = foreign_photo
+    own_id = f.new_id()
+    response = _put(client, stranger, own_id, data)
+    assert response.status_code == 201
+    assert response.json["id"] == own_id != photo_id
+    assert _stored(client, stranger, own_id).size == (64, 48)
+
+
+def test_a_supervisor_who_may_see_the_finding_gets_the_replay_answer(
+    client, foreign_photo, make_user
+):
+    photo_id, data = foreign_photo
+    _, supervisor = make_user("supervisor")
+    response = _put(client, supervisor, photo_id, data)
+    assert response.status_code == 200
+    assert response.json["sha256"] == _sha(data)
+
+
+def test_an_inspector_cannot_fill_the_slot_of_another_inspectors_finding(
+    client, session, inspector, place, make_user, assert_error
+):
+    _, headers = inspector
+    data = f.jpeg_bytes()
+    ref, _, _ = _named_by_finding(client, headers, place, data)
+    _, colleague = make_user("inspector")
+    assert_error(_put(client, colleague, ref["id"], data), 404, "photo.not_found")
+    assert _photo_rows(session) == 0
+
+
 def test_concurrent_puts_of_one_photo_store_it_once(app, session, inspector):
     _, headers = inspector
     data = _encode(_busy_image((800, 600)), quality=90)

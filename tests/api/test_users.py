@@ -2,6 +2,8 @@
 
 import pytest
 
+from server.models import User
+from server.services.permissions import POLICY
 from tests import factories
 
 USERS = "/api/v1/users"
@@ -326,3 +328,152 @@ def test_a_user_of_another_hospital_cannot_be_changed(client, admin, stranger, a
     response = client.patch(f"{USERS}/{stranger.id}", json={"active": False}, headers=admin[1])
 
     assert_error(response, 404, "user.not_found")
+
+
+# --- a user of two hospitals belongs to neither admin alone (issue 10) -----------------------
+
+
+@pytest.fixture
+def shared(session, hospital, other_hospital):
+    """A health-commission supervisor of ``hospital`` and ``other_hospital``."""
+    user = factories.user(session, hospital, roles=("supervisor",))
+    user.hospitals.append(other_hospital)
+    session.commit()
+    return user
+
+
+def _stored_user(session, user_id: int) -> User:
+    session.commit()
+    session.expire_all()
+    return session.get(User, user_id)
+
+
+def test_an_admin_cannot_give_roles_to_a_user_who_also_belongs_to_another_hospital(
+    client, session, admin, shared, assert_error
+):
+    body = {"roles": ["admin", "supervisor"]}
+    response = client.patch(f"{USERS}/{shared.id}", json=body, headers=admin[1])
+
+    assert_error(response, 403, "user.out_of_scope")
+    assert _stored_user(session, shared.id).roles == ["supervisor"]
+
+
+def test_an_admin_cannot_set_the_password_of_a_user_who_also_belongs_to_another_hospital(
+    client, shared, admin, assert_error
+):
+    body = {"password": "taken-over-42"}
+    response = client.patch(f"{USERS}/{shared.id}", json=body, headers=admin[1])
+
+    assert_error(response, 403, "user.out_of_scope")
+    assert _login(client, shared.username, "taken-over-42").status_code == 401
+    assert _login(client, shared.username, factories.PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"display_name": "改名"},
+        {"active": False},
+        {"department_id": None},
+        {"roles": ["supervisor", "inspector"]},
+    ],
+    ids=["name", "deactivate", "department", "roles"],
+)
+def test_no_change_reaches_a_user_of_two_hospitals_through_one_hospitals_admin(
+    client, session, admin, shared, body, assert_error
+):
+    response = client.patch(f"{USERS}/{shared.id}", json=body, headers=admin[1])
+
+    assert_error(response, 403, "user.out_of_scope")
+    stored = _stored_user(session, shared.id)
+    assert (stored.display_name, stored.active, stored.roles) == (
+        shared.display_name,
+        True,
+        ["supervisor"],
+    )
+
+
+def test_the_takeover_of_another_hospital_through_a_shared_user_fails_at_every_step(
+    client, session, admin, shared, other_hospital
+):
+    """The sequence of issue 10: escalate the shared user, set their password, act in B."""
+    victim = factories.user(session, other_hospital, roles=("inspector",))
+    task = factories.task(session, other_hospital)
+    session.commit()
+    patch = f"{USERS}/{shared.id}"
+    escalate = client.patch(patch, json={"roles": ["admin", "supervisor"]}, headers=admin[1])
+    password = client.patch(patch, json={"password": "taken-over-42"}, headers=admin[1])
+    login = _login(client, shared.username, "taken-over-42")
+
+    assert (escalate.status_code, password.status_code, login.status_code) == (403, 403, 401)
+    # Even the real account, a supervisor, cannot reach B's users; B's tasks are its own work.
+    real = {"Authorization": f"Bearer {factories.token(session, shared)}"}
+    session.commit()
+    victim_patch = client.patch(f"{USERS}/{victim.id}", json={"password": "x" * 12}, headers=real)
+    assert victim_patch.status_code == 403
+    assert client.get(f"/api/v1/tasks/{task.id}", headers=real).status_code == 200
+
+
+def test_each_admin_still_sees_a_user_of_two_hospitals(client, make_user, shared, other_hospital):
+    _, own_admin = make_user("admin")
+    _, other_admin = make_user("admin", hospital=other_hospital)
+    for headers in (own_admin, other_admin):
+        assert client.get(f"{USERS}/{shared.id}", headers=headers).status_code == 200
+
+
+def test_an_admin_of_both_hospitals_changes_a_user_of_both(
+    client, session, hospital, other_hospital, shared
+):
+    both = factories.user(session, hospital, roles=("admin",))
+    both.hospitals.append(other_hospital)
+    headers = factories.auth_headers(session, both)
+    session.commit()
+
+    body = {"roles": ["supervisor", "inspector"], "password": "rotated-secret-9"}
+    response = client.patch(f"{USERS}/{shared.id}", json=body, headers=headers)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["roles"] == ["inspector", "supervisor"]
+
+
+def test_another_hospital_and_an_unknown_hospital_are_refused_alike_on_create(
+    client, hospital, other_hospital, admin, assert_error
+):
+    foreign = client.post(
+        USERS, json=_new_user(hospital.id, hospital_ids=[other_hospital.id]), headers=admin[1]
+    )
+    unknown = client.post(
+        USERS, json=_new_user(hospital.id, hospital_ids=[other_hospital.id + 100]), headers=admin[1]
+    )
+
+    first = assert_error(foreign, 422, "request.invalid")
+    second = assert_error(unknown, 422, "request.invalid")
+    assert first["message"] == second["message"]
+    assert set(first["errors"]) == set(second["errors"]) == {"hospital_ids"}
+
+
+def test_an_admin_cannot_create_a_user_of_two_hospitals_when_one_is_not_theirs(
+    client, hospital, other_hospital, admin
+):
+    body = _new_user(hospital.id, hospital_ids=[hospital.id, other_hospital.id])
+    client.post(USERS, json=body, headers=admin[1])
+
+    assert _login(client, body["username"], body["password"]).status_code == 401
+
+
+def test_a_role_the_admin_may_not_grant_is_refused(
+    client, hospital, admin, member, monkeypatch, assert_error
+):
+    """With a power only supervisors hold, an admin can no longer hand out the supervisor role."""
+    monkeypatch.setitem(POLICY, "tasks.manage", frozenset({"supervisor"}))
+
+    created = client.post(
+        USERS, json=_new_user(hospital.id, username="sup", roles=["supervisor"]), headers=admin[1]
+    )
+    changed = client.patch(
+        f"{USERS}/{member['id']}", json={"roles": ["supervisor"]}, headers=admin[1]
+    )
+
+    for response in (created, changed):
+        body = assert_error(response, 403, "user.role_not_grantable")
+        assert set(body["errors"]) == {"roles"}
