@@ -7,7 +7,7 @@ with the schemas below and reports their field errors per record.
 
 from marshmallow import Schema, fields, validate
 
-from server.schemas.common import JSONValue, Text
+from server.schemas.common import MAX_ID, JSONValue, Text, id_field
 
 _text = validate.Length(max=5000)
 _sha256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits.")
@@ -27,8 +27,10 @@ class InspectionIn(Schema):
 
     id = fields.UUID(required=True)
     checklist_id = Text(required=True, validate=validate.Length(1, 80))
-    checklist_version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
-    location_id = fields.Integer(strict=True, required=True)
+    checklist_version = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
+    location_id = id_field(required=True)
     kind = Text(
         required=True,
         validate=validate.OneOf(("self", "mutual", "supervision", "unannounced")),
@@ -43,7 +45,7 @@ class PhotoRefIn(Schema):
 
     id = fields.UUID(required=True)
     sha256 = Text(required=True, validate=_sha256)
-    bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class FindingIn(Schema):
@@ -68,7 +70,7 @@ class RecordIn(Schema):
     id = fields.UUID(required=True)
     inspection_id = fields.UUID(allow_none=True, load_default=None)
     record_type = Text(required=True, validate=validate.Length(1, 60))
-    location_id = fields.Integer(strict=True, required=True)
+    location_id = id_field(required=True)
     fields_ = JSONValue(object_only=True, max_text=20000, data_key="fields", required=True)
     recorded_at = fields.AwareDateTime(required=True)
 

@@ -398,3 +398,30 @@ def test_another_hospitals_stored_record_is_a_conflict_that_reveals_nothing(
 
 def _statuses_of(answer: dict) -> list[str]:
     return [result["status"] for result in answer["results"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [
+        ("inspections", "location_id", 2**63),
+        ("inspections", "checklist_version", 2**31),
+        ("records", "location_id", 2**31),
+    ],
+)
+def test_a_number_beyond_what_the_database_holds_is_rejected_naming_it(
+    client, inspector, batch, kind, field, value
+):
+    _, headers = inspector
+    batch[kind][0][field] = value
+    response = client.post(PUSH, json=batch, headers=headers)
+    assert response.status_code == 200
+    result = next(r for r in response.json["results"] if r["id"] == batch[kind][0]["id"])
+    assert result["status"] == "rejected" and field in result["errors"]
+
+
+def test_a_photo_size_beyond_what_the_database_holds_is_rejected(client, inspector, batch):
+    _, headers = inspector
+    batch["findings"][0]["photos"][0]["bytes"] = 2**40
+    response = client.post(PUSH, json=batch, headers=headers)
+    assert _statuses(response)[1] == "rejected"
+    assert "photos" in response.json["results"][1]["errors"]
