@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 
 from server.cli_org import org_group
 from server.extensions import db
+from server.files import write_private_text
 
 
 def initialise(app: Flask) -> None:
@@ -46,9 +47,7 @@ def seed_demo_once(app: Flask) -> None:
         db.session.commit()
         if result.created:
             password_file = Path(app.config["INSTANCE_DIR"]) / "demo-password.txt"
-            password_file.parent.mkdir(parents=True, exist_ok=True)
-            password_file.write_text(result.password + "\n")
-            password_file.chmod(0o600)
+            write_private_text(password_file, result.password + "\n")
             click.echo(
                 "Demo hospital seeded. Users: admin, supervisor, inspector, depthead; "
                 f"password: {result.password} (also in {password_file})"
