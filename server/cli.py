@@ -1,4 +1,4 @@
-"""The ``wardwalk`` command: serve, init, demo, create-user, checklists, org, Flask's own."""
+"""The ``wardwalk`` command: serve, init, demo, users, checklists, org, backup, restore, Flask's."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import inspect
 
+from server.cli_backup import backup_command, restore_command
 from server.cli_org import org_group
 from server.extensions import db
 from server.files import write_private_text
@@ -212,6 +213,8 @@ def register_commands(app: Flask) -> None:
         org_group,
         scheduler_command,
         run_job_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

@@ -81,6 +81,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WARDWALK_SCHEDULER": os.environ.get("WARDWALK_SCHEDULER", "embedded"),
         "DEMO_PASSWORD": os.environ.get("WARDWALK_DEMO_PASSWORD"),
         "AUTO_MIGRATE": os.environ.get("WARDWALK_AUTO_MIGRATE", "1") == "1",
+        # Where pg_dump / pg_restore live (backup and restore); default: the newest installed.
+        "PG_BINDIR": os.environ.get("PG_BINDIR") or None,
         # flask-smorest / OpenAPI
         "API_TITLE": "Wardwalk API",
         "API_VERSION": "v1",
