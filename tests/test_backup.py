@@ -297,6 +297,20 @@ def test_backup_refuses_a_folder_that_exists(live, tmp_path):
     assert list((tmp_path / "backup").iterdir()) == []
 
 
+def test_backup_refuses_when_a_photo_the_database_names_is_missing(live, tmp_path):
+    source, _, _ = live
+    with source.app_context():
+        key = db.session.execute(sa.text("SELECT image_key FROM photos")).scalars().first()
+    (Path(source.config["PHOTO_DIR"]) / key[:2] / key[2:4] / f"{key}.jpg").unlink()
+
+    result = _invoke(source, "backup", tmp_path / "backup")
+
+    assert result.exit_code == 1
+    assert "names 1 photo file(s) that are not in the photo folder" in result.output
+    assert key in result.output
+    assert list(tmp_path.glob("*backup*")) == []  # no partial folder left behind
+
+
 def test_a_snapshot_of_an_older_schema_is_upgraded_after_the_restore(live, make_instance, tmp_path):
     source, _, _ = live
     with source.app_context():
