@@ -135,10 +135,11 @@ def _snapshot_sqlite(engine: Engine, target: Path) -> Snapshot:
     finally:
         snapshot_engine.dispose()
     # The copy inherits WAL mode; a single self-contained file is what a backup should be.
+    # (Leaving WAL mode checkpoints and removes the -wal and -shm files.)
     with closing(sqlite3.connect(target)) as copy:
-        copy.execute("PRAGMA journal_mode=DELETE")
-    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
+        mode = copy.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    if mode != "delete" or Path(f"{target}-wal").exists():
+        raise BackupError(f"The SQLite snapshot could not be made self-contained ({mode}).")
     _fsync_file(target)
     return snapshot
 
