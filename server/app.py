@@ -17,6 +17,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(config))
     app.json.ensure_ascii = False  # Chinese stays readable in responses and exports
     app.json.sort_keys = False
+    # The embedded database's file and folder, private, before SQLite would create them 0644.
+    from server.files import prepare_sqlite_file
+
+    prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # 2. Extensions, created unbound in server.extensions.
     from server import models  # noqa: F401  (registers every table on the metadata)

@@ -1,4 +1,4 @@
-"""The ``wardwalk`` command: serve, init, demo, create-user, checklists, org, Flask's own."""
+"""The ``wardwalk`` command: serve, init, demo, users, checklists, org, backup, restore, Flask's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import inspect
 
+from server.cli_backup import backup_command, restore_command
 from server.cli_org import org_group
 from server.extensions import db
+from server.files import write_private_text
 
 
 def initialise(app: Flask) -> None:
@@ -46,9 +48,7 @@ def seed_demo_once(app: Flask) -> None:
         db.session.commit()
         if result.created:
             password_file = Path(app.config["INSTANCE_DIR"]) / "demo-password.txt"
-            password_file.parent.mkdir(parents=True, exist_ok=True)
-            password_file.write_text(result.password + "\n")
-            password_file.chmod(0o600)
+            write_private_text(password_file, result.password + "\n")
             click.echo(
                 "Demo hospital seeded. Users: admin, supervisor, inspector, depthead; "
                 f"password: {result.password} (also in {password_file})"
@@ -213,6 +213,8 @@ def register_commands(app: Flask) -> None:
         org_group,
         scheduler_command,
         run_job_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from server.files import write_private_text
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,9 +27,7 @@ def _secret_key(instance: Path) -> str:
         return key
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_private_text(path, secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -81,6 +81,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WARDWALK_SCHEDULER": os.environ.get("WARDWALK_SCHEDULER", "embedded"),
         "DEMO_PASSWORD": os.environ.get("WARDWALK_DEMO_PASSWORD"),
         "AUTO_MIGRATE": os.environ.get("WARDWALK_AUTO_MIGRATE", "1") == "1",
+        # Where pg_dump / pg_restore live (backup and restore); default: the newest installed.
+        "PG_BINDIR": os.environ.get("PG_BINDIR") or None,
         # flask-smorest / OpenAPI
         "API_TITLE": "Wardwalk API",
         "API_VERSION": "v1",

@@ -182,6 +182,38 @@ def empty_app(backend, tmp_path, request):
 
 
 @pytest.fixture
+def new_instance(backend, tmp_path, request):
+    """Make whole instances: ``new_instance(name)`` is an app on a new, empty database (no tables)
+    with its own instance and photo folders under ``tmp_path / name``; push its context to use it.
+    """
+    pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
+    made = []
+
+    def make(name: str, **config):
+        url = fresh_database_url(backend, tmp_path, pg_url, f"wardwalk_{name}_{next(_fresh_names)}")
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "INSTANCE_DIR": str(tmp_path / name / "instance"),
+                "PHOTO_DIR": str(tmp_path / name / "photos"),
+                "SECRET_KEY": "test",
+                "TESTING": True,
+                "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
+                "LOGIN_RATE_LIMIT": "1000 per minute",
+                **config,
+            }
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def checklist_dir(tmp_path):
     """An empty folder for checklist files."""
     directory = tmp_path / "checklists"

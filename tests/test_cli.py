@@ -157,3 +157,29 @@ def test_org_export_writes_a_file_that_imports_unchanged(empty_app, tmp_path):
 
     assert "created" not in result.output and "updated" not in result.output
     assert "location unchanged" in result.output
+
+
+def test_init_creates_the_instance_folder_when_the_secret_key_is_set(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    instance = tmp_path / "not-yet" / "instance"
+    env = {**os.environ, "SECRET_KEY": "from-the-environment"}
+    env["WARDWALK_INSTANCE_DIR"] = str(instance)
+    env.pop("DATABASE_URL", None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "init"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "checklist smoke-free v1 loaded" in result.stdout
+    assert (instance / "wardwalk.db").is_file()
+    assert not (instance / "secret_key").exists()  # the environment's key is the key

@@ -12,7 +12,7 @@ const NAME = 'wardwalk';
 const UPGRADES = [
   // 0 → 1: the first schema.
   (database) => {
-    database.createObjectStore('meta'); // token, user, device id, pull cursor, last sync, language
+    database.createObjectStore('meta'); // token, user, device id, pull cursor and epoch, last sync, language
     database.createObjectStore('catalog', { keyPath: 'id' }); // current checklist summaries
     database.createObjectStore('checklists', { keyPath: ['id', 'version'] }); // definitions
     database.createObjectStore('locations', { keyPath: 'id' });

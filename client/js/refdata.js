@@ -1,8 +1,9 @@
 /**
  * Reference data from the server: pull changes by cursor, fetch checklist definitions. No DOM.
  *
- * Each pull page is written together with its cursor in one transaction, so a tab killed mid-way
- * never skips a change and never applies one twice in a way that matters (upserts are replaces).
+ * Each pull page is written together with its cursor and epoch in one transaction, so a tab killed
+ * mid-way never skips a change and never applies one twice in a way that matters (upserts are
+ * replaces).
  */
 import * as api from './api.js';
 import * as db from './db.js';
@@ -16,16 +17,30 @@ function changeOp(change) {
   return change.op === 'delete' ? { store, delete: key } : { store, put: change.data };
 }
 
-/** Pull every page of changes since the stored cursor; ``onProgress`` sees each answer. */
+/**
+ * Pull every page of changes since the stored cursor; ``onProgress`` sees each answer.
+ *
+ * A cursor means something only in one history of the server's change log, which the answer
+ * names (``epoch``). Another epoch than the stored one means the server was restored from a
+ * backup: this device may hold tasks it lost, so the device forgets its reference data and pulls
+ * from 0. (A device that never stored an epoch does that once.)
+ */
 export async function pull(onProgress = () => {}) {
   let cursor = (await db.meta.get('cursor')) ?? 0;
+  let epoch = await db.meta.get('epoch');
   for (;;) {
     const page = await api.pull(cursor);
     onProgress();
+    if (cursor !== 0 && page.epoch !== epoch) {
+      await reset();
+      cursor = 0;
+      continue;
+    }
     const ops = page.changes.map(changeOp).filter(Boolean);
-    ops.push({ store: 'meta', key: 'cursor', put: page.cursor });
+    ops.push({ store: 'meta', key: 'cursor', put: page.cursor }, { store: 'meta', key: 'epoch', put: page.epoch });
     await db.write(ops);
     cursor = page.cursor;
+    epoch = page.epoch;
     if (!page.more) return;
   }
 }

@@ -11,7 +11,7 @@ from server.schemas.checklists import ChecklistSummarySchema
 from server.schemas.reference import DepartmentSchema, LocationSchema
 from server.schemas.sync import PullQuerySchema, PushSchema
 from server.schemas.tasks import TaskSchema
-from server.services import changes, checklists, reference, sync, tasks
+from server.services import changes, checklists, epochs, reference, sync, tasks
 
 blp = Blueprint("sync", __name__, url_prefix="/sync", description="Device sync")
 
@@ -40,11 +40,18 @@ class PushResultSchema(Schema):
 
 
 class PullResultSchema(Schema):
-    """One page of changes."""
+    """One page of changes, and the epoch the cursor belongs to."""
 
     changes = fields.List(fields.Dict())
     cursor = fields.Integer()
     more = fields.Boolean()
+    epoch = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The change log's history; when it differs from the one the device "
+            "stored (the server was restored from a backup), pull again from cursor 0."
+        },
+    )
 
 
 @blp.route("/push")
@@ -99,4 +106,9 @@ class Pull(MethodView):
     def get(self, query):
         """Page through changes in ``seq`` order; start with ``cursor=0``."""
         page = changes.pull(db.session, g.user, query["cursor"], query["limit"], RENDERERS)
-        return {"changes": page.changes, "cursor": page.cursor, "more": page.more}
+        return {
+            "changes": page.changes,
+            "cursor": page.cursor,
+            "more": page.more,
+            "epoch": epochs.current_epoch(db.session),
+        }

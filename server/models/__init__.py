@@ -3,6 +3,7 @@
 from server.models.base import Base
 from server.models.change import CHANGE_KINDS, Change
 from server.models.checklist import ChecklistVersion
+from server.models.epoch import SyncEpoch
 from server.models.inspection import INSPECTION_KINDS, Finding, Inspection, PhotoSlot, RecordEntry
 from server.models.notification import Notification, NotificationDelivery
 from server.models.org import LOCATION_KINDS, Department, Hospital, Location
@@ -43,6 +44,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "ChecklistVersion",
+    "SyncEpoch",
     "Department",
     "Hospital",
     "Location",

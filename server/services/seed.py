@@ -48,13 +48,13 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
         for row in session.scalars(select(Department).where(Department.hospital_id == hospital.id))
     }
     password = password or secrets.token_urlsafe(9)
-    password_hash = hash_password(password)
     for username, display_name, roles, dept in DEMO_USERS:
         session.add(
             User(
                 username=username,
                 display_name=display_name,
-                password_hash=password_hash,
+                # One hash per user: each gets its own salt, so equal passwords do not show.
+                password_hash=hash_password(password),
                 department_id=departments[dept].id if dept else None,
                 role_rows=[UserRole(role=role) for role in roles],
                 hospitals=[hospital],

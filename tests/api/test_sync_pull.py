@@ -74,7 +74,7 @@ def test_a_pull_at_the_end_is_empty_and_keeps_the_cursor(client, inspector, plac
     _fail_somewhere(client, headers, place.id)
     _, cursor = _all_pages(client, headers)
     page = client.get(f"{PULL}?cursor={cursor}", headers=headers).json
-    assert page == {"changes": [], "cursor": cursor, "more": False}
+    assert (page["changes"], page["cursor"], page["more"]) == ([], cursor, False)
 
 
 def test_another_hospitals_changes_are_not_pulled(client, session, inspector, make_user):

@@ -77,3 +77,13 @@ def test_the_change_log_never_reuses_a_sequence_number(empty_app):
         connection.execute(sa.text("DELETE FROM changes WHERE seq = :seq"), {"seq": newest})
         connection.execute(insert)
         assert connection.scalar(sa.text("SELECT max(seq) FROM changes")) > newest
+
+
+def test_a_migrated_database_starts_with_an_epoch_of_its_own(empty_app):
+    from server.services.epochs import current_epoch
+
+    upgrade(directory=empty_app.extensions["migrate"].directory)
+    rows = db.session.execute(sa.text("SELECT epoch, reason FROM sync_epochs")).all()
+
+    assert [reason for _, reason in rows] == ["created"]
+    assert len(rows[0][0]) == 32 and current_epoch(db.session) == rows[0][0]
