@@ -17,6 +17,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(config))
     app.json.ensure_ascii = False  # Chinese stays readable in responses and exports
     app.json.sort_keys = False
+    if hops := app.config["TRUSTED_PROXIES"]:
+        # The client's address (login limits) and scheme (HSTS) as the trusted proxies saw them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # 2. Extensions, created unbound in server.extensions.
     from server import models  # noqa: F401  (registers every table on the metadata)
@@ -25,6 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
+    from server.limits import configure_login_limits
+
+    configure_login_limits(app)
     from server.storage import LocalPhotoStorage
 
     app.extensions["photo_storage"] = LocalPhotoStorage(app.config["PHOTO_DIR"])

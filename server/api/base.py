@@ -23,6 +23,7 @@ class ErrorSchema(ma.Schema):
     status = ma.fields.Integer(required=True)
     message = ma.fields.String(required=True)
     errors = ma.fields.Dict()
+    retry_after = ma.fields.Integer(metadata={"description": "429: seconds until a retry counts"})
 
 
 class WardwalkApi(Api):
