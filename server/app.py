@@ -10,7 +10,7 @@ from server.config import PROJECT_ROOT, load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app in a fixed order: config → extensions → API → errors → CLI → client."""
+    """Build the app in order: config → extensions → API → errors → headers → CLI → client."""
     app = Flask(__name__, instance_path=load_config(config)["INSTANCE_DIR"])
 
     # 1. Configuration: environment first, then the caller's overrides.
@@ -49,12 +49,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    # 5. Command line (`wardwalk …`).
+    # 5. Security headers on every answer, errors included (server/headers.py).
+    from server.headers import register_security_headers
+
+    register_security_headers(app)
+
+    # 6. Command line (`wardwalk …`).
     from server.cli import register_commands
 
     register_commands(app)
 
-    # 6. The offline client, served as static files.
+    # 7. The offline client, served as static files.
     from server.client import register_client
 
     register_client(app)

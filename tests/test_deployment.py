@@ -74,3 +74,10 @@ def test_web_service_publishes_the_openapi_document(web_service):
     assert document["openapi"].startswith("3.")
     assert "/api/v1/auth/login" in document["paths"]
 
+
+def test_web_service_answers_carry_the_security_headers(web_service):
+    with urllib.request.urlopen(f"{web_service}/", timeout=10) as response:
+        headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
