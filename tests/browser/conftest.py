@@ -115,7 +115,9 @@ def login(page, base_url: str, username: str = "inspector") -> None:
         expect(page.locator("body[data-view=tasks]")).to_be_attached(timeout=20_000)
     else:
         expect(page.get_by_test_id("start")).to_be_visible(timeout=20_000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Waits are functions, never bare expressions: Playwright evals an expression again on every
+    # poll, which the app's CSP (no 'unsafe-eval') refuses; a function is compiled once.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def choose_location(page, code: str) -> None:

@@ -48,7 +48,7 @@ def test_a_new_version_prompts_for_update_without_losing_the_inspection(
     expect(page.get_by_test_id("note")).to_have_value("更新前写下的备注")
 
     page.get_by_test_id("update-apply").click()
-    page.wait_for_function("window.sameDocument === undefined")
+    page.wait_for_function("() => window.sameDocument === undefined")
     expect(page.get_by_test_id("progress")).to_contain_text("第 1 项")
     expect(page.get_by_test_id("note")).to_have_value("更新前写下的备注")
     expect(page.get_by_role("radio", name="不合格", exact=True)).to_be_checked()
