@@ -10,7 +10,7 @@ from server.config import PROJECT_ROOT, load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app in a fixed order: config → extensions → API → errors → CLI → client."""
+    """Build the app in order: config → extensions → API → errors → headers → CLI → client."""
     app = Flask(__name__, instance_path=load_config(config)["INSTANCE_DIR"])
 
     # 1. Configuration: environment first, then the caller's overrides.
@@ -21,6 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from server.files import prepare_sqlite_file
 
     prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if hops := app.config["TRUSTED_PROXIES"]:
+        # The client's address (login limits) and scheme (HSTS) as the trusted proxies saw them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # 2. Extensions, created unbound in server.extensions.
     from server import models  # noqa: F401  (registers every table on the metadata)
@@ -29,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
+    from server.limits import configure_login_limits
+
+    configure_login_limits(app)
     from server.storage import LocalPhotoStorage
 
     app.extensions["photo_storage"] = LocalPhotoStorage(app.config["PHOTO_DIR"])
@@ -45,12 +53,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    # 5. Command line (`wardwalk …`).
+    # 5. Security headers on every answer, errors included (server/headers.py).
+    from server.headers import register_security_headers
+
+    register_security_headers(app)
+
+    # 6. Command line (`wardwalk …`).
     from server.cli import register_commands
 
     register_commands(app)
 
-    # 6. The offline client, served as static files.
+    # 7. The offline client, served as static files.
     from server.client import register_client
 
     register_client(app)

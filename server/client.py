@@ -47,19 +47,25 @@ def shell_urls(root: Path) -> list[str]:
     return urls
 
 
-def client_version(root: Path) -> str:
-    """Hash every shell file and the worker template: any change to the client is a new version."""
+def client_version(root: Path, policy: str = "") -> str:
+    """Hash every shell file, the worker template and the app's CSP into the client's version.
+
+    The worker stores the shell *with its headers*, and documents the app writes a printable page
+    into inherit the shell's policy; a changed policy (a report's new style hash) must therefore
+    reach devices that start from the cache, as a new version does.
+    """
     digest = hashlib.sha256()
     for path in [*shell_files(root), root / WORKER]:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(policy.encode())
     return digest.hexdigest()[:16]
 
 
-def render_worker(root: Path) -> str:
+def render_worker(root: Path, policy: str = "") -> str:
     """Return ``sw.js`` with the version and the shell list written in."""
     template = (root / WORKER).read_text(encoding="utf-8")
-    return template.replace(VERSION_MARK, client_version(root)).replace(
+    return template.replace(VERSION_MARK, client_version(root, policy)).replace(
         SHELL_MARK, json.dumps(shell_urls(root))
     )
 
@@ -73,7 +79,8 @@ def index():
 @bp.get(f"/{WORKER}")
 def service_worker():
     """Serve the service worker with its computed version and precache list."""
-    response = Response(render_worker(_client_dir()), mimetype="text/javascript")
+    policy = current_app.extensions["security_policies"].app
+    response = Response(render_worker(_client_dir(), policy), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -59,8 +59,22 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHECKLIST_DIR": os.environ.get("CHECKLIST_DIR", str(PROJECT_ROOT / "checklists")),
         "CLIENT_DIR": os.environ.get("CLIENT_DIR", str(PROJECT_ROOT / "client")),
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Login limits (server/limits.py, figures justified in docs/security.md) and where they
+        # are counted: memory is right only for one process; with WEB_WORKERS > 1 use Redis.
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Storage errors as limits.errors.StorageError; Redis that does not answer is given up on
+        # within seconds instead of holding the login (memory storage ignores the timeouts).
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "wrap_exceptions": True,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        },
+        "WEB_WORKERS": _int("WEB_WORKERS", 1),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust no such header).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "SYNC_MAX_BYTES": _int("SYNC_MAX_BYTES", 5 * 1024 * 1024),
         "SYNC_MAX_RECORDS": _int("SYNC_MAX_RECORDS", 500),

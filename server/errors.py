@@ -73,6 +73,21 @@ class Invalid(DomainError):
     code = "request.invalid"
 
 
+class TooManyAttempts(DomainError):
+    """A limit is spent; ``retry_after`` is the whole seconds until the next attempt is counted.
+
+    The answer carries them twice: as ``Retry-After`` for HTTP clients and as ``retry_after`` in
+    the body for the app, which tells the user when to try again.
+    """
+
+    status = 429
+    code = "auth.too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 # Codes for the HTTP errors that werkzeug and flask-smorest raise themselves.
 HTTP_CODES = {
     400: "request.malformed",
@@ -145,8 +160,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        response = jsonify(error_body(exc.status, exc.code, exc.message, exc.errors))
+        body = error_body(exc.status, exc.code, exc.message, exc.errors)
+        if isinstance(exc, TooManyAttempts):
+            body["retry_after"] = exc.retry_after
+        response = jsonify(body)
         response.status_code = exc.status
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

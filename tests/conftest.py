@@ -2,7 +2,8 @@
 
 ``WARDWALK_TEST_DB=postgresql`` runs the same suite against a throwaway PostgreSQL cluster
 started here (or ``WARDWALK_TEST_POSTGRES_URL`` if given). Under ``CI=true`` a PostgreSQL run that
-cannot start its cluster fails instead of skipping.
+cannot start its cluster fails instead of skipping, and so do tests that need a Redis when
+``redis-server`` cannot start.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from server.extensions import db, limiter
 from server.models import Base, Department
 from tests import factories
 from tests.support.postgres import PostgresUnavailable, create_database, start_cluster
+from tests.support.redis import RedisUnavailable, start_redis
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,30 @@ def pg_cluster_url(backend):
         pytest.skip(str(exc))
     yield cluster.url()
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server for the run (limits shared by several workers and hosts)."""
+    try:
+        server = start_redis()
+    except RedisUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"redis-server must run in CI: {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of an emptied Redis database, for this test alone."""
+    import redis
+
+    url = redis_server.url()
+    with redis.Redis.from_url(url) as connection:
+        connection.flushdb()
+    return url
 
 
 def fresh_database_url(backend: str, tmp_path: Path, pg_url: str | None, name: str) -> str:
@@ -88,7 +114,8 @@ def app_settings(database_url: str, root: Path) -> dict:
         "PHOTO_DIR": str(root / "photos"),
         "SECRET_KEY": "test-secret",
         "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
-        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
+        "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
     }
 
 

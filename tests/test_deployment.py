@@ -29,8 +29,16 @@ def test_compose_web_service_runs_the_migrating_start_script():
     assert "wardwalk init" in (PROJECT_ROOT / "scripts/docker-web").read_text()
 
 
+def test_compose_web_workers_count_login_attempts_in_the_shared_redis():
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]
+    assert web["environment"]["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert compose["services"]["redis"]["image"].startswith("redis:")
+
+
 @pytest.fixture
-def web_service(backend, tmp_path, request):
+def web_service(backend, tmp_path, request, redis_url):
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
     port = free_port()
     env = {
@@ -41,6 +49,7 @@ def web_service(backend, tmp_path, request):
         "SECRET_KEY": "compose-test",
         "BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": "2",
+        "RATELIMIT_STORAGE_URI": redis_url,  # several workers share their login counters
         "WARDWALK_DEMO": "1",
         "WARDWALK_DEMO_PASSWORD": "compose-pass",
     }
@@ -64,3 +73,11 @@ def test_web_service_publishes_the_openapi_document(web_service):
         document = json.load(response)
     assert document["openapi"].startswith("3.")
     assert "/api/v1/auth/login" in document["paths"]
+
+
+def test_web_service_answers_carry_the_security_headers(web_service):
+    with urllib.request.urlopen(f"{web_service}/", timeout=10) as response:
+        headers = response.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"

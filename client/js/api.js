@@ -19,11 +19,13 @@ export class NetworkError extends Error {
 
 /** The server answered with an error status and its error body. */
 export class ApiError extends Error {
-  constructor(status, body) {
+  /** ``retryAfter``: the seconds the server asked to wait (``Retry-After``), or null. */
+  constructor(status, body, retryAfter = null) {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code || `http.${status}`;
     this.errors = body?.errors || {};
+    this.retryAfter = retryAfter ?? body?.retry_after ?? null;
   }
 
   /** Whether trying the same request again later may succeed (408, 429, 5xx). */
@@ -65,7 +67,7 @@ export async function call(method, path, options = {}) {
     });
     if (blob && response.ok) return await response.blob();
     const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data);
+    if (!response.ok) throw new ApiError(response.status, data, retryAfterSeconds(response.headers));
     return withHeaders ? { data, headers: response.headers } : data;
   } catch (error) {
     if (error instanceof ApiError) throw error;
@@ -73,6 +75,14 @@ export async function call(method, path, options = {}) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Return ``Retry-After`` as seconds (it may also be an HTTP date), or null. */
+function retryAfterSeconds(headers) {
+  const value = headers.get('Retry-After');
+  if (!value) return null;
+  const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : null;
 }
 
 /** Log in; answers ``{token, expires_at, user}``. */

@@ -2,31 +2,33 @@
 
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 
-from server.api.base import Blueprint, auth_required
-from server.extensions import db, limiter
+from server.api.base import Blueprint, ErrorSchema, auth_required
+from server.extensions import db
+from server.limits import count_login_attempt
 from server.schemas.auth import LoginSchema, TokenSchema, UserSchema
 from server.services import auth as auth_service
 
 blp = Blueprint("auth", __name__, description="Authentication")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/login")
 class Login(MethodView):
     """Exchange a username and password for a device token."""
 
-    decorators = [limiter.limit(_login_limit, methods=["POST"])]
-
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(
+        429,
+        schema=ErrorSchema,
+        description="Too many attempts for the account or the address",
+        headers={"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    )
     def post(self, credentials):
         """Log in; a wrong password and an unknown user get the same 401."""
+        count_login_attempt(credentials["username"], request.remote_addr)
         ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
         token, row = auth_service.login(db.session, **credentials, ttl=ttl)
         db.session.commit()

@@ -48,9 +48,9 @@ SEVERITY_WORDS = {
     "critical": ("严重", "Critical"),
 }
 
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _environment = Environment(
-    loader=FileSystemLoader(_TEMPLATES),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(
         enabled_extensions=("html", "svg"),
         disabled_extensions=("css",),

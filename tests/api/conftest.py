@@ -16,7 +16,8 @@ def assert_error():
         assert response.mimetype == "application/json"
         body = response.json
         assert {"code", "status", "message"} <= set(body)
-        assert set(body) <= {"code", "status", "message", "errors"}
+        extra = {"retry_after"} if status == 429 else set()
+        assert set(body) <= {"code", "status", "message", "errors"} | extra
         assert body["code"] == code
         assert body["status"] == status
         assert isinstance(body["message"], str) and body["message"]

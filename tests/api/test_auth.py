@@ -89,33 +89,6 @@ def test_deactivating_a_user_stops_their_existing_tokens(client, session, make_u
     assert_error(client.get(ME, headers=headers), 401, "auth.invalid_token")
 
 
-class TestLoginRateLimit:
-    """The login limit comes from LOGIN_RATE_LIMIT; here three attempts a minute."""
-
-    @pytest.fixture
-    def app_config(self, app_config):
-        return {**app_config, "LOGIN_RATE_LIMIT": "3 per minute"}
-
-    def test_the_fourth_attempt_within_the_limit_is_rate_limited(self, client, assert_error):
-        for _ in range(3):
-            assert _login(client, "nobody", "guess").status_code == 401
-        assert_error(_login(client, "nobody", "guess"), 429, "request.rate_limited")
-
-    def test_a_rate_limited_client_is_refused_even_with_the_right_password(
-        self, client, make_user, assert_error
-    ):
-        user, _ = make_user("inspector")
-        for _ in range(3):
-            _login(client, user.username, "guess")
-        assert_error(_login(client, user.username), 429, "request.rate_limited")
-
-    def test_the_limit_does_not_apply_to_authenticated_requests(self, client, make_user):
-        _user, headers = make_user("inspector")
-        for _ in range(3):
-            _login(client, "nobody", "guess")
-        assert client.get(ME, headers=headers).status_code == 200
-
-
 def test_expired_token_is_refused_as_expired(client, session, make_user, assert_error):
     user, _ = make_user("inspector")
     token = factories.token(session, user, now=utcnow() - timedelta(days=2), ttl=timedelta(days=1))

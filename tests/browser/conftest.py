@@ -63,14 +63,36 @@ def base_url(demo, live_server) -> str:
     return live_server
 
 
+# Reports every CSP violation of a document to the console, in the words the check looks for.
+REPORT_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`
+    + ` in ${event.documentURI}`);
+});
+"""
+# Chromium's own console words for a refused load or inline code, and for a header it rejects.
+POLICY_WORDS = ("Content Security Policy", "CSP violation", "Permissions-Policy")
+
+
+def policy_complaint(text: str) -> bool:
+    """Whether a console message is a security policy violation or a policy header rejected."""
+    return any(words in text for words in POLICY_WORDS)
+
+
 @pytest.fixture
 def context(chromium):
-    """A fresh browser profile; JavaScript errors on any of its pages fail the test."""
+    """A fresh browser profile; JavaScript errors and security policy violations (CSP, a rejected
+    Permissions-Policy) on any of its pages and frames fail the test."""
     context = chromium.new_context(
         viewport=VIEWPORT, locale="zh-CN", timezone_id=TIMEZONE, service_workers="allow"
     )
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: errors.append(message.text) if policy_complaint(message.text) else None,
+    )
     yield context
     context.close()
     assert not errors, errors
@@ -93,7 +115,9 @@ def login(page, base_url: str, username: str = "inspector") -> None:
         expect(page.locator("body[data-view=tasks]")).to_be_attached(timeout=20_000)
     else:
         expect(page.get_by_test_id("start")).to_be_visible(timeout=20_000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Waits are functions, never bare expressions: Playwright evals an expression again on every
+    # poll, which the app's CSP (no 'unsafe-eval') refuses; a function is compiled once.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def choose_location(page, code: str) -> None:

@@ -24,9 +24,12 @@ def app_config(app_config, tmp_path):
     return {**app_config, "CLIENT_DIR": str(copy)}
 
 
-def test_a_new_version_prompts_for_update_without_losing_the_inspection(page, base_url, app_config):
+def test_a_new_version_prompts_for_update_without_losing_the_inspection(
+    app, page, base_url, app_config
+):
     client_dir = Path(app_config["CLIENT_DIR"])
-    old_version = client_version(client_dir)
+    policy = app.extensions["security_policies"].app  # the served version includes it
+    old_version = client_version(client_dir, policy)
     login(page, base_url)
     start_inspection(page, "无烟医院检查", "OPD-1F-WC")
     answer(page, "不合格")
@@ -35,7 +38,7 @@ def test_a_new_version_prompts_for_update_without_losing_the_inspection(page, ba
 
     with (client_dir / "css" / "app.css").open("a") as stylesheet:
         stylesheet.write("\n/* release 2 */\n")
-    new_version = client_version(client_dir)
+    new_version = client_version(client_dir, policy)
     assert new_version != old_version
 
     page.get_by_test_id("sync-now").click()  # each sync also asks for a new worker
@@ -45,7 +48,7 @@ def test_a_new_version_prompts_for_update_without_losing_the_inspection(page, ba
     expect(page.get_by_test_id("note")).to_have_value("更新前写下的备注")
 
     page.get_by_test_id("update-apply").click()
-    page.wait_for_function("window.sameDocument === undefined")
+    page.wait_for_function("() => window.sameDocument === undefined")
     expect(page.get_by_test_id("progress")).to_contain_text("第 1 项")
     expect(page.get_by_test_id("note")).to_have_value("更新前写下的备注")
     expect(page.get_by_role("radio", name="不合格", exact=True)).to_be_checked()

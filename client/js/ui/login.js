@@ -51,8 +51,18 @@ export class LoginView {
       await navigator.storage?.persist?.();
       this.onLoggedIn();
     } catch (error) {
-      this.error.textContent = error instanceof api.NetworkError ? t('login.offline') : codeText(error.code);
+      this.error.textContent = explain(error);
       button.disabled = false;
     }
   }
+}
+
+/** The words for a failed login; after too many attempts, also when to try again. */
+function explain(error) {
+  if (error instanceof api.NetworkError) return t('login.offline');
+  if (error.status === 429 && error.retryAfter) {
+    const minutes = Math.max(1, Math.ceil(error.retryAfter / 60));
+    return t(minutes === 1 ? 'login.retry_in_minute' : 'login.retry_in_minutes', { minutes });
+  }
+  return codeText(error.code);
 }
