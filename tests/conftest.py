@@ -226,7 +226,8 @@ def new_instance(backend, tmp_path, request):
                 "SECRET_KEY": "test",
                 "TESTING": True,
                 "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
-                "LOGIN_RATE_LIMIT": "1000 per minute",
+                "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
+                "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
                 **config,
             }
         )
