@@ -30,6 +30,7 @@ Nothing here asserts a time; it prints figures.
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 from collections import Counter
 from contextlib import ExitStack
@@ -58,6 +59,23 @@ def latency_line(seconds: list[float]) -> str:
 def statuses(ledger, what: str) -> str:
     counts = Counter({status: n for (kind, status), n in ledger.statuses.items() if kind == what})
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+
+
+def exceptions(log: str) -> Counter:
+    """Count the exceptions that end the tracebacks in a server log (the last of each chain)."""
+    found: Counter = Counter()
+    last = None
+    for line in log.splitlines():
+        if line.startswith(("The above exception", "During handling of the above")):
+            last = None  # a cause: the chain goes on
+        elif re.match(r"^[\w.]+(Error|Exception|Detected|Failure)\b", line):
+            last = line[:160]
+        elif line.startswith(("[", "127.")) and last:  # the next log record: the chain ended
+            found[last] += 1
+            last = None
+    if last:
+        found[last] += 1
+    return found
 
 
 def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
@@ -133,6 +151,8 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
         f"[{kind}] server log: {server_log.count('Traceback')} tracebacks, "
         f"{server_log.count('[CRITICAL] WORKER TIMEOUT')} worker timeouts"
     )
+    for line, n in exceptions(server_log).most_common(5):
+        print(f"[{kind}]   {n:5d} × {line}")
     print(f"[{kind}] load after the run: {machine().rsplit('load ', 1)[1]}")
 
 
