@@ -30,7 +30,6 @@ Nothing here asserts a time; it prints figures.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 from collections import Counter
 from contextlib import ExitStack
@@ -41,7 +40,7 @@ from _common import machine, percentile
 from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
 from tests.support.deployment import fresh_instance, issue_tokens, set_up
 from tests.support.fleet import make_fleet, read_reference, run_fleet
-from tests.support.gunicorn import Gunicorn
+from tests.support.gunicorn import Gunicorn, exceptions
 
 CHECKLIST = "civilized-city"
 
@@ -59,23 +58,6 @@ def latency_line(seconds: list[float]) -> str:
 def statuses(ledger, what: str) -> str:
     counts = Counter({status: n for (kind, status), n in ledger.statuses.items() if kind == what})
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
-
-
-def exceptions(log: str) -> Counter:
-    """Count the exceptions that end the tracebacks in a server log (the last of each chain)."""
-    found: Counter = Counter()
-    last = None
-    for line in log.splitlines():
-        if line.startswith(("The above exception", "During handling of the above")):
-            last = None  # a cause: the chain goes on
-        elif re.match(r"^[\w.]+(Error|Exception|Detected|Failure)\b", line):
-            last = line[:160]
-        elif line.startswith(("[", "127.")) and last:  # the next log record: the chain ended
-            found[last] += 1
-            last = None
-    if last:
-        found[last] += 1
-    return found
 
 
 def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:

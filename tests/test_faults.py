@@ -20,7 +20,7 @@ import pytest
 from tests.support.audit import Audit, audit
 from tests.support.deployment import Instance, clone, issue_tokens
 from tests.support.fleet import Fleet, Ledger, make_fleet, read_reference, run_fleet
-from tests.support.gunicorn import Gunicorn
+from tests.support.gunicorn import Gunicorn, exceptions
 from tests.support.proxy import AnswerDroppingProxy
 
 DEVICES = 6
@@ -76,7 +76,8 @@ class Served:
         """What went wrong, for a failing assertion: the audit, the answers, the server log."""
         return (
             f"{result.problems}\nanswers: {dict(ledger.statuses)}, connection errors: "
-            f"{dict(ledger.connection_errors)}\nserver log:\n{self.server.log_tail(3000)}"
+            f"{dict(ledger.connection_errors)}\nserver exceptions: "
+            f"{dict(exceptions(self.server.log_tail(10**7)))}"
         )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from tests.support.servers import free_port
@@ -158,3 +160,20 @@ class Gunicorn:
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+def exceptions(log: str) -> Counter:
+    """Count the exceptions that end the tracebacks in a server log (the last of each chain)."""
+    found: Counter = Counter()
+    last = None
+    for line in log.splitlines():
+        if line.startswith(("The above exception", "During handling of the above")):
+            last = None  # a cause: the chain goes on
+        elif re.match(r"^[\w.]+(Error|Exception|Detected|Failure)\b", line):
+            last = line[:160]
+        elif line.startswith(("[", "127.")) and last:  # the next log record: the chain ended
+            found[last] += 1
+            last = None
+    if last:
+        found[last] += 1
+    return found
