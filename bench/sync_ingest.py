@@ -1,24 +1,29 @@
-"""Sync ingest over real HTTP, against the raw insert rate of the same rows (the ceiling).
+"""Sync ingest over real HTTP, against pouchdb-server and against the raw insert rate (the ceiling).
 
 For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or
 ``--start-postgres``):
 
 1. Two fresh databases are made and set up exactly as a deployment is (``wardwalk init`` with
    the project's checklists, ``wardwalk demo`` with a known password).
-2. A real gunicorn (``--workers 2 --threads 4``, loopback only) serves the first one. The
-   benchmark logs in as the demo ``inspector``, reads the checklists and locations like the PWA
-   does, and pushes ``--findings`` findings (default 10,000) in batches of ``--batch`` (default
-   200) over one keep-alive connection, each batch with the inspections its findings belong to
-   (up to 50 pass/fail answers of the civilized-city checklist per inspection, ~10% failing;
-   failures of photo-required-on-fail items name one photo, and every failure opens or joins a
-   rectification task). Request bodies are encoded before the clock starts.
+2. gunicorn as ``scripts/docker-web`` runs it (``--workers 3 --threads 4``, gthread, access log;
+   loopback only) serves the first one. The benchmark logs in as the demo ``inspector``, reads
+   the checklists and locations like the PWA does, and pushes ``--findings`` findings (default
+   10,000) in batches of ``--batch`` (default 200) over one keep-alive connection, each batch
+   with the inspections its findings belong to (up to 50 pass/fail answers of the civilized-city
+   checklist per inspection, ~10% failing; failures of photo-required-on-fail items name one
+   photo, and every failure opens or joins a rectification task). Request bodies are encoded
+   before the clock starts.
 3. The first batch is pushed again: an idempotent replay (every result ``duplicate``).
 4. gunicorn is stopped (always, also on error).
-5. The same inspection and finding rows (same columns, same batches, one transaction per batch)
+5. pouchdb-server 4.2.0 (installed once with ``npm install`` from the npm registry into
+   ``~/.cache/wardwalk-bench``) runs on loopback with its default on-disk LevelDB in a
+   temporary folder. The same records, as documents with ``_id`` = the record's id, go to
+   ``POST /<db>/_bulk_docs`` in the same batches over one keep-alive connection.
+6. The same inspection and finding rows (same columns, same batches, one transaction per batch)
    are inserted into the second database with SQLAlchemy Core ``executemany``: the ceiling.
 
-It prints records/s (inspections + findings) and the ratio HTTP ingest / Core ceiling. Nothing
-here asserts a time.
+It prints records/s (inspections + findings), the ratio Wardwalk / pouchdb-server and the ratio
+Wardwalk / Core ceiling. Nothing here asserts a time.
 
     .venv/bin/python bench/sync_ingest.py [--findings 10000] [--batch 200]
     .venv/bin/python bench/sync_ingest.py --start-postgres        # throwaway cluster, stopped after
@@ -31,181 +36,46 @@ import argparse
 import hashlib
 import http.client
 import json
-import os
 import random
-import signal
-import socket
+import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from _common import PROJECT_ROOT, machine, summary_ms
 
+from tests.support.deployment import (
+    DEMO_PASSWORD,
+    SECRET_KEY,
+    Instance,
+    fresh_instance,
+    set_up,
+)
+from tests.support.gunicorn import Gunicorn
+from tests.support.servers import free_port
+
 CHECKLIST = "civilized-city"
 FINDINGS_PER_INSPECTION = 50
-PASSWORD = "bench-password-1"
-SECRET = "bench-secret-key"
-BIN = Path(sys.executable).parent
 SHANGHAI = timezone(timedelta(hours=8))
-
-
-# --- databases -------------------------------------------------------------------------------
-
-
-@dataclass
-class Database:
-    """A fresh database for one phase of the run, and how to drop it again."""
-
-    kind: str
-    url: str
-    maintenance_url: str | None = None
-    name: str | None = None
-
-    def drop(self) -> None:
-        if self.maintenance_url:
-            _pg_execute(self.maintenance_url, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-def _pg_execute(maintenance_url: str, statement: str) -> None:
-    import sqlalchemy as sa
-
-    from server.config import normalise_database_url
-
-    engine = sa.create_engine(normalise_database_url(maintenance_url), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text(statement))
-    finally:
-        engine.dispose()
-
-
-def fresh_database(kind: str, workdir: Path, name: str, maintenance_url: str | None) -> Database:
-    """Create an empty database called ``name`` of ``kind``."""
-    if kind == "sqlite":
-        return Database(kind, f"sqlite:///{workdir / name}.db")
-    from server.config import normalise_database_url
-
-    _pg_execute(maintenance_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _pg_execute(maintenance_url, f'CREATE DATABASE "{name}"')
-    url = normalise_database_url(maintenance_url).rsplit("/", 1)[0] + f"/{name}"
-    return Database(kind, url, maintenance_url, name)
-
-
-def server_env(database: Database, instance: Path) -> dict[str, str]:
-    """The environment a deployment would give ``wardwalk`` and gunicorn."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database.url,
-        "WARDWALK_INSTANCE_DIR": str(instance),
-        "SECRET_KEY": SECRET,
-        "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
-        "PHOTO_DIR": str(instance / "photos"),
-        "WARDWALK_DEMO_PASSWORD": PASSWORD,
-    }
-
-
-def set_up(database: Database, instance: Path) -> None:
-    """Migrate, load checklists and seed the demo hospital, as ``wardwalk`` does on deploy."""
-    env = server_env(database, instance)
-    for command in (["init"], ["demo"]):
-        result = subprocess.run(
-            [str(BIN / "wardwalk"), *command],
-            env=env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"wardwalk {command[0]} failed:\n{result.stderr or result.stdout}")
-
-
-# --- the server ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(database: Database, instance: Path, workers: int, threads: int):
-    """Run gunicorn on a loopback port until the block ends; yield the port."""
-    port = _free_port()
-    log_path = instance / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread",
-                "--timeout",
-                "120",
-                "server.wsgi_server:wsgi_app()",
-            ],
-            env=server_env(database, instance),
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its workers are in this process group, and only they
-        )
-        try:
-            _wait_until_serving(process, port, log_path)
-            yield port
-        finally:
-            _stop(process)
-
-
-def _wait_until_serving(process: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/ping")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn gracefully (SIGTERM to the master), by force if it does not go."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group this script started
-            process.wait(timeout=10)
+POUCHDB_VERSION = "4.2.0"
+POUCHDB_CACHE = Path.home() / ".cache" / "wardwalk-bench" / f"pouchdb-server-{POUCHDB_VERSION}"
 
 
 class Api:
     """A keep-alive JSON client of one server."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, prefix: str = "/api/v1") -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.prefix = prefix
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
 
     def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, object]:
-        self.connection.request(method, "/api/v1" + path, body=body, headers=self.headers)
+        self.connection.request(method, self.prefix + path, body=body, headers=self.headers)
         response = self.connection.getresponse()
         data = response.read()
         return response.status, json.loads(data) if data else None
@@ -213,7 +83,7 @@ class Api:
     def ok(self, method: str, path: str, payload: object = None) -> object:
         body = None if payload is None else json.dumps(payload).encode()
         status, answer = self.call(method, path, body)
-        if status != 200:
+        if status not in (200, 201):
             raise RuntimeError(f"{method} {path} → {status}: {answer}")
         return answer
 
@@ -343,7 +213,7 @@ def _check(status: int, answer: dict, body: dict, expected: str) -> None:
         raise RuntimeError(f"expected {count} × {expected}, got e.g. {wrong[:2]}")
 
 
-def core_ceiling(database: Database, instance: Path, plan: Plan, definition: dict) -> float:
+def core_ceiling(instance: Instance, plan: Plan, definition: dict) -> float:
     """Insert the plan's rows with Core executemany, one transaction per batch; return seconds."""
     from sqlalchemy import insert, select
 
@@ -355,9 +225,9 @@ def core_ceiling(database: Database, instance: Path, plan: Plan, definition: dic
     items = {item["id"]: item for s in definition["sections"] for item in s["items"]}
     app = create_app(
         {
-            "DATABASE_URL": database.url,
-            "INSTANCE_DIR": str(instance),
-            "SECRET_KEY": SECRET,
+            "DATABASE_URL": instance.database_url,
+            "INSTANCE_DIR": str(instance.directory),
+            "SECRET_KEY": SECRET_KEY,
             "CHECKLIST_DIR": str(PROJECT_ROOT / "checklists"),
         }
     )
@@ -433,24 +303,156 @@ def core_ceiling(database: Database, instance: Path, plan: Plan, definition: dic
     return seconds
 
 
-def run(kind: str, maintenance_url: str | None, args) -> None:
-    """Both phases on one kind of database; print the figures."""
+# --- pouchdb-server ---------------------------------------------------------------------------
+
+
+class PouchUnavailable(RuntimeError):
+    """pouchdb-server could not be installed or started here; the message says why."""
+
+
+def install_pouchdb(cache: Path = POUCHDB_CACHE) -> Path:
+    """Return pouchdb-server's executable, installing it with npm into ``cache`` once.
+
+    npm installs into a temporary folder beside the cache, renamed into place when complete, so
+    an interrupted install is never mistaken for a good one.
+    """
+    executable = cache / "node_modules" / ".bin" / "pouchdb-server"
+    if executable.exists():
+        return executable
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        raise PouchUnavailable("node and npm are not installed (apt-get install nodejs npm)")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
+    print(f"installing pouchdb-server@{POUCHDB_VERSION} with npm into {cache} (once) …")
+    try:
+        result = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(staging),
+                "--no-audit",
+                "--no-fund",
+                f"pouchdb-server@{POUCHDB_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if result.returncode != 0:
+            raise PouchUnavailable(
+                f"npm install failed:\n{(result.stderr or result.stdout)[-3000:]}"
+            )
+        staging.rename(cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return executable
+
+
+@dataclass
+class PouchResult:
+    seconds: float
+    per_push: list[float]
+    docs: int
+
+
+def pouch_docs(body: dict) -> list[dict]:
+    """The push's inspections and findings as CouchDB documents, ``_id`` = the record's id."""
+    return [
+        {"_id": record["id"], "type": kind, **{k: v for k, v in record.items() if k != "id"}}
+        for key, kind in (("inspections", "inspection"), ("findings", "finding"))
+        for record in body[key]
+    ]
+
+
+def push_to_pouchdb(executable: Path, plan: Plan, workdir: Path) -> PouchResult:
+    """Start pouchdb-server on loopback, post every batch to ``_bulk_docs``, stop it."""
+    port = free_port()
+    workdir.mkdir()
+    command = [
+        str(executable),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        "--dir",
+        str(workdir / "db"),  # LevelDB on disk, its default
+        "--config",
+        str(workdir / "config.json"),
+        "--no-stdout-logs",  # it still writes its request log to log.txt, as by default
+    ]
+    with open(workdir / "output.log", "wb") as output:
+        process = subprocess.Popen(
+            command, cwd=workdir, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_for_pouchdb(process, port, workdir)
+        api = Api(port, prefix="")
+        try:
+            api.ok("PUT", "/wardwalk")
+            encoded = [json.dumps({"docs": pouch_docs(body)}).encode() for body in plan.bodies]
+            per_push, docs = [], 0
+            start = time.perf_counter()
+            for data in encoded:
+                began = time.perf_counter()
+                status, answer = api.call("POST", "/wardwalk/_bulk_docs", data)
+                per_push.append(time.perf_counter() - began)
+                if status != 201 or not all(doc.get("ok") for doc in answer):
+                    raise RuntimeError(f"_bulk_docs answered {status}: {str(answer)[:300]}")
+                docs += len(answer)
+            seconds = time.perf_counter() - start
+        finally:
+            api.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return PouchResult(seconds, per_push, docs)
+
+
+def _wait_for_pouchdb(process: subprocess.Popen, port: int, workdir: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = (workdir / "output.log").read_text(errors="replace")[-3000:]
+            raise PouchUnavailable(f"pouchdb-server exited with {process.returncode}:\n{output}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise PouchUnavailable("pouchdb-server did not answer within 60 s")
+
+
+def run(kind: str, postgres_url: str | None, pouchdb: Path | None, args) -> None:
+    """Every phase on one kind of database; print the figures."""
     with tempfile.TemporaryDirectory(prefix="wardwalk-bench-") as tmp, ExitStack() as cleanup:
         workdir = Path(tmp)
-        http_db = fresh_database(kind, workdir, "wardwalk_bench_http", maintenance_url)
+        http_db = fresh_instance(workdir / "http", postgres_url, "wardwalk_bench_http")
         cleanup.callback(http_db.drop)
-        core_db = fresh_database(kind, workdir, "wardwalk_bench_core", maintenance_url)
+        core_db = fresh_instance(workdir / "core", postgres_url, "wardwalk_bench_core")
         cleanup.callback(core_db.drop)
-        http_instance, core_instance = workdir / "http", workdir / "core"
         start = time.perf_counter()
-        set_up(http_db, http_instance)
-        set_up(core_db, core_instance)
+        set_up(http_db)
+        set_up(core_db)
         print(f"\n[{kind}] databases migrated and seeded in {time.perf_counter() - start:.1f} s")
 
-        with gunicorn(http_db, http_instance, args.workers, args.threads) as port:
-            api = Api(port)
+        server = Gunicorn(
+            http_db.env(), workdir / "gunicorn.log", workers=args.workers, threads=args.threads
+        )
+        with server:
+            api = Api(server.port)
             try:
-                login = {"username": "inspector", "password": PASSWORD}
+                login = {"username": "inspector", "password": DEMO_PASSWORD}
                 token = api.ok("POST", "/auth/login", login)["token"]
                 api.headers["Authorization"] = f"Bearer {token}"
                 summaries = {c["id"]: c for c in api.ok("GET", "/checklists")}
@@ -462,7 +464,13 @@ def run(kind: str, maintenance_url: str | None, args) -> None:
             finally:
                 api.close()
 
-        core_seconds = core_ceiling(core_db, core_instance, plan, definition)
+        pouch = None
+        if pouchdb is not None:
+            try:
+                pouch = push_to_pouchdb(pouchdb, plan, workdir / "pouchdb")
+            except PouchUnavailable as exc:
+                print(f"[{kind}] pouchdb-server did not run, no ratio to it: {exc}")
+        core_seconds = core_ceiling(core_db, plan, definition)
 
     records = plan.inspections + plan.findings
     http_rate = records / result.seconds
@@ -482,10 +490,19 @@ def run(kind: str, maintenance_url: str | None, args) -> None:
         f"{plan.findings / result.seconds:9.0f} findings/s"
     )
     print(f"[{kind}] per push      {summary_ms(result.per_push)}")
+    if pouch is not None:
+        pouch_rate = pouch.docs / pouch.seconds
+        print(
+            f"[{kind}] pouchdb-server {POUCHDB_VERSION} _bulk_docs {pouch.seconds:6.2f} s  "
+            f"{pouch_rate:9.0f} docs/s  (LevelDB on disk, same batches, one keep-alive client)"
+        )
+        print(f"[{kind}] per _bulk_docs {summary_ms(pouch.per_push)}")
     print(
         f"[{kind}] Core ceiling  {core_seconds:8.2f} s  {core_rate:9.0f} records/s  "
         f"(executemany, one transaction per batch)"
     )
+    if pouch is not None:
+        print(f"[{kind}] ratio Wardwalk / pouchdb-server = {http_rate / pouch_rate:.3f}")
     print(f"[{kind}] ratio HTTP ingest / Core ceiling = {http_rate / core_rate:.3f}")
     first = len(plan.bodies[0]["inspections"]) + len(plan.bodies[0]["findings"])
     print(
@@ -500,8 +517,8 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=200, help="findings per push")
     parser.add_argument("--fail-share", type=float, default=0.10)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3, help="scripts/docker-web: WEB_WORKERS")
+    parser.add_argument("--threads", type=int, default=4, help="scripts/docker-web: WEB_THREADS")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
     parser.add_argument(
@@ -510,11 +527,18 @@ def main() -> None:
         help="start a throwaway cluster (tests/support/postgres.py) and stop it afterwards",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--no-pouchdb", action="store_true", help="skip pouchdb-server")
     args = parser.parse_args()
     if args.findings < 1 or not 1 <= args.batch <= 450:
         parser.error("--findings must be ≥ 1 and --batch within 1..450 (push limit 500 records)")
 
     print(f"sync_ingest · {machine()}")
+    pouchdb = None
+    if not args.no_pouchdb:
+        try:
+            pouchdb = install_pouchdb()
+        except PouchUnavailable as exc:
+            print(f"pouchdb-server {POUCHDB_VERSION} unavailable, no ratio to it: {exc}")
     with ExitStack() as cleanup:
         postgres = args.postgres
         if args.start_postgres:
@@ -525,9 +549,9 @@ def main() -> None:
             postgres = cluster.url()
             print("PostgreSQL: throwaway cluster (fsync=off, synchronous_commit=off)")
         if not args.no_sqlite:
-            run("sqlite", None, args)
+            run("sqlite", None, pouchdb, args)
         if postgres:
-            run("postgresql", postgres, args)
+            run("postgresql", postgres, pouchdb, args)
 
 
 if __name__ == "__main__":

@@ -21,25 +21,36 @@ from server.app import create_app
 from server.extensions import db, limiter
 from server.models import Base, Department
 from tests import factories
+from tests.support.deployment import Instance, fresh_instance, set_up
 from tests.support.postgres import PostgresUnavailable, create_database, start_cluster
 from tests.support.redis import RedisUnavailable, start_redis
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def backend() -> str:
-    """Which database this run uses: ``sqlite`` (default) or ``postgresql``."""
+def pytest_runtest_setup(item):
+    """Skip tests marked ``postgres_only`` on the SQLite run."""
+    if item.get_closest_marker("postgres_only") and _backend() != "postgresql":
+        pytest.skip("PostgreSQL run only (WARDWALK_TEST_DB=postgresql)")
+
+
+def _backend() -> str:
     return os.environ.get("WARDWALK_TEST_DB", "sqlite")
 
 
 @pytest.fixture(scope="session")
-def pg_cluster_url(backend):
-    """URL of the maintenance database of the run's PostgreSQL cluster."""
+def backend() -> str:
+    """Which database this run uses: ``sqlite`` (default) or ``postgresql``."""
+    return _backend()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(backend):
+    """The run's PostgreSQL cluster; None when ``WARDWALK_TEST_POSTGRES_URL`` names another."""
     if backend != "postgresql":
         pytest.skip("PostgreSQL run only (WARDWALK_TEST_DB=postgresql)")
-    if url := os.environ.get("WARDWALK_TEST_POSTGRES_URL"):
-        yield url
+    if os.environ.get("WARDWALK_TEST_POSTGRES_URL"):
+        yield None
         return
     try:
         cluster = start_cluster()
@@ -47,8 +58,14 @@ def pg_cluster_url(backend):
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL must run in CI: {exc}")
         pytest.skip(str(exc))
-    yield cluster.url()
+    yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster_url(pg_cluster) -> str:
+    """URL of the maintenance database of the run's PostgreSQL cluster."""
+    return pg_cluster.url() if pg_cluster else os.environ["WARDWALK_TEST_POSTGRES_URL"]
 
 
 @pytest.fixture(scope="session")
@@ -206,6 +223,17 @@ def empty_app(backend, tmp_path, request):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(backend, tmp_path_factory, request) -> Instance:
+    """A database set up as a deployment (migrations, checklists, demo hospital), to ``clone``.
+
+    For tests that serve the app with a real gunicorn (``tests/support/gunicorn.py``).
+    """
+    pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
+    directory = tmp_path_factory.mktemp("demo-template")
+    return set_up(fresh_instance(directory, pg_url, "wardwalk_demo_template"))
 
 
 @pytest.fixture

@@ -46,6 +46,11 @@ class Cluster:
     bindir: Path
     as_postgres: bool
 
+    @property
+    def log(self) -> Path:
+        """The server's log file (``pg_ctl -l``): deadlocks and errors are reported there."""
+        return self.base / "log"
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
@@ -104,7 +109,7 @@ def start_cluster() -> Cluster:
         "-o",
         options,
         "-l",
-        str(base / "log"),
+        str(cluster.log),
         "-w",
         "start",
     )

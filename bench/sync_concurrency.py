@@ -1,0 +1,177 @@
+"""Many phones syncing at once against gunicorn as deployed: 5xx, latency, exactly-once audit.
+
+For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or ``--start-postgres``):
+
+1. A fresh database set up as a deployment is (``wardwalk init``, ``wardwalk demo``), and one
+   token per device for the demo ``inspector`` (written into the database: fifty logins from one
+   address would meet the login limiter).
+2. gunicorn as ``scripts/docker-web`` runs it (``--workers 3 --threads 4``, gthread, access log),
+   on loopback.
+3. ``--devices`` simulated phones (threads, ``http.client``, one keep-alive connection each) each
+   make ``--pushes`` pushes of one civilized-city inspection and ``--findings`` findings, about
+   ``--fail-share`` failing, every failure photographed (a real small JPEG made with Pillow);
+   ``--overlap`` of the pushes carry another device's records (the same records from two
+   phones), ``--lost`` lose their first answer (sent, connection closed, sent again). After each
+   push the phone uploads the photos its answer lists as missing (``PUT /photos/<id>`` with
+   ``X-Content-SHA256``). 408/429/5xx and network errors are retried with capped back-off, as the
+   PWA's outbox does, until ``--seconds`` have passed; then the run stops by itself.
+4. gunicorn is stopped; the database is audited (``tests/support/audit.py``): every distinct
+   record stored once with its content, every photo of a stored finding uploaded, one task per
+   problem with occurrences = failures linked, no record answered ``rejected`` that is stored.
+   On PostgreSQL it also counts deadlocks (``pg_stat_database`` and the server log).
+
+Nothing here asserts a time; it prints figures.
+
+    .venv/bin/python bench/sync_concurrency.py                       # SQLite, 50 × 20 × 51
+    .venv/bin/python bench/sync_concurrency.py --start-postgres      # SQLite, then PostgreSQL
+    .venv/bin/python bench/sync_concurrency.py --devices 5 --pushes 3 --start-postgres --no-sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+from _common import machine, percentile
+
+from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
+from tests.support.deployment import fresh_instance, issue_tokens, set_up
+from tests.support.fleet import make_fleet, read_reference, run_fleet
+from tests.support.gunicorn import Gunicorn, exceptions
+
+CHECKLIST = "civilized-city"
+
+
+def latency_line(seconds: list[float]) -> str:
+    if not seconds:
+        return "no answers"
+    ms = [s * 1000 for s in seconds]
+    return (
+        f"p50 {percentile(ms, 0.50):8.1f}  p95 {percentile(ms, 0.95):8.1f}  "
+        f"p99 {percentile(ms, 0.99):8.1f}  max {max(ms):8.1f} ms  ({len(ms)} answers)"
+    )
+
+
+def statuses(ledger, what: str) -> str:
+    counts = Counter({status: n for (kind, status), n in ledger.statuses.items() if kind == what})
+    return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+
+
+def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
+    """One fleet against one kind of database; print the figures and the audit."""
+    with tempfile.TemporaryDirectory(prefix="wardwalk-fleet-") as tmp, ExitStack() as cleanup:
+        instance = fresh_instance(Path(tmp) / "instance", postgres_url, "wardwalk_bench_fleet")
+        cleanup.callback(instance.drop)
+        set_up(instance)
+        names = [f"phone-{n:03d}" for n in range(args.devices)]
+        tokens = issue_tokens(instance, "inspector", names)
+        log_offset = pg_log.stat().st_size if pg_log else 0
+        server = Gunicorn(
+            instance.env(), Path(tmp) / "gunicorn.log", workers=args.workers, threads=args.threads
+        )
+        with server:
+            definition, version, areas = read_reference(server.port, tokens[0], CHECKLIST)
+            fleet = make_fleet(
+                definition,
+                version,
+                areas,
+                devices=args.devices,
+                pushes=args.pushes,
+                findings=args.findings,
+                fail_share=args.fail_share,
+                overlap=args.overlap,
+                lost=args.lost,
+                seed=args.seed,
+            )
+            print(f"\n[{kind}] {fleet.describe()}")
+            print(
+                f"[{kind}] gunicorn --workers {args.workers} --threads {args.threads} "
+                f"(gthread, access log), time limit {args.seconds:.0f} s"
+            )
+            ledger = run_fleet(server.port, fleet, tokens, seconds=args.seconds, seed=args.seed)
+        found = audit(instance.database_url, instance.photo_dir, fleet, ledger)
+        deadlocks = count_deadlocks(instance.database_url) if kind == "postgresql" else None
+        logged = deadlocks_in_log(pg_log, log_offset) if pg_log else None
+        server_log = server.log_tail(10**9)
+
+    pushes = sum(n for (what, _), n in ledger.statuses.items() if what == "push")
+    errors = ledger.connection_errors
+    print(
+        f"[{kind}] push requests answered {pushes} ({statuses(ledger, 'push')}); "
+        f"5xx {ledger.server_errors('push')}; connection errors {errors['push']}; "
+        f"answers lost on purpose {ledger.lost_answers}"
+    )
+    print(
+        f"[{kind}] photo uploads answered ({statuses(ledger, 'photo')}); "
+        f"5xx {ledger.server_errors('photo')}; connection errors {errors['photo']}"
+    )
+    print(f"[{kind}] push latency   {latency_line(ledger.latencies['push'])}")
+    print(f"[{kind}] photo latency  {latency_line(ledger.latencies['photo'])}")
+    records = len(fleet.expected_inspections()) + len(fleet.expected_findings())
+    print(
+        f"[{kind}] wall {ledger.seconds:7.1f} s: {records / ledger.seconds:7.0f} distinct "
+        f"records/s, {pushes / ledger.seconds:6.1f} push answers/s"
+    )
+    figures = found.figures
+    print(
+        f"[{kind}] audit: {figures['inspections sent']} inspections, "
+        f"{figures['findings sent']} findings, {figures['photos named']} photos, "
+        f"{figures['failing findings']} failing findings, {figures['tasks']} tasks; "
+        f"rejected but stored {figures['rejected but stored']}"
+    )
+    for problem in found.problems:
+        print(f"[{kind}]   ✗ {problem}")
+    if not found.problems:
+        print(f"[{kind}]   exactly once: every check passed")
+    if deadlocks is not None:
+        in_log = "n/a (cluster not started here)" if logged is None else str(len(logged))
+        print(f"[{kind}] deadlocks: pg_stat_database {deadlocks}, server log {in_log}")
+    print(
+        f"[{kind}] server log: {server_log.count('Traceback')} tracebacks, "
+        f"{server_log.count('[CRITICAL] WORKER TIMEOUT')} worker timeouts"
+    )
+    for line, n in exceptions(server_log).most_common(5):
+        print(f"[{kind}]   {n:5d} × {line}")
+    print(f"[{kind}] load after the run: {machine().rsplit('load ', 1)[1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--pushes", type=int, default=20, help="pushes per device")
+    parser.add_argument("--findings", type=int, default=50, help="findings per push (≤ 59)")
+    parser.add_argument("--fail-share", type=float, default=0.10)
+    parser.add_argument("--overlap", type=float, default=0.30, help="share of pushes shared")
+    parser.add_argument("--lost", type=float, default=0.05, help="share losing the first answer")
+    parser.add_argument("--workers", type=int, default=3, help="scripts/docker-web: WEB_WORKERS")
+    parser.add_argument("--threads", type=int, default=4, help="scripts/docker-web: WEB_THREADS")
+    parser.add_argument("--seconds", type=float, default=900, help="time limit of a run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
+    parser.add_argument("--start-postgres", action="store_true", help="start a throwaway cluster")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args()
+    if not (1 <= args.devices <= 200 and 1 <= args.pushes <= 1000 and args.seconds > 0):
+        parser.error("--devices within 1..200, --pushes within 1..1000, --seconds > 0")
+
+    print(f"sync_concurrency · {machine()}")
+    with ExitStack() as cleanup:
+        postgres, pg_log = args.postgres, None
+        if args.start_postgres:
+            from tests.support.postgres import start_cluster
+
+            cluster = start_cluster()
+            cleanup.callback(cluster.stop)
+            postgres, pg_log = cluster.url(), cluster.log
+            print("PostgreSQL: throwaway cluster (fsync=off, synchronous_commit=off)")
+        if not args.no_sqlite:
+            run("sqlite", None, None, args)
+        if postgres:
+            run("postgresql", postgres, pg_log, args)
+
+
+if __name__ == "__main__":
+    main()
