@@ -44,16 +44,19 @@ class PhotoResource(MethodView):
         limits = _limits()
         if (request.content_length or 0) > limits.max_bytes:
             raise photos.PhotoTooLarge(f"The photo is over {limits.max_bytes} bytes.")
-        photo, created = photos.store_photo(
-            db.session,
-            current_app.extensions["photo_storage"],
-            g.user,
-            photo_id,
-            request.get_data(cache=False),
-            request.mimetype,
-            request.headers.get("X-Content-SHA256"),
-            limits,
+        data = request.get_data(cache=False)
+        sha = photos.check_upload(
+            data, request.mimetype, request.headers.get("X-Content-SHA256"), limits
         )
+        stored = photos.stored_upload(db.session, g.user, photo_id, sha)
+        if stored is not None:
+            return stored, 200
+        # No transaction may stay open while Pillow decodes (on SQLite it would hold the write
+        # lock); the row is written in a new one, which checks the id again.
+        db.session.commit()
+        storage = current_app.extensions["photo_storage"]
+        prepared = photos.prepare_photo(storage, data, request.mimetype, sha, limits)
+        photo, created = photos.add_photo(db.session, g.user, photo_id, prepared)
         db.session.commit()
         return photo, 201 if created else 200
 
