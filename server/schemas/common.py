@@ -44,6 +44,15 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` only (marshmallow's Boolean also takes 0, 1, "yes" and more)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Text(fields.String):
     """A string the database can store: no NUL characters and no lone surrogates.
 
@@ -52,6 +61,12 @@ class Text(fields.String):
     """
 
     default_error_messages = {"unstorable": "Contains characters that cannot be stored."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Documented, so that clients (and fuzzers) know a NUL is refused; JSON Schema cannot
+        # name a lone surrogate, which a JSON document can carry only as an escape.
+        kwargs["metadata"] = {"pattern": "^[^\\u0000]*$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.schemas.common import Bilingual, BoundedInteger, UTCDateTimeField, id_field
+from server.schemas.common import Bilingual, BoundedInteger, Text, UTCDateTimeField, id_field
 from server.timeutil import utcnow
 
 
@@ -118,7 +118,7 @@ class TaskPatchSchema(Schema):
 
     assignee_id = id_field(allow_none=True)
     due_at = fields.AwareDateTime()
-    reason = fields.String(validate=validate.Length(1, 2000))
+    reason = Text(validate=validate.Length(1, 2000))
     status = fields.String(validate=validate.OneOf(("cancelled",)))
 
     @validates_schema
@@ -135,7 +135,7 @@ class SubmissionSchema(Schema):
     """Evidence or a verification, idempotent by its client ``id``."""
 
     id = fields.UUID(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=5000))
+    note = Text(load_default="", validate=validate.Length(max=5000))
     photo_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
 
 
