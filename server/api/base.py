@@ -42,11 +42,19 @@ class WardwalkApi(Api):
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs' parser, answering JSON nested too deeply for Python's decoder as malformed.
+    """webargs' parser: unknown query parameters refused, too deep JSON answered as malformed.
 
-    ``json.loads`` raises RecursionError (not a decoding error) on a body like ``[[[[…]]]]``
-    thousands deep; without this it would end as a 500.
+    A misspelt filter (``?departmentid=3``) would otherwise be ignored and answer the unfiltered
+    list, so a query parameter the operation does not document is a 422 naming it, as an unknown
+    JSON field is. ``json.loads`` raises RecursionError (not a decoding error) on a body like
+    ``[[[[…]]]]`` thousands deep; without the override it would end as a 500.
     """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def _raw_load_json(self, req: Any) -> Any:
         try:

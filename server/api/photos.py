@@ -12,6 +12,15 @@ from server.services import photos
 
 blp = Blueprint("photos", __name__, url_prefix="/photos", description="Photos")
 
+IMAGE = {"type": "string", "format": "binary"}
+SHA256_HEADER = {
+    "in": "header",
+    "name": "X-Content-SHA256",
+    "required": True,
+    "description": "The sha256 of the body.",
+    "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+}
+
 
 def _limits() -> photos.PhotoLimits:
     config = current_app.config
@@ -36,6 +45,13 @@ class PhotoResource(MethodView):
 
     decorators = [auth_required]
 
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {kind: {"schema": IMAGE} for kind in photos.CONTENT_TYPES},
+        },
+        parameters=[SHA256_HEADER],
+    )
     @blp.response(201, PhotoSchema)
     @blp.alt_response(200, schema=PhotoSchema, description="Already stored with the same hash")
     @blp.doc(security=[{"bearerAuth": []}])
@@ -61,6 +77,8 @@ class PhotoResource(MethodView):
         return photo, 201 if created else 200
 
     @blp.arguments(PhotoQuerySchema, location="query")
+    @blp.response(200, content_type="image/jpeg", description="The stored JPEG")
+    @blp.alt_response(304, description="Not modified (``If-None-Match``)")
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, query, photo_id):
         """Return the stored JPEG (or ``?size=thumb``)."""

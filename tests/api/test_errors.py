@@ -61,6 +61,38 @@ def test_wrong_method_is_405_in_the_error_shape(client, assert_error):
     assert "GET" in response.headers["Allow"]
 
 
+def _allowed(response) -> set[str]:
+    return {method.strip() for method in response.headers["Allow"].split(",")}
+
+
+def test_a_405_allows_only_the_methods_of_the_route(client):
+    assert _allowed(client.delete("/api/v1/ping")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/v1/ping", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/auth/login", {"POST", "OPTIONS"}),
+        ("/api/v1/tasks/1", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    ],
+)
+def test_options_lists_only_the_methods_of_the_route(client, path, methods):
+    response = client.options(path)
+    assert response.status_code == 200
+    assert _allowed(response) == methods
+
+
+def test_options_on_an_unknown_api_route_is_404(client, assert_error):
+    assert_error(client.options("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_an_unknown_query_parameter_is_422_naming_it(client, make_user, assert_error):
+    _user, headers = make_user("supervisor")
+    response = client.get("/api/v1/tasks?departmentid=3", headers=headers)
+    assert list(assert_error(response, 422, "request.invalid")["errors"]) == ["departmentid"]
+
+
 class TestBodyLimit:
     """Bodies over MAX_CONTENT_LENGTH (here 1 KiB) are refused before they are parsed."""
 
