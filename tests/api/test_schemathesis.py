@@ -29,11 +29,12 @@ PUSH = "/api/v1/sync/push"
 MAX_EXAMPLES = 10
 
 # Answers that refuse a request for what it refers to rather than its shape, on operations whose
-# rules JSON Schema cannot state: a week 53 exists only in some years; an id in a body must name
-# a row in the caller's scope (422 naming the field, contract: Tasks, Users); a photo must decode
-# and match its X-Content-SHA256; a task's PATCH needs the current version in If-Match (412/428)
-# and a reason with a new deadline or a cancellation; a push's records are objects (the envelope
-# documents them as anything — left to the sync rewrite, which owns server/schemas/sync.py).
+# rules JSON Schema cannot state (docs/security.md): a week 53 exists only in some years and a
+# week may not have begun; an id in a body must name a row in the caller's scope (422 naming the
+# field, contract: Tasks, Users); a photo must decode and match its X-Content-SHA256; a task's
+# PATCH needs the current version in If-Match (412/428) and a reason with a new deadline or a
+# cancellation; a push's records are objects (the envelope documents them as anything — left to
+# the sync rewrite, which owns server/schemas/sync.py).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 REFUSED_BY_RULE = [
     ("/api/v1/reports/weekly", "GET", [*ACCEPTED, "422"]),
