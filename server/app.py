@@ -43,9 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    # 3. API blueprints under /api/v1.
+    # 3. API blueprints under /api/v1; ``<id:…>`` in their URLs is a row id the columns can hold.
     from server.api.routes import register_blueprints
+    from server.schemas.common import IdConverter
 
+    app.url_map.converters["id"] = IdConverter
     register_blueprints(app)
 
     # 4. Error handlers: after the Api so that ours answer every HTTP error.

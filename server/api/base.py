@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
 from flask import Response, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from sqlalchemy.exc import OperationalError
 from webargs.flaskparser import FlaskParser
 
 from server.errors import Unauthorized, http_error_response
+from server.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class ErrorSchema(ma.Schema):
@@ -37,11 +43,19 @@ class WardwalkApi(Api):
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs' parser, answering JSON nested too deeply for Python's decoder as malformed.
+    """webargs' parser: unknown query parameters refused, too deep JSON answered as malformed.
 
-    ``json.loads`` raises RecursionError (not a decoding error) on a body like ``[[[[…]]]]``
-    thousands deep; without this it would end as a 500.
+    A misspelt filter (``?departmentid=3``) would otherwise be ignored and answer the unfiltered
+    list, so a query parameter the operation does not document is a 422 naming it, as an unknown
+    JSON field is. ``json.loads`` raises RecursionError (not a decoding error) on a body like
+    ``[[[[…]]]]`` thousands deep; without the override it would end as a 500.
     """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def _raw_load_json(self, req: Any) -> Any:
         try:
@@ -85,10 +99,36 @@ def auth_required(view: Callable) -> Callable:
         token = bearer_token()
         if token is None:
             raise Unauthorized("A bearer token is required.", code="auth.required")
-        g.token, g.user = auth_service.authenticate(db.session, token)
+        now = utcnow()
+        row, user = auth_service.authenticate(db.session, token, now)
+        if auth_service.use_is_due(row, now):
+            _record_token_use(row.id, now)
+        g.token, g.user = row, user
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _record_token_use(token_id: int, now: datetime) -> None:
+    """Record a token's use in a short write transaction of its own, or not at all this time.
+
+    The lookup's transaction may only read: on SQLite a GET's transaction is deferred, and
+    writing in it must upgrade to the write lock, which fails at once ("database is locked")
+    when another connection holds it. So the lookup's transaction ends here, and the use is
+    written in one that begins with the write lock, queueing behind ``busy_timeout``. The last
+    use is bookkeeping: if it cannot be written, the request goes on and a later one records it.
+    """
+    from server.extensions import db, sqlite_write_intent
+    from server.services import auth as auth_service
+
+    db.session.commit()  # the lookup changed nothing; this only ends its transaction
+    try:
+        with sqlite_write_intent():
+            auth_service.record_use(db.session, token_id, now)
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.warning("could not record the use of token %s; a later request will", token_id)
 
 
 def printable_page(html: str) -> Response:

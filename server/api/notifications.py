@@ -39,7 +39,7 @@ class ReadAll(MethodView):
         db.session.commit()
 
 
-@blp.route("/<int:notification_id>/read")
+@blp.route("/<id:notification_id>/read")
 class Read(MethodView):
     """Mark one read."""
 

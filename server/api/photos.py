@@ -12,6 +12,15 @@ from server.services import photos
 
 blp = Blueprint("photos", __name__, url_prefix="/photos", description="Photos")
 
+IMAGE = {"type": "string", "format": "binary"}
+SHA256_HEADER = {
+    "in": "header",
+    "name": "X-Content-SHA256",
+    "required": True,
+    "description": "The sha256 of the body.",
+    "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+}
+
 
 def _limits() -> photos.PhotoLimits:
     config = current_app.config
@@ -36,6 +45,13 @@ class PhotoResource(MethodView):
 
     decorators = [auth_required]
 
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {kind: {"schema": IMAGE} for kind in photos.CONTENT_TYPES},
+        },
+        parameters=[SHA256_HEADER],
+    )
     @blp.response(201, PhotoSchema)
     @blp.alt_response(200, schema=PhotoSchema, description="Already stored with the same hash")
     @blp.doc(security=[{"bearerAuth": []}])
@@ -44,20 +60,25 @@ class PhotoResource(MethodView):
         limits = _limits()
         if (request.content_length or 0) > limits.max_bytes:
             raise photos.PhotoTooLarge(f"The photo is over {limits.max_bytes} bytes.")
-        photo, created = photos.store_photo(
-            db.session,
-            current_app.extensions["photo_storage"],
-            g.user,
-            photo_id,
-            request.get_data(cache=False),
-            request.mimetype,
-            request.headers.get("X-Content-SHA256"),
-            limits,
+        data = request.get_data(cache=False)
+        sha = photos.check_upload(
+            data, request.mimetype, request.headers.get("X-Content-SHA256"), limits
         )
+        stored = photos.stored_upload(db.session, g.user, photo_id, sha)
+        if stored is not None:
+            return stored, 200
+        # No transaction may stay open while Pillow decodes (on SQLite it would hold the write
+        # lock); the row is written in a new one, which checks the id again.
+        db.session.commit()
+        storage = current_app.extensions["photo_storage"]
+        prepared = photos.prepare_photo(storage, data, request.mimetype, sha, limits)
+        photo, created = photos.add_photo(db.session, g.user, photo_id, prepared)
         db.session.commit()
         return photo, 201 if created else 200
 
     @blp.arguments(PhotoQuerySchema, location="query")
+    @blp.response(200, content_type="image/jpeg", description="The stored JPEG")
+    @blp.alt_response(304, description="Not modified (``If-None-Match``)")
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, query, photo_id):
         """Return the stored JPEG (or ``?size=thumb``)."""

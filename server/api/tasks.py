@@ -34,7 +34,7 @@ class TaskList(MethodView):
         return rows, 200, {"X-Total-Count": str(total)}
 
 
-@blp.route("/<int:task_id>")
+@blp.route("/<id:task_id>")
 class TaskDetail(MethodView):
     """One task; its ETag is its version."""
 
@@ -63,7 +63,7 @@ class TaskDetail(MethodView):
         return task
 
 
-@blp.route("/<int:task_id>/evidence")
+@blp.route("/<id:task_id>/evidence")
 class Evidence(MethodView):
     """The responsible department reports the fix."""
 
@@ -82,7 +82,7 @@ class Evidence(MethodView):
         return task
 
 
-@blp.route("/<int:task_id>/verify")
+@blp.route("/<id:task_id>/verify")
 class Verify(MethodView):
     """A supervisor or inspector checks the fix."""
 
@@ -107,7 +107,7 @@ class Verify(MethodView):
         return task
 
 
-@blp.route("/<int:task_id>/events")
+@blp.route("/<id:task_id>/events")
 class Events(MethodView):
     """The append-only history of a task."""
 

@@ -6,7 +6,6 @@ from flask.views import MethodView
 from server.api.base import Blueprint, auth_required
 from server.extensions import db
 from server.schemas.auth import UserCreateSchema, UserPatchSchema, UserQuerySchema, UserSchema
-from server.schemas.common import MAX_ID
 from server.services import users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users")
@@ -35,8 +34,7 @@ class UserList(MethodView):
         return user
 
 
-# Bounded so that an id the database cannot hold is a 404, not an overflow (a 500).
-@blp.route(f"/<int(max={MAX_ID}):user_id>")
+@blp.route("/<id:user_id>")
 class UserDetail(MethodView):
     """One user."""
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.schemas.common import Text, UTCDateTimeField, id_field
+from server.schemas.common import StrictBoolean, Text, UTCDateTimeField, id_field
 
 
 class LoginSchema(Schema):
@@ -70,7 +70,7 @@ class UserPatchSchema(Schema):
     display_name = Text(validate=validate.Length(1, 120))
     roles = fields.List(ROLE, validate=validate.Length(min=1))
     department_id = id_field(allow_none=True)
-    active = fields.Boolean()
+    active = StrictBoolean()
     password = Text(load_only=True, validate=validate.Length(8, 256))
 
     @validates_schema

@@ -5,18 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields, validate
+from werkzeug.routing import IntegerConverter, Map
 
-# Ids are 32-bit integer columns on PostgreSQL; a larger number is refused at the edge, before
-# the database answers "out of range" (PostgreSQL) or the driver overflows (SQLite).
+# The largest numbers the columns can hold. Ids are ``Integer`` columns, 32-bit on PostgreSQL;
+# the change log's ``seq`` (the pull cursor) is a ``BigInteger``, 64-bit like SQLite's integers.
 MAX_ID = 2**31 - 1
+MAX_SEQ = 2**63 - 1
 
 
-def id_field(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
-    """Return an integer field for a row id, within the range the database can hold.
+class BoundedInteger(fields.Integer):
+    """The one integer type of requests: an integer within ``[minimum, maximum]``.
 
-    JSON ids are ``strict`` (``1.0`` and ``true`` are refused); query strings are text, so not.
+    Every integer a client sends ends in a SQL comparison, OFFSET or LIMIT. A number beyond the
+    column's range makes PostgreSQL answer "out of range" and SQLite's driver overflow, both a
+    500; refused here, it is a 422 naming the field. The defaults fit a row id. JSON numbers are
+    ``strict`` (``1.0`` and ``true`` are refused); query strings are text, so pass ``strict=False``.
     """
-    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+    def __init__(
+        self, *, minimum: int = 1, maximum: int = MAX_ID, strict: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(strict=strict, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+def id_field(*, strict: bool = True, **kwargs: Any) -> BoundedInteger:
+    """Return a field for a row id: a positive integer the id columns can hold."""
+    return BoundedInteger(strict=strict, **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a URL: a row id the columns can hold.
+
+    Any other number (0, or 2**31 and beyond) matches no route, so it answers 404 like an id
+    that does not exist, instead of reaching the database.
+    """
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` only (marshmallow's Boolean also takes 0, 1, "yes" and more)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 UNSTORABLE = "Contains characters that cannot be stored (NUL or a lone surrogate)."
@@ -43,6 +77,12 @@ class Text(fields.String):
     """
 
     default_error_messages = {"unstorable": UNSTORABLE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Documented, so that clients (and fuzzers) know a NUL is refused; JSON Schema cannot
+        # name a lone surrogate, which a JSON document can carry only as an escape.
+        kwargs["metadata"] = {"pattern": "^[^\\u0000]*$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from server.schemas.common import UTCDateTimeField
+from server.schemas.common import BoundedInteger, UTCDateTimeField, id_field
 
 
 class PhotoStateSchema(Schema):
@@ -54,5 +54,5 @@ class InspectionSchema(Schema):
 class InspectionListQuerySchema(Schema):
     """Filters for the inspection list."""
 
-    location_id = fields.Integer()
-    limit = fields.Integer(load_default=50)
+    location_id = id_field(strict=False)
+    limit = BoundedInteger(maximum=200, strict=False, load_default=50)

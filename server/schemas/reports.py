@@ -10,6 +10,13 @@ from server.errors import Invalid
 from server.schemas.common import id_field
 from server.services.rollups import parse_week
 
+# The weeks ``parse_week`` takes (years 1900–9998), as far as a pattern can say: a week 53
+# exists only in the years that have one.
+WEEK_PATTERN = (
+    r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+    r"-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+)
+
 
 def _iso_week(value: str) -> None:
     try:
@@ -21,7 +28,9 @@ def _iso_week(value: str) -> None:
 class WeeklyQuerySchema(Schema):
     """``week`` ("2026-W47", default: the running week) and an optional hospital."""
 
-    week = fields.String(validate=_iso_week, metadata={"example": "2026-W47"})
+    week = fields.String(
+        validate=_iso_week, metadata={"example": "2026-W47", "pattern": WEEK_PATTERN}
+    )
     hospital_id = id_field(strict=False)
 
 

@@ -7,7 +7,7 @@ with the schemas below and reports their field errors per record.
 
 from marshmallow import Schema, fields, validate
 
-from server.schemas.common import MAX_ID, JSONValue, Text, id_field
+from server.schemas.common import MAX_ID, MAX_SEQ, BoundedInteger, JSONValue, Text, id_field
 
 _text = validate.Length(max=5000)
 _sha256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits.")
@@ -78,5 +78,5 @@ class RecordIn(Schema):
 class PullQuerySchema(Schema):
     """``GET /sync/pull`` query."""
 
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
+    cursor = BoundedInteger(minimum=0, maximum=MAX_SEQ, strict=False, load_default=0)
+    limit = BoundedInteger(maximum=500, strict=False, load_default=200)

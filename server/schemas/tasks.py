@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.schemas.common import Bilingual, UTCDateTimeField
+from server.schemas.common import Bilingual, BoundedInteger, Text, UTCDateTimeField, id_field
 from server.timeutil import utcnow
 
 
@@ -105,20 +105,20 @@ class TaskQuerySchema(Schema):
     status = fields.String(
         validate=validate.OneOf(("open", "assigned", "submitted", "closed", "cancelled"))
     )
-    department_id = fields.Integer()
-    location_id = fields.Integer()
-    assignee_id = fields.Integer()
+    department_id = id_field(strict=False)
+    location_id = id_field(strict=False)
+    assignee_id = id_field(strict=False)
     overdue = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = BoundedInteger(strict=False, load_default=1)
+    per_page = BoundedInteger(maximum=200, strict=False, load_default=50)
 
 
 class TaskPatchSchema(Schema):
     """A supervisor's change: assignee, deadline with reason, or cancellation with reason."""
 
-    assignee_id = fields.Integer(strict=True, allow_none=True)
+    assignee_id = id_field(allow_none=True)
     due_at = fields.AwareDateTime()
-    reason = fields.String(validate=validate.Length(1, 2000))
+    reason = Text(validate=validate.Length(1, 2000))
     status = fields.String(validate=validate.OneOf(("cancelled",)))
 
     @validates_schema
@@ -135,7 +135,7 @@ class SubmissionSchema(Schema):
     """Evidence or a verification, idempotent by its client ``id``."""
 
     id = fields.UUID(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=5000))
+    note = Text(load_default="", validate=validate.Length(max=5000))
     photo_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
 
 

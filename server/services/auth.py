@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from server.errors import Unauthorized
@@ -76,7 +76,7 @@ def login(
 def authenticate(
     session: Session, token: str, now: datetime | None = None
 ) -> tuple[ApiToken, User]:
-    """Return the token row and user for a bearer token, or raise 401."""
+    """Return the token row and user for a bearer token, or raise 401. Only reads."""
     now = now or utcnow()
     row = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == token_digest(token))
@@ -87,9 +87,31 @@ def authenticate(
         raise Unauthorized("The token has expired.", code="auth.token_expired")
     if not row.user.active:
         raise Unauthorized("The account is disabled.", code="auth.invalid_token")
-    if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
-        row.last_used_at = now
     return row, row.user
+
+
+def use_is_due(token: ApiToken, now: datetime | None = None) -> bool:
+    """Return whether the token's last use is old enough to be recorded again."""
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY
+
+
+def record_use(session: Session, token_id: int, now: datetime | None = None) -> None:
+    """Record that a token was used at ``now``, unless a use in the last five minutes is.
+
+    One conditional UPDATE: of a device's concurrent requests, the first writes, the rest find
+    the use recorded and change nothing.
+    """
+    now = now or utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - _TOUCH_EVERY),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def revoke(token: ApiToken, now: datetime | None = None) -> None:

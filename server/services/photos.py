@@ -150,30 +150,46 @@ def check_upload(
     return claimed
 
 
-def store_photo(
-    session: Session,
-    storage: PhotoStorage,
-    user: User,
-    photo_id: uuid.UUID,
-    data: bytes,
-    content_type: str,
-    claimed_sha256: str | None,
-    limits: PhotoLimits,
-) -> tuple[Photo, bool]:
-    """Store an upload; return the photo and whether it is new (False: already stored)."""
-    sha = check_upload(data, content_type, claimed_sha256, limits)
+def stored_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) -> Photo | None:
+    """Return the photo stored under ``photo_id`` with these bytes (a replay), or None if new.
+
+    Raises if other bytes are stored or expected under the id, or its finding is out of scope.
+    """
     existing = session.get(Photo, photo_id)
     slot = session.get(PhotoSlot, photo_id)
     if (existing is not None or slot is not None) and not _may_see(session, user, existing, slot):
         # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
         raise _not_found()
     if existing is not None:
-        return _same_or_conflict(existing, sha), False
+        return _same_or_conflict(existing, sha)
     if slot is not None and slot.sha256 != sha:
         raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
+    return None
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """An upload decoded, re-encoded and in storage: everything of it but its row."""
+
+    sha256: str
+    uploaded_bytes: int
+    content_type: str
+    image_key: str
+    thumb_key: str
+    width: int
+    height: int
+
+
+def prepare_photo(
+    storage: PhotoStorage, data: bytes, content_type: str, sha: str, limits: PhotoLimits
+) -> PreparedPhoto:
+    """Decode, re-encode and store the files of a checked upload; touch no database.
+
+    Call it outside any transaction: decoding takes long, and on SQLite a writing transaction
+    would hold the one write lock meanwhile (other writers would wait, then fail).
+    """
     processed = process_image(data, limits)
-    photo = Photo(
-        id=photo_id,
+    return PreparedPhoto(
         sha256=sha,
         uploaded_bytes=len(data),
         content_type=content_type,
@@ -181,6 +197,29 @@ def store_photo(
         thumb_key=storage.put(processed.thumb),
         width=processed.width,
         height=processed.height,
+    )
+
+
+def add_photo(
+    session: Session, user: User, photo_id: uuid.UUID, prepared: PreparedPhoto
+) -> tuple[Photo, bool]:
+    """Record a prepared upload; return the photo and whether it is new (False: a replay).
+
+    Checks again what ``stored_upload`` checked before decoding: meanwhile another request may
+    have stored the id, or a push named it.
+    """
+    stored = stored_upload(session, user, photo_id, prepared.sha256)
+    if stored is not None:
+        return stored, False
+    photo = Photo(
+        id=photo_id,
+        sha256=prepared.sha256,
+        uploaded_bytes=prepared.uploaded_bytes,
+        content_type=prepared.content_type,
+        image_key=prepared.image_key,
+        thumb_key=prepared.thumb_key,
+        width=prepared.width,
+        height=prepared.height,
         uploaded_by_id=user.id,
     )
     try:
@@ -191,7 +230,7 @@ def store_photo(
         existing = session.get(Photo, photo_id)
         if not _may_see(session, user, existing, session.get(PhotoSlot, photo_id)):
             raise _not_found() from None
-        return _same_or_conflict(existing, sha), False
+        return _same_or_conflict(existing, prepared.sha256), False
     return photo, True
 
 

@@ -3,7 +3,9 @@
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select, update
 
+from server.models import ApiToken
 from server.timeutil import utcnow
 from tests import factories
 
@@ -166,3 +168,43 @@ def test_me_returns_the_same_user_object_as_login(client, make_user):
     me = client.get(ME, headers=_bearer(login["token"]))
     assert me.status_code == 200
     assert me.json == login["user"]
+
+
+def _get_all_at_once(url: str, headers: dict, count: int) -> list[int]:
+    """GET ``url`` from ``count`` threads released together; return the status codes."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(count)
+    statuses: list[int] = [0] * count
+
+    def fetch(index: int) -> None:
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60):
+                statuses[index] = 200
+        except urllib.error.HTTPError as error:
+            statuses[index] = error.code
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return statuses
+
+
+def test_concurrent_reads_with_a_stale_token_all_succeed(live_server, session, make_user):
+    """Reads that record a stale token's use must not fail on the database's write lock.
+
+    On SQLite a read runs in a deferred transaction; writing the token's last use inside it
+    had to upgrade to the write lock and answered 500 "database is locked" under load.
+    """
+    _user, headers = make_user("supervisor")
+    session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=10)))
+    session.commit()
+    statuses = _get_all_at_once(f"{live_server}/api/v1/tasks", headers, 40)
+    assert statuses == [200] * 40
+    session.commit()  # end the test's snapshot, so the server's write shows
+    assert session.scalar(select(ApiToken.last_used_at)) > utcnow() - timedelta(minutes=1)

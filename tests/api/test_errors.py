@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests import factories
+
 LOGIN = "/api/v1/auth/login"
 USERS = "/api/v1/users"
 JSON = "application/json"
@@ -57,6 +59,38 @@ def test_wrong_method_is_405_in_the_error_shape(client, assert_error):
     response = client.delete("/api/v1/ping")
     assert_error(response, 405, "request.method_not_allowed")
     assert "GET" in response.headers["Allow"]
+
+
+def _allowed(response) -> set[str]:
+    return {method.strip() for method in response.headers["Allow"].split(",")}
+
+
+def test_a_405_allows_only_the_methods_of_the_route(client):
+    assert _allowed(client.delete("/api/v1/ping")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/v1/ping", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/auth/login", {"POST", "OPTIONS"}),
+        ("/api/v1/tasks/1", {"GET", "HEAD", "PATCH", "OPTIONS"}),
+    ],
+)
+def test_options_lists_only_the_methods_of_the_route(client, path, methods):
+    response = client.options(path)
+    assert response.status_code == 200
+    assert _allowed(response) == methods
+
+
+def test_options_on_an_unknown_api_route_is_404(client, assert_error):
+    assert_error(client.options("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_an_unknown_query_parameter_is_422_naming_it(client, make_user, assert_error):
+    _user, headers = make_user("supervisor")
+    response = client.get("/api/v1/tasks?departmentid=3", headers=headers)
+    assert list(assert_error(response, 422, "request.invalid")["errors"]) == ["departmentid"]
 
 
 class TestBodyLimit:
@@ -176,3 +210,90 @@ def test_hostile_user_values_get_a_client_error(client, hospital, make_user, cha
 def test_hostile_paths_and_queries_get_a_client_error(client, make_user, path):
     _admin, headers = make_user("admin")
     _assert_client_error_shape(client.get(path, headers=headers))
+
+
+# Below the first id, beyond a 32-bit id column (PostgreSQL), beyond SQLite's 64-bit integers.
+OUT_OF_RANGE_IDS = [0, 2**31, 2**64]
+
+
+@pytest.mark.parametrize("number", OUT_OF_RANGE_IDS)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/tasks/{}"),
+        ("patch", "/api/v1/tasks/{}"),
+        ("get", "/api/v1/tasks/{}/events"),
+        ("post", "/api/v1/tasks/{}/evidence"),
+        ("post", "/api/v1/tasks/{}/verify"),
+        ("post", "/api/v1/notifications/{}/read"),
+        ("get", "/api/v1/users/{}"),
+        ("patch", "/api/v1/users/{}"),
+    ],
+)
+def test_an_id_in_a_path_that_no_row_can_have_is_404(
+    client, make_user, assert_error, method, path, number
+):
+    _admin, headers = make_user("admin", "supervisor")
+    response = getattr(client, method)(path.format(number), headers=headers, json={})
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/tasks?location_id={}", "location_id"),
+        ("/api/v1/tasks?department_id={}", "department_id"),
+        ("/api/v1/tasks?assignee_id={}", "assignee_id"),
+        ("/api/v1/tasks?page={}", "page"),
+        ("/api/v1/inspections?location_id={}", "location_id"),
+        ("/api/v1/users?department_id={}", "department_id"),
+        ("/api/v1/reports/weekly?hospital_id={}", "hospital_id"),
+        ("/api/v1/locations/labels.html?root={}", "root"),
+    ],
+)
+@pytest.mark.parametrize("number", OUT_OF_RANGE_IDS)
+def test_an_integer_query_beyond_its_column_is_422_naming_it(
+    client, make_user, assert_error, path, field, number
+):
+    _admin, headers = make_user("admin", "supervisor")
+    body = assert_error(client.get(path.format(number), headers=headers), 422, "request.invalid")
+    assert list(body["errors"]) == [field]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/tasks?per_page=201", "per_page"),
+        ("/api/v1/inspections?limit=-1", "limit"),
+        ("/api/v1/inspections?limit=201", "limit"),
+        ("/api/v1/sync/pull?limit=501", "limit"),
+        ("/api/v1/sync/pull?cursor=-1", "cursor"),
+        (f"/api/v1/sync/pull?cursor={2**63}", "cursor"),
+    ],
+)
+def test_a_page_size_or_cursor_out_of_range_is_422_naming_it(
+    client, make_user, assert_error, path, field
+):
+    _user, headers = make_user("supervisor")
+    body = assert_error(client.get(path, headers=headers), 422, "request.invalid")
+    assert list(body["errors"]) == [field]
+
+
+def test_the_largest_cursor_the_change_log_can_hold_is_accepted(client, make_user):
+    _user, headers = make_user("supervisor")
+    response = client.get(f"/api/v1/sync/pull?cursor={2**63 - 1}", headers=headers)
+    assert response.status_code == 200
+    assert response.json == {"changes": [], "cursor": 2**63 - 1, "more": False}
+
+
+def test_an_assignee_id_beyond_its_column_is_422_naming_it(client, session, hospital, make_user):
+    _user, headers = make_user("supervisor")
+    task = factories.task(session, hospital)
+    session.commit()
+    response = client.patch(
+        f"/api/v1/tasks/{task.id}",
+        json={"assignee_id": 2**31},
+        headers={**headers, "If-Match": str(task.version)},
+    )
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["assignee_id"]

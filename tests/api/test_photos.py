@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +17,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from server.extensions import db
 from server.models import Photo
+from server.services import photos
+from server.services.photos import process_image
 from tests import factories as f
 
 PUSH = "/api/v1/sync/push"
@@ -670,3 +674,29 @@ def test_concurrent_puts_of_one_photo_store_it_once(app, session, inspector):
         statuses = sorted(pool.map(lambda _: upload(), range(4)))
     assert statuses == [200, 200, 200, 201]
     assert _photo_rows(session) == 1
+
+
+def test_no_write_lock_is_held_while_a_photo_is_decoded(client, backend, inspector, monkeypatch):
+    """Another writer can take SQLite's write lock while an upload is being decoded."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    _, headers = inspector
+    database = db.engine.url.database
+    lock_was_free = []
+
+    def decode_while_probing(data, limits):
+        probe = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            lock_was_free.append(True)
+        except sqlite3.OperationalError:
+            lock_was_free.append(False)
+        finally:
+            probe.close()
+        return process_image(data, limits)
+
+    monkeypatch.setattr(photos, "process_image", decode_while_probing)
+    data = f.jpeg_bytes()
+    assert _put(client, headers, f.new_id(), data).status_code == 201
+    assert lock_was_free == [True]

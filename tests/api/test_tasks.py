@@ -8,6 +8,7 @@ database and says so.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
@@ -392,6 +393,25 @@ def test_a_cancellation_without_a_reason_is_refused(client, supervisor, task_id,
     assert "reason" in body["errors"]
 
 
+# Sent as JSON escapes (json.dumps), as a client would: neither can be stored.
+UNSTORABLE = pytest.mark.parametrize("text", ["a\x00b", "\ud800"], ids=["nul", "surrogate"])
+
+
+@UNSTORABLE
+def test_a_reason_the_database_cannot_store_is_refused_naming_it(
+    client, supervisor, task_id, assert_error, text
+):
+    etag = _get(client, supervisor[1], task_id).headers["ETag"]
+    response = client.patch(
+        _task_url(task_id),
+        data=json.dumps({"status": "cancelled", "reason": text}),
+        content_type="application/json",
+        headers={**supervisor[1], "If-Match": etag},
+    )
+
+    assert "reason" in assert_error(response, 422, "request.invalid")["errors"]
+
+
 def test_a_patch_that_changes_nothing_is_refused(
     client, session, supervisor, task_id, assert_error
 ):
@@ -476,6 +496,20 @@ def test_an_inspector_cannot_submit_evidence(client, session, inspector, task_id
 
     assert_error(response, 403, "auth.forbidden")
     assert _stored_task(session, task_id).status == "open"
+
+
+@UNSTORABLE
+def test_evidence_text_the_database_cannot_store_is_refused_naming_it(
+    client, head, task_id, assert_error, text
+):
+    response = client.post(
+        _task_url(task_id, "/evidence"),
+        data=json.dumps({"id": f.new_id(), "note": text}),
+        content_type="application/json",
+        headers=head[1],
+    )
+
+    assert "note" in assert_error(response, 422, "request.invalid")["errors"]
 
 
 def test_replayed_evidence_is_accepted_once(client, head, task_id):

@@ -301,6 +301,9 @@ def test_a_department_of_another_hospital_is_refused(
         ({"password": "short"}, "password"),
         ({"roles": ["nurse"]}, "roles"),
         ({"active": "maybe"}, "active"),
+        ({"active": 0}, "active"),
+        ({"active": 1}, "active"),
+        ({"active": "false"}, "active"),
     ],
 )
 def test_bad_changes_name_the_field(client, admin, member, body, field, assert_error):

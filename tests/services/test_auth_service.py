@@ -104,23 +104,37 @@ def test_a_revoked_token_is_invalid(session, user):
     assert refusal.value.code == "auth.invalid_token"
 
 
-def test_last_used_is_not_rewritten_within_five_minutes(session, user):
+def test_authenticating_writes_nothing(session, user):
     token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
-    auth.authenticate(session, token, now=T0 + timedelta(minutes=4, seconds=59))
-    assert row.last_used_at == T0
-    assert row not in session.dirty
-
-
-def test_last_used_is_rewritten_after_five_minutes(session, user):
-    token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
-    auth.authenticate(session, token, now=T0 + timedelta(minutes=6))
     session.commit()
-    session.expire_all()
-    assert session.get(ApiToken, row.id).last_used_at == T0 + timedelta(minutes=6)
-
-
-def test_the_five_minutes_count_from_the_last_rewrite(session, user):
-    token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
     auth.authenticate(session, token, now=T0 + timedelta(minutes=6))
-    auth.authenticate(session, token, now=T0 + timedelta(minutes=10))
-    assert row.last_used_at == T0 + timedelta(minutes=6)
+    assert row not in session.dirty
+    assert not session.new
+
+
+def test_a_use_is_due_only_after_five_minutes(session, user):
+    _token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
+    assert not auth.use_is_due(row, T0 + timedelta(minutes=4, seconds=59))
+    assert auth.use_is_due(row, T0 + timedelta(minutes=5, seconds=1))
+
+
+def _last_used(session, row_id):
+    session.expire_all()
+    return session.get(ApiToken, row_id).last_used_at
+
+
+def test_recording_a_use_after_five_minutes_writes_it(session, user):
+    _token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
+    session.commit()
+    auth.record_use(session, row.id, T0 + timedelta(minutes=6))
+    session.commit()
+    assert _last_used(session, row.id) == T0 + timedelta(minutes=6)
+
+
+def test_recording_a_use_within_five_minutes_of_the_last_changes_nothing(session, user):
+    _token, row = auth.login(session, user.username, factories.PASSWORD, ttl=DAY, now=T0)
+    session.commit()
+    auth.record_use(session, row.id, T0 + timedelta(minutes=6))
+    auth.record_use(session, row.id, T0 + timedelta(minutes=10))
+    session.commit()
+    assert _last_used(session, row.id) == T0 + timedelta(minutes=6)
