@@ -122,6 +122,8 @@ class TaskLedger:
         self._rechecks: list[tuple[RectificationTask, dict]] = []
         self._touched: dict[int, RectificationTask] = {}
         self._failures: dict[int, list[_Failure]] = {}
+        # The tasks this ledger opened: after ``write``, their departments are told at once.
+        self.opened: list[RectificationTask] = []
 
     # --- what is known before the batch ------------------------------------------------------
 
@@ -225,6 +227,7 @@ class TaskLedger:
                 updated_at=self.now,
             )
             self.session.add(task)
+            self.opened.append(task)
             self._open[key] = task
             self._latest_failure[id(task)] = problem.found_at
             self._event(task, "created", {}, {"status": "open", "due_at": task.due_at.isoformat()})

@@ -114,8 +114,9 @@ def test_escalation_reaches_supervisors_after_the_grace_days_once(
     f.task(session, hospital, due_at=NOW - timedelta(days=2))  # overdue, not long enough
     late = f.task(session, hospital, due_at=NOW - timedelta(days=4))
     session.commit()
-    assert run_job(app, "escalation", NOW) == {"escalated": 1}
-    assert run_job(app, "escalation", NOW + timedelta(hours=1)) == {"escalated": 0}
+    assert run_job(app, "escalation", NOW) == {"escalated": 1, "escalated_to_leadership": 0}
+    again = run_job(app, "escalation", NOW + timedelta(hours=1))
+    assert again == {"escalated": 0, "escalated_to_leadership": 0}
     note = session.scalars(select(Notification)).one()
     assert (note.user_id, note.code, note.task_id) == (supervisor.id, "task.escalated", late.id)
 

@@ -146,7 +146,13 @@ def test_settings_are_updated_and_other_settings_kept(session):
     _import(session, data)
 
     hospital = session.scalars(select(Hospital).where(Hospital.code == "city-2")).one()
-    assert hospital.settings == {"auto_close_on_recheck": True, "kept": 1}
+    assert hospital.settings == {
+        "auto_close_on_recheck": True,
+        "escalate_to_supervisors_after_days": None,
+        "escalate_to_leadership_after_days": None,
+        "webhooks": [],
+        "kept": 1,
+    }
 
 
 def test_a_department_left_out_stays(session):
