@@ -121,21 +121,18 @@ def link_for(code: str, params: dict, task_id: int | None, public_url: str) -> s
 def render(message: Message) -> tuple[str, str]:
     """Return a bilingual subject and plain-text body (for e-mail)."""
     subject = " / ".join(message.headline(language) for language in LANGUAGES)
-    lines = [message.headline("zh-CN"), message.headline("en"), "", *message.items()]
-    if message.link:
-        lines += ["", message.link]
-    return subject, "\n".join(lines).strip() + "\n"
+    parts = [f"{message.headline('zh-CN')}\n{message.headline('en')}", "\n".join(message.items())]
+    return subject, "\n\n".join(part for part in (*parts, message.link) if part) + "\n"
 
 
 def markdown(message: Message) -> tuple[str, str]:
     """Return a title and a short markdown text (for chat robots), with the link to the app."""
     title = message.headline("zh-CN")
-    lines = [f"**{title}**", message.headline("en"), *(f"- {item}" for item in message.items())]
-    if message.task_id is not None and not message.params.get("tasks"):
-        lines.append(f"任务 Task #{message.task_id}")
-    if message.link:
-        lines.append(f"[打开 Open]({message.link})")
-    return title, "\n\n".join(lines)
+    items = "\n".join(f"- {item}" for item in message.items())
+    task = f"任务 Task #{message.task_id}" if message.task_id is not None and not items else ""
+    link = f"[打开 Open]({message.link})" if message.link else ""
+    parts = (f"**{title}**", message.headline("en"), items, task, link)
+    return title, "\n\n".join(part for part in parts if part)
 
 
 class Channel(Protocol):
