@@ -355,20 +355,24 @@ def _inspections_of(session: Session, task_ids: list[int]) -> dict[int, uuid.UUI
 
 
 def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User]]:
-    """Return the active department heads of each department, in one query."""
+    """Return the active heads of each department (members of its hospital), in one query."""
     heads: dict[int, list[User]] = {}
     if not department_ids:
         return heads
     rows = session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .join(user_hospitals, user_hospitals.c.user_id == User.id)
+        .join(Department, Department.id == User.department_id)
+        .join(
+            user_hospitals,
+            (user_hospitals.c.user_id == User.id)
+            & (user_hospitals.c.hospital_id == Department.hospital_id),
+        )
         .where(
             UserRole.role == "department_head",
             User.department_id.in_(department_ids),
             User.active,
         )
-        .distinct()
         .order_by(User.id)
     )
     for user in rows:
