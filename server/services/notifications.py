@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from server.errors import NotFound
 from server.models import (
@@ -291,10 +291,20 @@ def _audience(users: Iterable[User | None], actor: User | None) -> list[User]:
 
 
 def task_notice(
-    session: Session, task: RectificationTask, event: str, actor: User | None, **extra: Any
+    session: Session,
+    task: RectificationTask,
+    event: str,
+    actor: User | None,
+    recipients: list[User] | None = None,
+    **extra: Any,
 ) -> Notice:
-    """Return the notice of ``event`` on ``task``: who hears it, what it says, its key."""
-    users = _audience(RECIPIENTS[event](session, task, extra), actor)
+    """Return the notice of ``event`` on ``task``: who hears it, what it says, its key.
+
+    ``recipients`` spares looking them up again for each task of a batch.
+    """
+    if recipients is None:
+        recipients = RECIPIENTS[event](session, task, extra)
+    users = _audience(recipients, actor)
     params_extra = {k: v for k, v in extra.items() if k != "from_department_id"}
     chats: tuple[int | None, ...] = (task.department_id, None)
     if event == "moved":
@@ -427,6 +437,41 @@ def notify_tasks_opened(
                 users=_audience(heads.get(department_id, []), actor),
                 task_id=first.id,
                 chats=(department_id, None) if department_id else (None,),
+            )
+        )
+    return send(session, notices, now)
+
+
+def notify_rechecked(
+    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
+) -> int:
+    """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
+
+    Call after the ledger wrote them: their rows are read again in one query, and the verifiers
+    of each hospital looked up once.
+    """
+    ids = {inspect(task).identity[0] for task in tasks}
+    if not ids:
+        return 0
+    rows = session.scalars(
+        select(RectificationTask)
+        .where(RectificationTask.id.in_(ids), RectificationTask.status == "submitted")
+        .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
+        .order_by(RectificationTask.id)
+    ).all()
+    verifiers: dict[int, list[User]] = {}
+    notices = []
+    for task in rows:
+        if task.hospital_id not in verifiers:
+            verifiers[task.hospital_id] = _verifiers(session, task.hospital_id)
+        notices.append(
+            task_notice(
+                session,
+                task,
+                "evidence_submitted",
+                actor,
+                verifiers[task.hospital_id],
+                recheck=True,
             )
         )
     return send(session, notices, now)

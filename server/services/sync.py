@@ -587,6 +587,7 @@ def _apply_effects(batch: _Batch) -> None:
             _apply_effect(ledger, batch, kind, row, spec)
     ledger.write()
     notifications.notify_tasks_opened(batch.session, ledger.opened, batch.user, batch.now)
+    notifications.notify_rechecked(batch.session, ledger.rechecked, batch.user, batch.now)
 
 
 def _apply_effect(ledger: tasks.TaskLedger, batch: _Batch, kind: str, row: dict, spec) -> None:

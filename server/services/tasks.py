@@ -122,8 +122,9 @@ class TaskLedger:
         self._rechecks: list[tuple[RectificationTask, dict]] = []
         self._touched: dict[int, RectificationTask] = {}
         self._failures: dict[int, list[_Failure]] = {}
-        # The tasks this ledger opened: after ``write``, their departments are told at once.
+        # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
         self.opened: list[RectificationTask] = []
+        self.rechecked: list[RectificationTask] = []
 
     # --- what is known before the batch ------------------------------------------------------
 
@@ -324,6 +325,8 @@ class TaskLedger:
         task.closed_at = self.now if auto_close else None
         if auto_close:
             self._open[key] = None
+        else:
+            self.rechecked.append(task)
         self._event(
             task,
             "rechecked",

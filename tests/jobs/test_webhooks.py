@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from server.jobs import run_job
-from server.models import NotificationDelivery
-from server.services.channels import Message
+from server.models import NOTIFICATION_CODES, NotificationDelivery
+from server.services.channels import HEADLINES, Message
 from server.services.webhooks import WeComRobot
 from tests import factories as f
 from tests.support.robots import RobotReceiver
@@ -287,3 +287,7 @@ def test_new_tasks_link_the_inspections_written_feedback(
     [text] = robot.texts()
     assert f"({PUBLIC_URL}/#/inspection/{visit['id']})" in text
     assert "1 new problem(s)" in text
+
+
+def test_every_notification_code_has_words_outside_the_app():
+    assert set(HEADLINES) == set(NOTIFICATION_CODES)

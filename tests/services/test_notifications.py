@@ -137,6 +137,23 @@ def test_a_repeat_of_an_open_problem_is_not_a_new_task(client, session, people, 
     assert _codes(session, people["head"]) == ["task.created"]
 
 
+def test_a_passing_recheck_on_a_later_visit_waits_for_a_verifier(
+    client, session, people, inspector, place
+):
+    user, headers = inspector
+    for result, minute in (("fail", 10), ("pass", 20)):
+        visit = f.inspection_payload(place.id)
+        answer = f.finding_payload(
+            visit["id"], "bed.cards", result=result, recorded_at=f"2026-11-23T09:{minute}:00+08:00"
+        )
+        client.post(PUSH, json=f.push_body([visit], [answer]), headers=headers)
+
+    for verifier in ("supervisor", "inspector"):  # not the one who re-checked it
+        [notice] = _inbox(session, people[verifier])
+        assert (notice.code, notice.params["recheck"]) == ("task.evidence_submitted", True)
+    assert _inbox(session, user) == []
+
+
 def test_one_notice_per_inspection_and_department(session, hospital, people, place):
     inspector = people["inspector"]
     first, findings = _failing(session, place, inspector, "a", "b", "c")
