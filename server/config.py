@@ -91,6 +91,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "0") == "1",
         "REMIND_BEFORE_HOURS": _int("REMIND_BEFORE_HOURS", 24),
         "ESCALATE_AFTER_DAYS": _int("ESCALATE_AFTER_DAYS", 3),
+        "ESCALATE_TO_LEADERSHIP_AFTER_DAYS": _int("ESCALATE_TO_LEADERSHIP_AFTER_DAYS", 7),
+        # The app's address as people open it (https://wardwalk.example.org): links in e-mails
+        # and chat messages point into it; without it, messages carry no link.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         "COVERAGE_DAYS": _int("COVERAGE_DAYS", 14),
         "WARDWALK_SCHEDULER": os.environ.get("WARDWALK_SCHEDULER", "embedded"),
         "DEMO_PASSWORD": os.environ.get("WARDWALK_DEMO_PASSWORD"),

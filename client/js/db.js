@@ -24,10 +24,14 @@ const UPGRADES = [
     outbox.createIndex('group', 'group');
     database.createObjectStore('photos', { keyPath: 'id' }).createIndex('owner', 'owner');
   },
+  // 1 → 2: the inbox (the user's notifications, as last fetched).
+  (database) => {
+    database.createObjectStore('notifications', { keyPath: 'id' });
+  },
 ];
 
 /** Stores that hold reference data from the server (safe to clear when another user logs in). */
-export const REFERENCE_STORES = ['catalog', 'locations', 'departments', 'tasks'];
+export const REFERENCE_STORES = ['catalog', 'locations', 'departments', 'tasks', 'notifications'];
 
 let opening = null;
 
@@ -76,10 +80,10 @@ export async function remove(store, key) {
 }
 
 /**
- * Apply several writes atomically: ``[{store, put, key?} | {store, delete}]``.
+ * Apply several writes atomically: ``[{store, put, key?} | {store, delete} | {store, clear}]``.
  *
- * Moving a finished inspection from drafts into the outbox, or a pull page and its cursor, must
- * never half-happen when a tab is killed.
+ * Moving a finished inspection from drafts into the outbox, a pull page and its cursor, or a
+ * fresh inbox replacing the old one, must never half-happen when a tab is killed.
  */
 export async function write(ops) {
   const database = await open();
@@ -88,7 +92,8 @@ export async function write(ops) {
   const transaction = database.transaction(stores, 'readwrite');
   for (const op of ops) {
     const store = transaction.objectStore(op.store);
-    if ('delete' in op) store.delete(op.delete);
+    if (op.clear) store.clear();
+    else if ('delete' in op) store.delete(op.delete);
     else if (op.key !== undefined) store.put(op.put, op.key);
     else store.put(op.put);
   }

@@ -11,7 +11,10 @@ import { Sync } from './sync.js';
 import { Updates } from './updates.js';
 import { Dialog } from './ui/dialog.js';
 import { h } from './ui/dom.js';
+import { FeedbackView } from './ui/feedback-view.js';
 import { HomeView } from './ui/home.js';
+import { InboxBadge } from './ui/inbox-badge.js';
+import { InboxView } from './ui/inbox-view.js';
 import { LoginView } from './ui/login.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
@@ -29,11 +32,13 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
+  inbox: InboxView, inspection: FeedbackView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
   ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
+  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'],
 ];
 
 const main = document.getElementById('main');
@@ -47,7 +52,10 @@ let login = { reason: null, returnTo: null };
 
 async function show(name, params) {
   const turn = ++showing;
-  if (name !== 'login' && !(await db.meta.get('token'))) return router.go('/login', { replace: true });
+  if (name !== 'login' && !(await db.meta.get('token'))) {
+    login.returnTo = location.hash.slice(1) || null; // a link from a message opens after login
+    return router.go('/login', { replace: true });
+  }
   const user = await db.meta.get('user');
   // A department head records no inspections: their app opens on their tasks.
   if (name !== 'login' && !mayUse(user, name)) return router.go('/tasks', { replace: true });
@@ -60,7 +68,7 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings' }[name] ?? name;
+  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -103,6 +111,7 @@ async function boot() {
   await i18n.load((await db.meta.get('lang')) ?? i18n.DEFAULT_LANGUAGE);
   i18n.translate(document);
   statusbar = new StatusBar(document.getElementById('status'), sync);
+  await new InboxBadge(document.getElementById('inbox-badge')).refresh();
   new UpdateBanner(document.getElementById('update'), updates, async () => {
     await current?.leave?.();
     await inspections.flush();

@@ -66,8 +66,8 @@ export async function rememberTasks(tasks, locationByFinding) {
   await db.write(ops);
 }
 
-/** Forget another user's reference data and start pulling from the beginning. */
+/** Forget another user's reference data (and inbox) and start pulling from the beginning. */
 export async function reset() {
   await db.clear(db.REFERENCE_STORES);
-  await db.meta.remove('cursor');
+  for (const key of ['cursor', 'inbox.etag', 'inbox.reads']) await db.meta.remove(key);
 }

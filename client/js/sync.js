@@ -1,5 +1,6 @@
 /**
- * Sync: when and how often — push and upload (push.js), then pull (refdata.js). No DOM.
+ * Sync: when and how often — push and upload (push.js), then pull (refdata.js) and the inbox
+ * (inbox.js). No DOM.
  *
  * One sync runs at a time, across tabs too; a request made meanwhile runs once more afterwards.
  * Network errors, timeouts, 408, 429 and 5xx are retried with capped exponential back-off (reset
@@ -10,6 +11,7 @@
 import * as api from './api.js';
 import * as db from './db.js';
 import { now } from './ids.js';
+import * as inbox from './inbox.js';
 import { pushAll, uploadPhotos } from './push.js';
 import * as refdata from './refdata.js';
 
@@ -77,6 +79,7 @@ export class Sync extends EventTarget {
       });
       await refdata.pull(() => { this.progress = true; });
       await refdata.fetchChecklists(() => { this.progress = true; });
+      await inbox.refresh();
       this.failures = 0;
       await db.meta.set('lastSync', now());
       this.emit('synced');

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Hospital, Inspection, Location
-from server.services.channels import configured_channels
 from server.services.notifications import notify
 from server.services.users import users_with_role
 from server.timeutil import local_date
@@ -35,7 +34,6 @@ def uncovered_locations(session: Session, hospital_id: int, since: datetime) -> 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Notify each hospital's supervisors once a day while some place is not covered."""
-    channels = list(configured_channels(config))
     since = now - timedelta(days=config["COVERAGE_DAYS"])
     summary = {}
     for hospital in session.scalars(select(Hospital)):
@@ -49,9 +47,9 @@ def run(session: Session, now: datetime, config: dict) -> dict:
             users_with_role(session, hospital.id, "supervisor"),
             hospital_id=hospital.id,
             code="coverage.gap",
-            channels=channels,
             dedupe_key=f"coverage:{day}",
             now=now,
+            chats=(None,),
             params={
                 "count": len(gaps),
                 "days": config["COVERAGE_DAYS"],

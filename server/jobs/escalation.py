@@ -1,4 +1,10 @@
-"""Escalate tasks overdue for more than ``ESCALATE_AFTER_DAYS`` to the hospital's supervisors."""
+"""The escalation ladder: overdue N days → the supervisors, M days → leadership (院领导).
+
+N and M are per hospital (hospital file settings ``escalate_to_supervisors_after_days`` and
+``escalate_to_leadership_after_days``), by default ``ESCALATE_AFTER_DAYS`` and
+``ESCALATE_TO_LEADERSHIP_AFTER_DAYS``. Each rung is climbed once per deadline; a task reaches
+leadership only after its supervisors heard of it, so M below N means "together with them".
+"""
 
 from __future__ import annotations
 
@@ -7,32 +13,57 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import OPEN_STATUSES, RectificationTask
+from server.models import OPEN_STATUSES, Hospital, RectificationTask
 from server.services.changes import lock_change_log, record_change
-from server.services.channels import configured_channels
-from server.services.notifications import notify_about_task
+from server.services.notifications import send, task_notice
 from server.services.tasks import task_event
-from server.services.users import users_with_role
+
+
+def thresholds(hospital: Hospital, config: dict) -> tuple[int, int]:
+    """Return the hospital's days overdue before supervisors, and before leadership, hear."""
+    first = hospital.settings.get("escalate_to_supervisors_after_days")
+    second = hospital.settings.get("escalate_to_leadership_after_days")
+    first = config["ESCALATE_AFTER_DAYS"] if first is None else first
+    second = config["ESCALATE_TO_LEADERSHIP_AFTER_DAYS"] if second is None else second
+    return first, max(first, second)
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
-    """Escalate every long-overdue open task once."""
+    """Climb each long-overdue open task up the ladder, one rung at a time, once each."""
     lock_change_log(session)  # first, before any task row (docs/sync.md)
-    cutoff = now - timedelta(days=config["ESCALATE_AFTER_DAYS"])
-    channels = list(configured_channels(config))
-    stuck = session.scalars(
-        select(RectificationTask)
-        .where(
-            RectificationTask.status.in_(OPEN_STATUSES),
-            RectificationTask.due_at < cutoff,
-            RectificationTask.escalated_at.is_(None),
+    counts = {"escalated": 0, "escalated_to_leadership": 0}
+    notices = []
+    for hospital in session.scalars(select(Hospital).order_by(Hospital.id)).all():
+        first, second = thresholds(hospital, config)
+        rungs = (
+            ("escalated", first, RectificationTask.escalated_at, ()),
+            (
+                "escalated_to_leadership",
+                second,
+                RectificationTask.leadership_escalated_at,
+                (RectificationTask.escalated_at.is_not(None),),
+            ),
         )
-        .with_for_update(skip_locked=True)
-    ).all()
-    for task in stuck:
-        task.escalated_at = now
-        task_event(session, task, None, "escalated", {}, {"escalated": True})
-        supervisors = users_with_role(session, task.hospital_id, "supervisor")
-        notify_about_task(session, task, supervisors, "escalated", channels, now)
-        record_change(session, "task", task.id, task.hospital_id)
-    return {"escalated": len(stuck)}
+        for event, days, climbed, below in rungs:
+            stuck = session.scalars(
+                select(RectificationTask)
+                .where(
+                    RectificationTask.hospital_id == hospital.id,
+                    RectificationTask.status.in_(OPEN_STATUSES),
+                    RectificationTask.due_at < now - timedelta(days=days),
+                    climbed.is_(None),
+                    *below,
+                )
+                .with_for_update(skip_locked=True)
+            ).all()
+            for task in stuck:
+                setattr(task, climbed.key, now)
+                if event == "escalated":
+                    task.leadership_escalated_at = None  # a new deadline starts a new ladder
+                task_event(session, task, None, event, {}, {"escalated": event, "days": days})
+                notices.append(task_notice(session, task, event, None, days=days))
+                record_change(session, "task", task.id, task.hospital_id)
+            session.flush()  # the second rung sees the first one climbed in this run
+            counts[event] += len(stuck)
+    send(session, notices, now)
+    return counts

@@ -9,15 +9,13 @@ from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, RectificationTask
 from server.services.changes import lock_change_log, record_change
-from server.services.channels import configured_channels
-from server.services.notifications import notify_about_task
-from server.services.tasks import responsible_people, task_event
+from server.services.notifications import send, task_notice
+from server.services.tasks import task_event
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
-    """Mark every open task past its deadline that is not marked yet."""
+    """Mark every open task past its deadline that is not marked yet; tell its department."""
     lock_change_log(session)  # first, before any task row (docs/sync.md)
-    channels = list(configured_channels(config))
     late = session.scalars(
         select(RectificationTask)
         .where(
@@ -27,11 +25,11 @@ def run(session: Session, now: datetime, config: dict) -> dict:
         )
         .with_for_update(skip_locked=True)
     ).all()
+    notices = []
     for task in late:
         task.overdue_marked_at = now
         task_event(session, task, None, "overdue", {"overdue": False}, {"overdue": True})
-        notify_about_task(
-            session, task, responsible_people(session, task), "overdue", channels, now
-        )
+        notices.append(task_notice(session, task, "overdue", None))
         record_change(session, "task", task.id, task.hospital_id)
+    send(session, notices, now)
     return {"marked": len(late)}

@@ -8,15 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import RectificationTask
-from server.services.channels import configured_channels
-from server.services.notifications import notify_about_task
-from server.services.tasks import responsible_people
+from server.services.notifications import send, task_notice
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Notify about every open task due within ``REMIND_BEFORE_HOURS``."""
     horizon = now + timedelta(hours=config["REMIND_BEFORE_HOURS"])
-    channels = list(configured_channels(config))
     due_soon = session.scalars(
         select(RectificationTask).where(
             RectificationTask.status.in_(("open", "assigned")),
@@ -24,8 +21,5 @@ def run(session: Session, now: datetime, config: dict) -> dict:
             RectificationTask.due_at <= horizon,
         )
     ).all()
-    sent = 0
-    for task in due_soon:
-        people = responsible_people(session, task)
-        sent += len(notify_about_task(session, task, people, "due_soon", channels, now))
-    return {"tasks": len(due_soon), "notified": sent}
+    notices = [task_notice(session, task, "due_soon", None) for task in due_soon]
+    return {"tasks": len(due_soon), "notified": send(session, notices, now)}

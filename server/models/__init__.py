@@ -5,7 +5,13 @@ from server.models.change import CHANGE_KINDS, Change
 from server.models.checklist import ChecklistVersion
 from server.models.epoch import SyncEpoch
 from server.models.inspection import INSPECTION_KINDS, Finding, Inspection, PhotoSlot, RecordEntry
-from server.models.notification import Notification, NotificationDelivery
+from server.models.notification import (
+    NOTIFICATION_CODES,
+    ROBOT_VENDORS,
+    GroupNotification,
+    Notification,
+    NotificationDelivery,
+)
 from server.models.org import LOCATION_KINDS, Department, Hospital, Location
 from server.models.photo import Photo
 from server.models.rollup import WeeklyRollup
@@ -23,6 +29,8 @@ from server.models.user import ROLES, ApiToken, User, UserRole, user_hospitals
 __all__ = [
     "CHANGE_KINDS",
     "INSPECTION_KINDS",
+    "NOTIFICATION_CODES",
+    "ROBOT_VENDORS",
     "OPEN_STATUSES",
     "TASK_STATUSES",
     "Change",
@@ -34,6 +42,7 @@ __all__ = [
     "RectificationTask",
     "TaskEvent",
     "TaskSubmission",
+    "GroupNotification",
     "Notification",
     "NotificationDelivery",
     "WeeklyRollup",

@@ -80,7 +80,8 @@ class RectificationTask(Base):
     due_at: Mapped[datetime]
     occurrences: Mapped[int] = mapped_column(default=1)
     overdue_marked_at: Mapped[datetime | None]
-    escalated_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]  # the first rung of the ladder: supervisors
+    leadership_escalated_at: Mapped[datetime | None]  # the second: leadership
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

@@ -1,8 +1,8 @@
 """The in-app inbox."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from server.schemas.common import UTCDateTimeField
+from server.schemas.common import UTCDateTimeField, id_field
 
 
 class NotificationSchema(Schema):
@@ -20,3 +20,13 @@ class InboxQuerySchema(Schema):
     """``?unread=true`` lists only unread notifications."""
 
     unread = fields.Boolean(load_default=False)
+
+
+class MarkReadSchema(Schema):
+    """Which notifications to mark read: ``ids`` (the caller's; others are ignored), or all."""
+
+    ids = fields.List(
+        id_field(),
+        validate=validate.Length(max=500),
+        load_default=None,
+    )

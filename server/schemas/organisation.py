@@ -17,9 +17,11 @@ from marshmallow import (
     validates_schema,
 )
 
+from server.models.notification import NOTIFICATION_CODES, ROBOT_VENDORS
 from server.models.org import LOCATION_KINDS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", error="Letters, digits, '-', '_', '.'.")
+ENV_NAME = validate.Regexp(r"^[A-Z_][A-Z0-9_]*$", error="A variable name: A-Z, 0-9, _.")
 
 
 class NameSchema(Schema):
@@ -30,9 +32,54 @@ class NameSchema(Schema):
 
 
 class SettingsSchema(Schema):
-    """The hospital's settings that change how the rules apply."""
+    """The hospital's settings that change how the rules apply.
+
+    The escalation ladder: a task overdue for ``escalate_to_supervisors_after_days`` goes to the
+    supervisors, after ``escalate_to_leadership_after_days`` to leadership; absent (null), the
+    server's defaults (``ESCALATE_AFTER_DAYS``, ``ESCALATE_TO_LEADERSHIP_AFTER_DAYS``) apply.
+    """
 
     auto_close_on_recheck = fields.Boolean(load_default=False)
+    escalate_to_supervisors_after_days = fields.Integer(
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=365)
+    )
+    escalate_to_leadership_after_days = fields.Integer(
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=365)
+    )
+
+    @validates_schema
+    def _ladder_goes_up(self, data: dict, **_kwargs) -> None:
+        first = data.get("escalate_to_supervisors_after_days")
+        second = data.get("escalate_to_leadership_after_days")
+        if first is not None and second is not None and second < first:
+            raise ValidationError(
+                {"escalate_to_leadership_after_days": ["Leadership hears after supervisors."]}
+            )
+
+
+class WebhookSchema(Schema):
+    """A group-chat robot: WeCom, DingTalk or Feishu, with its URL and secret.
+
+    The URL may be written here or named by an environment variable (``url_env``: a WeCom key
+    is in the URL, so it is a secret too); a signing secret only ever comes from the environment
+    (``secret_env``), so neither the database nor an export holds it.
+    """
+
+    name = fields.String(required=True, validate=[validate.Length(1, 40), CODE])
+    vendor = fields.String(required=True, validate=validate.OneOf(ROBOT_VENDORS))
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, load_default=None)
+    url_env = fields.String(load_default=None, validate=ENV_NAME)
+    secret_env = fields.String(load_default=None, validate=ENV_NAME)
+    events = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFICATION_CODES)), load_default=None
+    )
+
+    @validates_schema
+    def _one_url_and_a_signable_vendor(self, data: dict, **_kwargs) -> None:
+        if (data.get("url") is None) == (data.get("url_env") is None):
+            raise ValidationError({"url": ["Give either url or url_env."]})
+        if data.get("secret_env") and data.get("vendor") == "wecom":
+            raise ValidationError({"secret_env": ["WeCom robots are not signed."]})
 
 
 class HospitalSchema(Schema):
@@ -42,6 +89,7 @@ class HospitalSchema(Schema):
     name = fields.Nested(NameSchema, required=True)
     timezone = fields.String(load_default="Asia/Shanghai")
     settings = fields.Nested(SettingsSchema, load_default=lambda: SettingsSchema().load({}))
+    webhooks = fields.List(fields.Nested(WebhookSchema), load_default=list)
 
     @validates("timezone")
     def _known_zone(self, value: str, **_kwargs) -> None:
@@ -56,6 +104,7 @@ class DepartmentFileSchema(Schema):
 
     code = fields.String(required=True, validate=[validate.Length(1, 60), CODE])
     name = fields.Nested(NameSchema, required=True)
+    webhooks = fields.List(fields.Nested(WebhookSchema), load_default=list)
 
 
 class LocationFileSchema(Schema):
@@ -87,6 +136,13 @@ class HospitalFileSchema(Schema):
         repeated = sorted({code for code in department_codes if department_codes.count(code) > 1})
         if repeated:
             errors["departments"] = [f"Department code used twice: {', '.join(repeated)}."]
+        names = [
+            webhook["name"]
+            for owner in [data.get("hospital", {}), *data.get("departments", [])]
+            for webhook in owner.get("webhooks", [])
+        ]
+        if twice := sorted({name for name in names if names.count(name) > 1}):
+            errors["webhooks"] = [f"Webhook name used twice: {', '.join(twice)}."]
         seen: set[str] = set()
         problems: list[str] = []
         for path, location, _parent in walk(data.get("locations", [])):

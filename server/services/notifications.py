@@ -1,25 +1,198 @@
-"""Notify people: an in-app inbox row per user, plus one delivery per configured outside channel.
+"""Tell people what they must act on: inbox rows, group-chat messages, outside deliveries.
 
-``notify`` is idempotent by ``dedupe_key`` (a job that runs twice notifies once). Deliveries are
-an outbox: ``deliver_due`` sends what is due, and a failure only postpones the next attempt
-(capped exponential back-off) — a message is never dropped because a channel was down.
+Who hears what (docs/tasks.md, "Notifications"): new tasks go to the responsible department's
+heads at once, one message per inspection, place and department; an assignment to the assignee;
+evidence to those who may verify it; a failed verification, an approaching or passed deadline to
+the department; the escalation ladder to supervisors, then leadership. Nobody is told of what
+they did themselves. Each event also reaches the group chats of the department and the hospital
+that listen for it (``webhooks.webhooks_for``).
+
+Every notice takes the caller's clock (``now``): a job catching up on ``--now`` stamps its
+notices and makes their deliveries due at that moment. ``send`` writes a batch of notices with a
+bulk insert per table that skips what exists, so notifying twice (a job run twice, a retried
+push) tells nobody twice. Deliveries are an outbox: ``deliver_due`` sends what is due, and a
+failure only postpones the next attempt (capped exponential back-off) — never drops it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, lazyload
 
 from server.errors import NotFound
-from server.models import Notification, NotificationDelivery, User
-from server.services.channels import Channel
-from server.timeutil import isoformat, utcnow
+from server.models import (
+    OPEN_STATUSES,
+    Department,
+    Finding,
+    GroupNotification,
+    Hospital,
+    Location,
+    Notification,
+    NotificationDelivery,
+    RecordEntry,
+    RectificationTask,
+    User,
+    UserRole,
+    task_findings,
+    task_records,
+    user_hospitals,
+)
+from server.services.channels import REACHES, Channel, Message, link_for
+from server.services.permissions import roles_allowed
+from server.services.tasks import responsible_people
+from server.services.users import users_with_role
+from server.services.webhooks import find_webhook, robot, webhooks_for
+from server.timeutil import as_utc, isoformat, zone
 
 MAX_BACKOFF = timedelta(hours=6)
+LISTED_TASKS = 20  # tasks named in one "new tasks" notice
+WEBHOOK_PREFIX = "webhook:"
+
+
+@dataclass
+class Notice:
+    """One thing to tell: to ``users`` in the app, and to the group chats of ``chats``.
+
+    ``chats`` are department ids whose chats may hear it, None standing for the hospital's own.
+    """
+
+    hospital_id: int
+    code: str
+    params: dict[str, Any]
+    dedupe_key: str
+    users: Sequence[User] = ()
+    task_id: int | None = None
+    chats: tuple[int | None, ...] = ()
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _insert_new(
+    session: Session, table: Table, keys: list[str], rows: list[dict], returning: list[str]
+) -> list:
+    """Insert ``rows``, skipping those whose ``keys`` are taken; return the inserted ones.
+
+    Rows go in key order, one order for every writer, so two writers cannot deadlock on them.
+    """
+    if not rows:
+        return []
+    rows.sort(key=lambda row: tuple(row[key] for key in keys))
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = statement.on_conflict_do_nothing(index_elements=keys).returning(
+        *(table.c[name] for name in returning)
+    )
+    return list(session.connection().execute(statement, rows))
+
+
+def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
+    """Write notices: inbox rows, group-chat rows and their deliveries; return new inbox rows."""
+    notices = list(notices)
+    if not notices:
+        return 0
+    session.flush()
+    people: dict[int, User] = {}
+    rows = []
+    for notice in notices:
+        for user in {user.id: user for user in notice.users}.values():
+            people[user.id] = user
+            rows.append(
+                {
+                    "user_id": user.id,
+                    "hospital_id": notice.hospital_id,
+                    "code": notice.code,
+                    "params": notice.params,
+                    "task_id": notice.task_id,
+                    "dedupe_key": notice.dedupe_key,
+                    "created_at": now,
+                    "read_at": None,
+                }
+            )
+    created = _insert_new(
+        session, Notification.__table__, ["user_id", "dedupe_key"], rows, ["id", "user_id"]
+    )
+    deliveries = [
+        {"notification_id": notification_id, "channel": channel}
+        for notification_id, user_id in created
+        for channel, reaches in REACHES.items()
+        if reaches(people[user_id])
+    ]
+    group_rows, hooks = _group_rows(session, notices, now)
+    for group_id, hospital_id, key in _insert_new(
+        session,
+        GroupNotification.__table__,
+        ["hospital_id", "dedupe_key"],
+        group_rows,
+        ["id", "hospital_id", "dedupe_key"],
+    ):
+        deliveries += [
+            {"group_notification_id": group_id, "channel": WEBHOOK_PREFIX + name}
+            for name in hooks[(hospital_id, key)]
+        ]
+    if deliveries:
+        session.execute(
+            insert(NotificationDelivery),
+            [
+                {
+                    "notification_id": None,
+                    "group_notification_id": None,
+                    **row,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": "",
+                }
+                for row in deliveries
+            ],
+        )
+    return len(created)
+
+
+def _group_rows(session: Session, notices: list[Notice], now: datetime):
+    """Return the group-chat rows of ``notices`` and the webhooks each goes to.
+
+    Only chats that hear a notice get a row; the webhook names are keyed by (hospital, key).
+    """
+    department_ids = {chat for notice in notices for chat in notice.chats if chat is not None}
+    codes = dict(
+        session.execute(
+            select(Department.id, Department.code).where(Department.id.in_(department_ids))
+        ).all()
+        if department_ids
+        else []
+    )
+    rows, hooks = [], {}
+    for notice in notices:
+        settings = session.get(Hospital, notice.hospital_id).settings
+        for chat in dict.fromkeys(notice.chats):
+            if chat is not None and chat not in codes:
+                continue
+            names = [spec["name"] for spec in webhooks_for(settings, codes.get(chat), notice.code)]
+            if not names:
+                continue
+            key = f"{'hospital' if chat is None else f'dept:{chat}'}:{notice.dedupe_key}"
+            hooks[(notice.hospital_id, key)] = names
+            rows.append(
+                {
+                    "hospital_id": notice.hospital_id,
+                    "department_id": chat,
+                    "code": notice.code,
+                    "params": notice.params,
+                    "task_id": notice.task_id,
+                    "dedupe_key": key,
+                    "created_at": now,
+                }
+            )
+    return rows, hooks
 
 
 def notify(
@@ -30,74 +203,281 @@ def notify(
     code: str,
     params: dict,
     dedupe_key: str,
-    channels: Iterable[str] = (),
+    now: datetime,
     task_id: int | None = None,
-    now: datetime | None = None,
-) -> list[Notification]:
-    """Create the notification for each user that does not have it yet; return the new ones.
-
-    ``now`` is the caller's clock: a job catching up on ``--now`` stamps its notices and makes
-    their deliveries due at that moment, not at the wall clock's.
-    """
-    now = now or utcnow()
-    created = []
-    for user in users:
-        try:
-            with session.begin_nested():
-                notification = Notification(
-                    user_id=user.id,
-                    hospital_id=hospital_id,
-                    code=code,
-                    params=params,
-                    task_id=task_id,
-                    dedupe_key=dedupe_key,
-                    created_at=now,
-                )
-                session.add(notification)
-                session.flush()
-                for channel in channels:
-                    session.add(
-                        NotificationDelivery(
-                            notification_id=notification.id, channel=channel, next_attempt_at=now
-                        )
-                    )
-                session.flush()
-        except IntegrityError:
-            continue  # this user was already notified of this
-        created.append(notification)
-    return created
+    chats: tuple[int | None, ...] = (),
+) -> int:
+    """Tell ``users`` (and the chats of ``chats``) one thing once; return new inbox rows."""
+    notice = Notice(hospital_id, code, params, dedupe_key, list(users), task_id, chats)
+    return send(session, [notice], now)
 
 
-def notify_about_task(
+# --- task events ----------------------------------------------------------------------------
+
+
+def _names(row) -> dict[str, str] | None:
+    return None if row is None else {"zh-CN": row.name_zh, "en": row.name_en}
+
+
+def _heads(session: Session, hospital_id: int, department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return users_with_role(session, hospital_id, "department_head", department_id)
+
+
+def _assignee(session: Session, task: RectificationTask) -> list[User]:
+    return [session.get(User, task.assignee_id)] if task.assignee_id is not None else []
+
+
+def _verifiers(session: Session, hospital_id: int) -> list[User]:
+    """Return whoever holds a role that may verify a fix (the policy's ``tasks.verify``)."""
+    return [
+        user
+        for role in sorted(roles_allowed("tasks.verify"))
+        for user in users_with_role(session, hospital_id, role)
+    ]
+
+
+# event → who must hear it: (session, task, extra) → users (the actor is left out later).
+RECIPIENTS = {
+    "assigned": lambda s, task, extra: _assignee(s, task),
+    "evidence_submitted": lambda s, task, extra: _verifiers(s, task.hospital_id),
+    "verification_failed": lambda s, task, extra: (
+        _assignee(s, task) + _heads(s, task.hospital_id, task.department_id)
+    ),
+    "due_soon": lambda s, task, extra: responsible_people(s, task),
+    "overdue": lambda s, task, extra: (
+        _assignee(s, task) + _heads(s, task.hospital_id, task.department_id)
+    ),
+    "escalated": lambda s, task, extra: users_with_role(s, task.hospital_id, "supervisor"),
+    # Users holding the ``leader`` role (院领导); nobody until that role is given.
+    "escalated_to_leadership": lambda s, task, extra: users_with_role(
+        s, task.hospital_id, "leader"
+    ),
+    "moved": lambda s, task, extra: (
+        _heads(s, task.hospital_id, extra.get("from_department_id"))
+        + _heads(s, task.hospital_id, task.department_id)
+    ),
+}
+# Deadline events are keyed by the deadline (a new one may be announced again); the others by
+# the task's version after the change, so each change is announced once.
+BY_DEADLINE = {"due_soon", "overdue", "escalated", "escalated_to_leadership"}
+
+
+def task_params(session: Session, task: RectificationTask, **extra: Any) -> dict[str, Any]:
+    """Return what every notice about a task carries, plus ``extra``."""
+    hospital = session.get(Hospital, task.hospital_id)
+    department = session.get(Department, task.department_id) if task.department_id else None
+    return {
+        "task_id": task.id,
+        "title": {"zh-CN": task.title_zh, "en": task.title_en},
+        "department": _names(department),
+        "severity": task.severity,
+        "due_at": isoformat(task.due_at),
+        "due": _local(task.due_at, hospital.timezone),
+        "occurrences": task.occurrences,
+        **extra,
+    }
+
+
+def _local(moment: datetime, tz: str) -> str:
+    return as_utc(moment).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _audience(users: Iterable[User | None], actor: User | None) -> list[User]:
+    """Return each active user once, without the one who caused the event."""
+    unique = {user.id: user for user in users if user is not None and user.active}
+    return [user for user_id, user in unique.items() if actor is None or user_id != actor.id]
+
+
+def task_notice(
     session: Session,
-    task,
-    users: Iterable[User],
+    task: RectificationTask,
     event: str,
-    channels: Iterable[str],
-    now: datetime | None = None,
-) -> list[Notification]:
-    """Notify ``users`` of ``event`` (``due_soon``, ``overdue``, ``escalated``) on a task.
+    actor: User | None,
+    recipients: list[User] | None = None,
+    **extra: Any,
+) -> Notice:
+    """Return the notice of ``event`` on ``task``: who hears it, what it says, its key.
 
-    The key includes the deadline, so a task given a new deadline can be notified again.
+    ``recipients`` spares looking them up again for each task of a batch.
     """
-    due_at = isoformat(task.due_at)
-    return notify(
-        session,
-        users,
+    if recipients is None:
+        recipients = RECIPIENTS[event](session, task, extra)
+    users = _audience(recipients, actor)
+    params_extra = {k: v for k, v in extra.items() if k != "from_department_id"}
+    chats: tuple[int | None, ...] = (task.department_id, None)
+    if event == "moved":
+        old = extra.get("from_department_id")
+        old_department = session.get(Department, old) if old is not None else None
+        params_extra |= {
+            "from_department": _names(old_department),
+            "to_department": _names(session.get(Department, task.department_id))
+            if task.department_id
+            else None,
+        }
+        chats = (old, task.department_id, None)
+    when = isoformat(task.due_at) if event in BY_DEADLINE else f"v{task.version}"
+    return Notice(
         hospital_id=task.hospital_id,
         code=f"task.{event}",
+        params=task_params(session, task, **params_extra),
+        dedupe_key=f"task:{task.id}:{event}:{when}",
+        users=users,
         task_id=task.id,
-        channels=channels,
-        dedupe_key=f"task:{task.id}:{event}:{due_at}",
-        now=now,
-        params={
-            "task_id": task.id,
-            "title": task.title_zh,
-            "title_en": task.title_en,
-            "due_at": due_at,
-            "occurrences": task.occurrences,
-        },
+        chats=tuple(chat for chat in chats if chat is not None) + (None,),
     )
+
+
+def notify_task_event(
+    session: Session,
+    task: RectificationTask,
+    event: str,
+    actor: User | None,
+    now: datetime,
+    **extra: Any,
+) -> int:
+    """Tell whoever must act on ``event`` of ``task``; return how many inbox rows are new.
+
+    Events: ``assigned``, ``evidence_submitted``, ``verification_failed``, ``due_soon``,
+    ``overdue``, ``escalated``, ``escalated_to_leadership``, ``moved`` (pass
+    ``from_department_id=``). Call it after the change, in the same transaction.
+    """
+    session.flush()  # the version the key names is the one after the change
+    return send(session, [task_notice(session, task, event, actor, **extra)], now)
+
+
+def _inspections_of(session: Session, task_ids: list[int]) -> dict[int, uuid.UUID]:
+    """Return the inspection whose failures opened each task (records outside one: none)."""
+    found: dict[int, uuid.UUID] = {}
+    for link, column, model in (
+        (task_findings, task_findings.c.finding_id, Finding),
+        (task_records, task_records.c.record_id, RecordEntry),
+    ):
+        rows = session.execute(
+            select(link.c.task_id, model.inspection_id)
+            .join(model, model.id == column)
+            .where(link.c.task_id.in_(task_ids), model.inspection_id.is_not(None))
+        )
+        for task_id, inspection_id in rows:
+            found.setdefault(task_id, inspection_id)
+    return found
+
+
+def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User]]:
+    """Return the active heads of each department (members of its hospital), in one query."""
+    heads: dict[int, list[User]] = {}
+    if not department_ids:
+        return heads
+    rows = session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Department, Department.id == User.department_id)
+        .join(
+            user_hospitals,
+            (user_hospitals.c.user_id == User.id)
+            & (user_hospitals.c.hospital_id == Department.hospital_id),
+        )
+        .where(
+            UserRole.role == "department_head",
+            User.department_id.in_(department_ids),
+            User.active,
+        )
+        .order_by(User.id)
+    )
+    for user in rows:
+        heads.setdefault(user.department_id, []).append(user)
+    return heads
+
+
+def notify_tasks_opened(
+    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
+) -> int:
+    """Tell each responsible department's heads of the tasks just opened, at once.
+
+    One notice per inspection, place and department — not one per item — naming the tasks and
+    linking the inspection's written feedback. Call after the tasks were stored.
+    """
+    opened = sorted(
+        (task for task in tasks if task.status in OPEN_STATUSES), key=lambda task: task.id
+    )
+    if not opened:
+        return 0
+    inspections = _inspections_of(session, [task.id for task in opened])
+    groups: dict[tuple, list[RectificationTask]] = {}
+    for task in opened:
+        key = (task.hospital_id, inspections.get(task.id), task.location_id, task.department_id)
+        groups.setdefault(key, []).append(task)
+    heads = _heads_of(session, {task.department_id for task in opened if task.department_id})
+    notices = []
+    for (hospital_id, inspection_id, location_id, department_id), group in groups.items():
+        first = group[0]
+        department = session.get(Department, department_id) if department_id else None
+        notices.append(
+            Notice(
+                hospital_id=hospital_id,
+                code="task.created",
+                params={
+                    "task_id": first.id,
+                    "count": len(group),
+                    "inspection_id": str(inspection_id) if inspection_id else None,
+                    "location": _names(session.get(Location, location_id)),
+                    "department": _names(department),
+                    "due_at": isoformat(min(task.due_at for task in group)),
+                    "tasks": [
+                        {
+                            "id": task.id,
+                            "title": {"zh-CN": task.title_zh, "en": task.title_en},
+                            "severity": task.severity,
+                        }
+                        for task in group[:LISTED_TASKS]
+                    ],
+                },
+                dedupe_key=f"task:{first.id}:created",
+                users=_audience(heads.get(department_id, []), actor),
+                task_id=first.id,
+                chats=(department_id, None) if department_id else (None,),
+            )
+        )
+    return send(session, notices, now)
+
+
+def notify_rechecked(
+    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
+) -> int:
+    """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
+
+    Call after the ledger wrote them: their rows are read again in one query, and the verifiers
+    of each hospital looked up once.
+    """
+    ids = {inspect(task).identity[0] for task in tasks}
+    if not ids:
+        return 0
+    rows = session.scalars(
+        select(RectificationTask)
+        .where(RectificationTask.id.in_(ids), RectificationTask.status == "submitted")
+        .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
+        .order_by(RectificationTask.id)
+    ).all()
+    verifiers: dict[int, list[User]] = {}
+    notices = []
+    for task in rows:
+        if task.hospital_id not in verifiers:
+            verifiers[task.hospital_id] = _verifiers(session, task.hospital_id)
+        notices.append(
+            task_notice(
+                session,
+                task,
+                "evidence_submitted",
+                actor,
+                verifiers[task.hospital_id],
+                recheck=True,
+            )
+        )
+    return send(session, notices, now)
+
+
+# --- the inbox ------------------------------------------------------------------------------
 
 
 def inbox(session: Session, user: User, *, unread_only: bool = False, limit: int = 100):
@@ -108,8 +488,19 @@ def inbox(session: Session, user: User, *, unread_only: bool = False, limit: int
     return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
-def mark_read(session: Session, user: User, notification_id: int | None = None) -> None:
-    """Mark one notification (or, with None, all of them) as read."""
+def mark_read(
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    notification_id: int | None = None,
+    ids: Iterable[int] | None = None,
+) -> None:
+    """Mark one notification, those of ``ids`` (others' ids are ignored), or all of them read.
+
+    A device that read its inbox offline sends the ids it showed, so what arrived meanwhile stays
+    unread.
+    """
     query = update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
@@ -118,44 +509,86 @@ def mark_read(session: Session, user: User, notification_id: int | None = None) 
         if found is None or found.user_id != user.id:
             raise NotFound("No such notification.", code="notification.not_found")
         query = query.where(Notification.id == notification_id)
-    session.execute(query.values(read_at=utcnow()))
+    elif ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    session.execute(query.values(read_at=now))
+
+
+# --- deliveries -----------------------------------------------------------------------------
+
+
+def _message(row: Notification | GroupNotification, public_url: str) -> Message:
+    link = link_for(row.code, row.params, row.task_id, public_url)
+    return Message(row.code, row.params, row.task_id, link)
+
+
+def _deliver(
+    session: Session,
+    delivery: NotificationDelivery,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    environ: Mapping[str, str],
+    public_url: str,
+) -> str | None:
+    """Send one delivery; return why it was skipped, or None once sent. Raise on failure."""
+    if delivery.group_notification is not None:
+        group = delivery.group_notification
+        settings = session.get(Hospital, group.hospital_id).settings
+        spec = find_webhook(settings, delivery.channel.removeprefix(WEBHOOK_PREFIX))
+        if spec is None:
+            return f"{delivery.channel} is no longer in the hospital file"
+        robot(spec, environ).send(_message(group, public_url), now)
+        return None
+    notification = delivery.notification
+    user = notification.user
+    channel = channels.get(delivery.channel)
+    if channel is None:
+        return f"{delivery.channel} is not configured (NOTIFY_CHANNELS)"
+    if not channel.can_reach(user):
+        return f"{user.username} has no address for {delivery.channel}"
+    channel.send(_message(notification, public_url), user)
+    return None
 
 
 def deliver_due(
-    session: Session, channels: Mapping[str, Channel], now: datetime, batch: int = 100
+    session: Session,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    *,
+    environ: Mapping[str, str],
+    public_url: str = "",
+    batch: int = 100,
 ) -> dict[str, int]:
-    """Send the deliveries that are due; return counts of sent, skipped and postponed."""
+    """Send the deliveries that are due; return counts of sent, skipped and postponed.
+
+    ``channels`` are the configured personal channels; robots are built from the hospital file
+    with their secrets from ``environ``; ``public_url`` makes the links into the app.
+    """
     counts = {"sent": 0, "skipped": 0, "postponed": 0}
     due = session.scalars(
         select(NotificationDelivery)
         .where(
             NotificationDelivery.status == "pending", NotificationDelivery.next_attempt_at <= now
         )
-        .order_by(NotificationDelivery.next_attempt_at)
+        .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
-    )
+    ).all()
     for delivery in due:
-        channel = channels.get(delivery.channel)
-        user = delivery.notification.user
-        if channel is not None and not channel.can_reach(user):
-            delivery.status = "skipped"
-            delivery.last_error = f"{user.username} has no address for {delivery.channel}"
-            counts["skipped"] += 1
-            continue
+        delivery.attempts += 1
         try:
-            if channel is None:
-                raise RuntimeError(f"channel {delivery.channel!r} is not configured")
-            channel.send(delivery.notification, user)
+            skipped = _deliver(session, delivery, channels, now, environ, public_url)
         except Exception as exc:  # any failure of the outside world only postpones
-            delivery.attempts += 1
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             delay = min(timedelta(minutes=2 ** min(delivery.attempts, 12)), MAX_BACKOFF)
             delivery.next_attempt_at = now + delay
             counts["postponed"] += 1
         else:
-            delivery.status, delivery.sent_at = "sent", now
-            delivery.attempts += 1
-            counts["sent"] += 1
+            if skipped:
+                delivery.status, delivery.last_error = "skipped", skipped
+                counts["skipped"] += 1
+            else:
+                delivery.status, delivery.sent_at = "sent", now
+                counts["sent"] += 1
     session.flush()
     return counts

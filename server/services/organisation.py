@@ -83,7 +83,11 @@ def import_hospital(session: Session, data: dict) -> ImportReport:
         "name_zh": spec["name"]["zh"],
         "name_en": spec["name"]["en"],
         "timezone": spec["timezone"],
-        "settings": {**(hospital.settings if hospital else {}), **spec["settings"]},
+        "settings": {
+            **(hospital.settings if hospital else {}),
+            **spec["settings"],
+            "webhooks": _webhooks(data),
+        },
     }
     if hospital is None:
         hospital = Hospital(code=spec["code"], **values)
@@ -98,6 +102,28 @@ def import_hospital(session: Session, data: dict) -> ImportReport:
     _import_locations(session, report, data["locations"], departments)
     session.flush()
     return report
+
+
+def _webhooks(data: dict) -> list[dict]:
+    """Return the file's chat robots in one list, each with its department's code (or None).
+
+    Only what the file says is kept: URLs or the names of the variables holding them, the names
+    of the variables holding secrets — never a secret itself.
+    """
+    owners = [(None, data["hospital"])] + [(dept["code"], dept) for dept in data["departments"]]
+    return [
+        {key: value for key, value in hook.items() if value is not None} | {"department": code}
+        for code, owner in owners
+        for hook in owner["webhooks"]
+    ]
+
+
+def _exported_webhooks(hospital: Hospital, department: str | None) -> list[dict]:
+    return [
+        {key: value for key, value in hook.items() if key != "department"}
+        for hook in hospital.settings.get("webhooks", [])
+        if hook.get("department") == department
+    ]
 
 
 # The change-log kind of each imported model.
@@ -190,11 +216,25 @@ def export_hospital(session: Session, hospital: Hospital) -> dict:
             "name": {"zh-CN": hospital.name_zh, "en": hospital.name_en},
             "timezone": hospital.timezone,
             "settings": {
-                "auto_close_on_recheck": bool(hospital.settings.get("auto_close_on_recheck"))
+                "auto_close_on_recheck": bool(hospital.settings.get("auto_close_on_recheck")),
+                **{
+                    key: hospital.settings[key]
+                    for key in (
+                        "escalate_to_supervisors_after_days",
+                        "escalate_to_leadership_after_days",
+                    )
+                    if hospital.settings.get(key) is not None
+                },
             },
+            "webhooks": _exported_webhooks(hospital, None),
         },
         "departments": [
-            {"code": d.code, "name": {"zh-CN": d.name_zh, "en": d.name_en}} for d in departments
+            {
+                "code": d.code,
+                "name": {"zh-CN": d.name_zh, "en": d.name_en},
+                "webhooks": _exported_webhooks(hospital, d.code),
+            }
+            for d in departments
         ],
         "locations": tree(None),
     }

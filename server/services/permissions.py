@@ -45,6 +45,11 @@ def allowed(user: User, action: str) -> bool:
     return bool(POLICY[action].intersection(user.roles))
 
 
+def roles_allowed(action: str) -> frozenset[str]:
+    """Return the roles that may perform ``action`` (to find who may act, e.g. verify a fix)."""
+    return POLICY[action]
+
+
 def require(user: User, action: str, hospital_id: int | None = None) -> None:
     """Raise 403 unless ``user`` may perform ``action`` (in ``hospital_id``, when given)."""
     if not allowed(user, action):

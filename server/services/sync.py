@@ -53,7 +53,7 @@ from server.models import (
 from server.schemas.checklist_definition import iter_items
 from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
-from server.services import tasks
+from server.services import notifications, tasks
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
 from server.services.permissions import in_scope, may_add_to_inspection, require
@@ -586,6 +586,8 @@ def _apply_effects(batch: _Batch) -> None:
         for kind, row, spec in batch.effects:
             _apply_effect(ledger, batch, kind, row, spec)
     ledger.write()
+    notifications.notify_tasks_opened(batch.session, ledger.opened, batch.user, batch.now)
+    notifications.notify_rechecked(batch.session, ledger.rechecked, batch.user, batch.now)
 
 
 def _apply_effect(ledger: tasks.TaskLedger, batch: _Batch, kind: str, row: dict, spec) -> None:

@@ -31,6 +31,7 @@ from server.models import (
     User,
 )
 from server.services.changes import lock_change_log, record_change
+from server.services.notifications import notify_task_event
 from server.services.permissions import may_submit_evidence_for, require
 from server.services.tasks import task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
@@ -101,6 +102,7 @@ def update_task(session: Session, user: User, task: RectificationTask, changes: 
     """Apply a supervisor's PATCH: assignee, deadline (with reason), or cancel (with reason)."""
     require(user, "tasks.manage", task.hospital_id)
     _require_open(task)
+    assigned = "assignee_id" in changes and changes["assignee_id"] is not None
     if "assignee_id" in changes:
         _assign(session, user, task, changes["assignee_id"])
     if "due_at" in changes:
@@ -109,6 +111,7 @@ def update_task(session: Session, user: User, task: RectificationTask, changes: 
         if task.due_at > utcnow():
             task.overdue_marked_at = None  # a new deadline may become overdue (and marked) again
             task.escalated_at = None
+            task.leadership_escalated_at = None
         task_event(
             session,
             task,
@@ -126,6 +129,8 @@ def update_task(session: Session, user: User, task: RectificationTask, changes: 
             session, task, user, "cancelled", before, {"status": "cancelled"}, changes["reason"]
         )
     _changed(session, task)
+    if assigned and task.status in OPEN_STATUSES:
+        notify_task_event(session, task, "assigned", user, task.updated_at)
     return task
 
 
@@ -242,6 +247,7 @@ def submit_evidence(
     task.status = "submitted"
     task_event(session, task, user, "evidence_submitted", before, {"status": "submitted"}, note)
     _changed(session, task)
+    notify_task_event(session, task, "evidence_submitted", user, task.updated_at)
     return task
 
 
@@ -280,6 +286,8 @@ def verify(
         session, task, user, "verified", before, {"status": task.status, "result": result}, note
     )
     _changed(session, task)
+    if result == "fail":
+        notify_task_event(session, task, "verification_failed", user, task.updated_at, note=note)
     return task
 
 

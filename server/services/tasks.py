@@ -122,6 +122,9 @@ class TaskLedger:
         self._rechecks: list[tuple[RectificationTask, dict]] = []
         self._touched: dict[int, RectificationTask] = {}
         self._failures: dict[int, list[_Failure]] = {}
+        # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
+        self.opened: list[RectificationTask] = []
+        self.rechecked: list[RectificationTask] = []
 
     # --- what is known before the batch ------------------------------------------------------
 
@@ -225,6 +228,7 @@ class TaskLedger:
                 updated_at=self.now,
             )
             self.session.add(task)
+            self.opened.append(task)
             self._open[key] = task
             self._latest_failure[id(task)] = problem.found_at
             self._event(task, "created", {}, {"status": "open", "due_at": task.due_at.isoformat()})
@@ -321,6 +325,8 @@ class TaskLedger:
         task.closed_at = self.now if auto_close else None
         if auto_close:
             self._open[key] = None
+        else:
+            self.rechecked.append(task)
         self._event(
             task,
             "rechecked",

@@ -120,9 +120,20 @@ def test_every_error_code_the_server_sends_has_words():
         codes |= set(re.findall(r'code\s*=\s*"([a-z_]+(?:\.[a-z_]+)*)"', path.read_text()))
         codes |= set(re.findall(r'^\s+\d{3}: "([a-z_.]+)",$', path.read_text(), re.M))
     assert {"sync.photo_required", "auth.invalid_credentials"} <= codes
+    from server.models import NOTIFICATION_CODES
+
+    codes -= set(NOTIFICATION_CODES)  # worded as notices (notice.<code>), not as errors
     words = catalogue("zh-CN")
     missing = sorted(c for c in codes if CLIENT_CODES.search(c) and f"code.{c}" not in words)
     assert not missing, missing
+
+
+def test_every_notification_code_has_words():
+    from server.models import NOTIFICATION_CODES
+
+    for language in ("zh-CN", "en"):
+        words = catalogue(language)
+        assert not [code for code in NOTIFICATION_CODES if f"notice.{code}" not in words]
 
 
 def test_scripts_and_styles_fit_the_size_budget():

@@ -219,3 +219,25 @@ def test_users_screen(page, base_url, shots):
     capture(page, shots, "users")
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "users at 200 %")
+
+
+def test_inbox_screen_in_chinese_and_english(context, page, base_url, failed_task, shots):
+    supervisor = ServerApi(base_url, "supervisor")
+    supervisor.call("GET", f"/tasks/{failed_task}")
+    head_id = ServerApi(base_url, "depthead").user["id"]
+    assign = {"assignee_id": head_id}
+    supervisor.call("PATCH", f"/tasks/{failed_task}", assign, headers={"If-Match": supervisor.etag})
+    login(page, base_url, "depthead")
+    expect(page.get_by_test_id("inbox-badge")).to_have_text("2")
+    page.locator(".tabbar a[data-route=inbox]").click()
+    expect(page.get_by_test_id("notice")).to_have_count(2)
+    capture(page, shots, "inbox")
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inbox")
+    expect(page.get_by_test_id("notice").first).to_contain_text("Task assigned to you")
+    check_screen(page, "inbox-en")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "inbox at 200 %")

@@ -114,10 +114,69 @@ def test_escalation_reaches_supervisors_after_the_grace_days_once(
     f.task(session, hospital, due_at=NOW - timedelta(days=2))  # overdue, not long enough
     late = f.task(session, hospital, due_at=NOW - timedelta(days=4))
     session.commit()
-    assert run_job(app, "escalation", NOW) == {"escalated": 1}
-    assert run_job(app, "escalation", NOW + timedelta(hours=1)) == {"escalated": 0}
+    assert run_job(app, "escalation", NOW) == {"escalated": 1, "escalated_to_leadership": 0}
+    again = run_job(app, "escalation", NOW + timedelta(hours=1))
+    assert again == {"escalated": 0, "escalated_to_leadership": 0}
     note = session.scalars(select(Notification)).one()
     assert (note.user_id, note.code, note.task_id) == (supervisor.id, "task.escalated", late.id)
+
+
+def test_a_task_long_overdue_climbs_both_rungs_in_one_run(app, session, hospital, supervisor):
+    late = f.task(session, hospital, due_at=NOW - timedelta(days=8))
+    session.commit()
+
+    assert run_job(app, "escalation", NOW) == {"escalated": 1, "escalated_to_leadership": 1}
+    actions = session.scalars(
+        select(TaskEvent.action).where(TaskEvent.task_id == late.id).order_by(TaskEvent.id)
+    ).all()
+    assert actions == ["escalated", "escalated_to_leadership"]
+    assert run_job(app, "escalation", NOW + timedelta(days=1)) == {
+        "escalated": 0,
+        "escalated_to_leadership": 0,
+    }
+
+
+def test_the_ladder_follows_the_hospitals_own_days(app, session, hospital, supervisor):
+    hospital.settings = {
+        "escalate_to_supervisors_after_days": 1,
+        "escalate_to_leadership_after_days": 2,
+    }
+    task = f.task(session, hospital, due_at=NOW - timedelta(days=1, hours=1))
+    session.commit()
+
+    assert run_job(app, "escalation", NOW) == {"escalated": 1, "escalated_to_leadership": 0}
+    later = NOW + timedelta(days=1)
+    assert run_job(app, "escalation", later) == {"escalated": 0, "escalated_to_leadership": 1}
+    session.commit()
+    row = session.get(RectificationTask, task.id)
+    assert (row.escalated_at, row.leadership_escalated_at) == (NOW, later)
+    note = session.scalars(select(Notification).where(Notification.user_id == supervisor.id)).one()
+    assert (note.code, note.params["days"]) == ("task.escalated", 1)
+
+
+def test_a_new_deadline_starts_a_new_ladder(app, session, hospital, supervisor):
+    task = f.task(session, hospital, due_at=NOW - timedelta(days=8))
+    session.commit()
+    run_job(app, "escalation", NOW)
+    row = session.get(RectificationTask, task.id)
+    row.due_at = NOW + timedelta(days=1)
+    row.escalated_at = None  # as a writer that knows only the first rung leaves it
+    session.commit()
+
+    summary = run_job(app, "escalation", NOW + timedelta(days=5))
+
+    assert summary == {"escalated": 1, "escalated_to_leadership": 0}
+    session.commit()
+    assert session.get(RectificationTask, task.id).leadership_escalated_at is None
+
+
+def test_a_department_head_is_told_when_their_task_becomes_overdue(app, session, hospital, head):
+    task = f.task(session, hospital, due_at=NOW - timedelta(hours=1))
+    session.commit()
+    run_job(app, "overdue", NOW)
+    session.commit()
+    note = session.scalars(select(Notification).where(Notification.user_id == head.id)).one()
+    assert (note.code, note.task_id, note.created_at) == ("task.overdue", task.id, NOW)
 
 
 def test_coverage_names_places_not_inspected_in_14_days_once_a_day(

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from server.jobs import run_job
-from server.models import NotificationDelivery
+from server.models import Notification, NotificationDelivery
 from server.services.notifications import notify
 from tests import factories as f
 
@@ -69,6 +69,11 @@ def _overdue_task(session, hospital):
     task = f.task(session, hospital, due_at=NOW - timedelta(hours=1), title_zh="卫生间地面湿滑")
     session.commit()
     return task
+
+
+def _count(session, model) -> int:
+    session.commit()
+    return len(list(session.scalars(select(model))))
 
 
 def _deliveries(session):
@@ -128,14 +133,27 @@ def test_back_off_grows_and_is_capped(app, session, hospital, head, smtp_port):
     assert delivery.status == "pending"  # still trying, never dropped
 
 
-def test_a_user_without_an_address_is_skipped_but_keeps_the_in_app_notice(
+def test_a_user_without_an_address_gets_only_the_in_app_notice(
     app, session, hospital, make_user, mail_server
 ):
     make_user("department_head", department_id=hospital.departments[0].id)  # no e-mail
     _overdue_task(session, hospital)
     run_job(app, "overdue", NOW)
-    assert run_job(app, "deliveries", NOW) == {"sent": 0, "skipped": 1, "postponed": 0}
+    assert run_job(app, "deliveries", NOW) == {"sent": 0, "skipped": 0, "postponed": 0}
+    assert _deliveries(session) == []
     assert mail_server.messages == []
+    assert _count(session, Notification) == 1
+
+
+def test_mail_is_skipped_while_no_mail_server_is_configured(app, session, hospital, head):
+    _overdue_task(session, hospital)
+    run_job(app, "overdue", NOW)
+    assert run_job(app, "deliveries", NOW) == {"sent": 0, "skipped": 1, "postponed": 0}
+    [delivery] = _deliveries(session)
+    assert (delivery.status, delivery.last_error) == (
+        "skipped",
+        "smtp is not configured (NOTIFY_CHANNELS)",
+    )
 
 
 def test_notify_is_idempotent_by_dedupe_key(session, hospital, head):
@@ -147,12 +165,11 @@ def test_notify_is_idempotent_by_dedupe_key(session, hospital, head):
             code="task.overdue",
             params={},
             dedupe_key="task:1:overdue",
+            now=NOW,
         )
     session.commit()
-    assert len(list(session.scalars(select(NotificationDelivery)))) == 0  # no channels here
-    from server.models import Notification
-
-    assert len(list(session.scalars(select(Notification)))) == 1
+    assert len(_deliveries(session)) == 1  # one e-mail on its way, not three
+    assert _count(session, Notification) == 1
 
 
 def test_the_inbox_lists_and_marks_read(app, client, session, hospital, make_user):
@@ -161,7 +178,8 @@ def test_the_inbox_lists_and_marks_read(app, client, session, hospital, make_use
     run_job(app, "overdue", NOW)
     inbox = client.get("/api/v1/notifications", headers=headers).json
     assert [(n["code"], n["read_at"]) for n in inbox] == [("task.overdue", None)]
-    assert inbox[0]["params"]["title"] == "卫生间地面湿滑"
+    assert inbox[0]["params"]["title"]["zh-CN"] == "卫生间地面湿滑"
+    assert inbox[0]["task_id"] is not None
     assert (
         client.post(f"/api/v1/notifications/{inbox[0]['id']}/read", headers=headers).status_code
         == 204
@@ -174,8 +192,6 @@ def test_nobody_marks_another_users_notification(app, client, session, hospital,
     run_job(app, "overdue", NOW)
     _, other_headers = make_user("department_head")
     session.commit()
-    from server.models import Notification
-
     mine = session.scalars(select(Notification.id)).first()
     response = client.post(f"/api/v1/notifications/{mine}/read", headers=other_headers)
     assert response.status_code == 404

@@ -146,7 +146,13 @@ def test_settings_are_updated_and_other_settings_kept(session):
     _import(session, data)
 
     hospital = session.scalars(select(Hospital).where(Hospital.code == "city-2")).one()
-    assert hospital.settings == {"auto_close_on_recheck": True, "kept": 1}
+    assert hospital.settings == {
+        "auto_close_on_recheck": True,
+        "escalate_to_supervisors_after_days": None,
+        "escalate_to_leadership_after_days": None,
+        "webhooks": [],
+        "kept": 1,
+    }
 
 
 def test_a_department_left_out_stays(session):
@@ -217,3 +223,114 @@ def test_the_demo_hospital_exports_to_the_file_it_came_from(session):
 
     exported = parse(export_hospital(session, report.hospital), "export")
     assert exported == load_file(DEMO_HOSPITAL_FILE)
+
+
+def _with_robots(data: dict) -> dict:
+    data["hospital"]["settings"] = {
+        "escalate_to_supervisors_after_days": 2,
+        "escalate_to_leadership_after_days": 5,
+    }
+    data["hospital"]["webhooks"] = [
+        {
+            "name": "office",
+            "vendor": "dingtalk",
+            "url_env": "WARDWALK_OFFICE_DINGTALK_URL",
+            "secret_env": "WARDWALK_OFFICE_DINGTALK_SECRET",
+            "events": ["task.created", "task.escalated"],
+        }
+    ]
+    data["departments"][1]["webhooks"] = [
+        {"name": "nursing-wecom", "vendor": "wecom", "url_env": "WARDWALK_NURSING_WECOM_URL"},
+        {
+            "name": "nursing-feishu",
+            "vendor": "feishu",
+            "url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
+        },
+    ]
+    return data
+
+
+def test_robots_are_kept_per_hospital_and_department(session):
+    report = _import(session, _with_robots(f.hospital_file()))
+
+    settings = report.hospital.settings
+    assert [(hook["name"], hook["department"]) for hook in settings["webhooks"]] == [
+        ("office", None),
+        ("nursing-wecom", "nursing"),
+        ("nursing-feishu", "nursing"),
+    ]
+    assert settings["webhooks"][0]["secret_env"] == "WARDWALK_OFFICE_DINGTALK_SECRET"
+    assert settings["escalate_to_leadership_after_days"] == 5
+
+
+def test_an_export_names_the_robots_secrets_but_never_holds_them(session, monkeypatch):
+    monkeypatch.setenv("WARDWALK_OFFICE_DINGTALK_SECRET", "SECdo-not-leak")
+    monkeypatch.setenv("WARDWALK_NURSING_WECOM_URL", "https://qyapi.example/send?key=do-not-leak")
+    data = _with_robots(f.hospital_file())
+    report = _import(session, data)
+
+    exported = export_hospital(session, report.hospital)
+
+    text = yaml.safe_dump(exported, allow_unicode=True)
+    assert "do-not-leak" not in text
+    assert exported["hospital"]["webhooks"] == data["hospital"]["webhooks"]
+    assert exported["departments"][1]["webhooks"] == data["departments"][1]["webhooks"]
+    assert exported["hospital"]["settings"]["escalate_to_supervisors_after_days"] == 2
+    assert _import(session, exported).counts["hospital unchanged"] == 1
+
+
+def test_dropping_a_robot_from_the_file_removes_it(session):
+    _import(session, _with_robots(f.hospital_file()))
+
+    report = _import(session, f.hospital_file())
+
+    assert report.hospital.settings["webhooks"] == []
+
+
+@pytest.mark.parametrize(
+    ("hook", "problem"),
+    [
+        ({"name": "x", "vendor": "wecom"}, "url: Give either url or url_env."),
+        (
+            {"name": "x", "vendor": "wecom", "url": "https://a.example/", "url_env": "A"},
+            "url: Give either url or url_env.",
+        ),
+        (
+            {"name": "x", "vendor": "wecom", "url_env": "A", "secret_env": "B"},
+            "secret_env: WeCom robots are not signed.",
+        ),
+        ({"name": "x", "vendor": "slack", "url_env": "A"}, "vendor: Must be one of"),
+        ({"name": "x", "vendor": "dingtalk", "url_env": "lower"}, "url_env: A variable name"),
+        ({"name": "x", "vendor": "feishu", "url": "ftp://a.example/"}, "url: Not a valid URL."),
+        (
+            {"name": "x", "vendor": "feishu", "url_env": "A", "events": ["task.deleted"]},
+            "events › 0: Must be one of",
+        ),
+    ],
+)
+def test_a_wrong_robot_is_refused_naming_the_field(hook, problem):
+    data = f.hospital_file()
+    data["hospital"]["webhooks"] = [hook]
+
+    [line] = _problems(data)
+
+    assert problem in line
+
+
+def test_robot_names_are_unique_in_the_file():
+    data = _with_robots(f.hospital_file())
+    data["departments"][0]["webhooks"] = [{"name": "office", "vendor": "wecom", "url_env": "A"}]
+
+    assert _problems(data) == ["webhooks: Webhook name used twice: office."]
+
+
+def test_leadership_hears_no_sooner_than_the_supervisors():
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {
+        "escalate_to_supervisors_after_days": 5,
+        "escalate_to_leadership_after_days": 2,
+    }
+
+    [line] = _problems(data)
+
+    assert "escalate_to_leadership_after_days: Leadership hears after supervisors." in line
