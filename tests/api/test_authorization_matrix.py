@@ -68,13 +68,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "other_hospital": "401 422 403 403 403 403",
         "two_hospitals": "401 422 403 403 403 403",
     },
-    "GET /api/v1/users/<int(max=2147483647):user_id>": {
+    "GET /api/v1/users/<id:user_id>": {
         "own": "401 200 200 403 403 200",
         "other_department": "401 200 200 403 403 200",
         "other_hospital": "401 404 404 403 403 200",
         "two_hospitals": "401 200 200 403 403 200",
     },
-    "PATCH /api/v1/users/<int(max=2147483647):user_id>": {
+    "PATCH /api/v1/users/<id:user_id>": {
         "own": "401 200 403 403 403 403",
         "other_department": "401 200 403 403 403 403",
         "other_hospital": "401 404 403 403 403 403",
@@ -119,27 +119,27 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Tasks: department heads see their department's; supervisors manage; the department reports
     # the fix; supervisors and inspectors verify
     "GET /api/v1/tasks": {"-": "401 200 200 200 200 200"},
-    "GET /api/v1/tasks/<int:task_id>": {
+    "GET /api/v1/tasks/<id:task_id>": {
         "own": "401 200 200 200 200 200",
         "other_department": "401 200 200 200 404 200",
         "other_hospital": "401 404 404 404 404 200",
     },
-    "PATCH /api/v1/tasks/<int:task_id>": {
+    "PATCH /api/v1/tasks/<id:task_id>": {
         "own": "401 200 200 403 403 200",
         "other_department": "401 200 200 403 404 200",
         "other_hospital": "401 404 404 404 404 200",
     },
-    "POST /api/v1/tasks/<int:task_id>/evidence": {
+    "POST /api/v1/tasks/<id:task_id>/evidence": {
         "own": "401 200 200 403 200 200",
         "other_department": "401 200 200 403 404 200",
         "other_hospital": "401 404 404 404 404 200",
     },
-    "POST /api/v1/tasks/<int:task_id>/verify": {
+    "POST /api/v1/tasks/<id:task_id>/verify": {
         "own": "401 200 200 200 403 200",
         "other_department": "401 200 200 200 404 200",
         "other_hospital": "401 404 404 404 404 200",
     },
-    "GET /api/v1/tasks/<int:task_id>/events": {
+    "GET /api/v1/tasks/<id:task_id>/events": {
         "own": "401 200 200 200 200 200",
         "other_department": "401 200 200 200 404 200",
         "other_hospital": "401 404 404 404 404 200",
@@ -147,7 +147,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Notifications are their addressee's alone
     "GET /api/v1/notifications": {"-": "401 200 200 200 200 200"},
     "POST /api/v1/notifications/read": {"-": "401 204 204 204 204 204"},
-    "POST /api/v1/notifications/<int:notification_id>/read": {
+    "POST /api/v1/notifications/<id:notification_id>/read": {
         "own": "401 204 204 204 204 204",
         "other_department": "401 404 404 404 404 404",
         "other_hospital": "401 404 404 404 404 404",
@@ -386,12 +386,12 @@ def _create_user(w, session, caller, target):
     return Call("/api/v1/users", json=body)
 
 
-@builds("GET /api/v1/users/<int(max=2147483647):user_id>")
+@builds("GET /api/v1/users/<id:user_id>")
 def _user(w, session, caller, target):
     return Call(f"/api/v1/users/{w.users[target].id}")
 
 
-@builds("PATCH /api/v1/users/<int(max=2147483647):user_id>")
+@builds("PATCH /api/v1/users/<id:user_id>")
 def _patch_user(w, session, caller, target):
     return Call(f"/api/v1/users/{w.users[target].id}", json={"display_name": "改过的名字"})
 
@@ -437,29 +437,29 @@ def _put_photo(w, session, caller, target):
     return Call(f"/api/v1/photos/{photo_id}", data=data, headers=headers)
 
 
-@builds("GET /api/v1/tasks/<int:task_id>")
+@builds("GET /api/v1/tasks/<id:task_id>")
 def _get_task(w, session, caller, target):
     return Call(f"/api/v1/tasks/{w.tasks[target].id}")
 
 
-@builds("GET /api/v1/tasks/<int:task_id>/events")
+@builds("GET /api/v1/tasks/<id:task_id>/events")
 def _events(w, session, caller, target):
     return Call(f"/api/v1/tasks/{w.tasks[target].id}/events")
 
 
-@builds("PATCH /api/v1/tasks/<int:task_id>")
+@builds("PATCH /api/v1/tasks/<id:task_id>")
 def _patch_task(w, session, caller, target):
     task = _task(w, session, target)
     return Call(f"/api/v1/tasks/{task.id}", json={"assignee_id": None}, headers={"If-Match": '"1"'})
 
 
-@builds("POST /api/v1/tasks/<int:task_id>/evidence")
+@builds("POST /api/v1/tasks/<id:task_id>/evidence")
 def _evidence(w, session, caller, target):
     task = _task(w, session, target, status="assigned", assignee_id=w.workers[target].id)
     return Call(f"/api/v1/tasks/{task.id}/evidence", json={"id": f.new_id(), "note": "已整改"})
 
 
-@builds("POST /api/v1/tasks/<int:task_id>/verify")
+@builds("POST /api/v1/tasks/<id:task_id>/verify")
 def _verify(w, session, caller, target):
     """Evidence sent by the department's worker, so nobody verifies their own."""
     task = _task(w, session, target, status="submitted")
@@ -467,7 +467,7 @@ def _verify(w, session, caller, target):
     return Call(f"/api/v1/tasks/{task.id}/verify", json={"id": f.new_id(), "result": "pass"})
 
 
-@builds("POST /api/v1/notifications/<int:notification_id>/read")
+@builds("POST /api/v1/notifications/<id:notification_id>/read")
 def _read(w, session, caller, target):
     notification = w.notifications[(target, w.owner(target, caller))]
     return Call(f"/api/v1/notifications/{notification.id}/read")
@@ -543,7 +543,7 @@ def test_every_caller_gets_the_answer_of_the_table(world_app, endpoint, target, 
 
 @pytest.mark.parametrize(
     ("endpoint", "caller"),
-    [("POST /api/v1/users", "inspector"), ("PATCH /api/v1/tasks/<int:task_id>", "department_head")],
+    [("POST /api/v1/users", "inspector"), ("PATCH /api/v1/tasks/<id:task_id>", "department_head")],
 )
 def test_a_body_is_checked_before_the_role(world_app, endpoint, caller):
     """The order the views follow: an invalid body is 422 even for a caller who may not act."""

@@ -283,7 +283,8 @@ def test_the_largest_cursor_the_change_log_can_hold_is_accepted(client, make_use
     _user, headers = make_user("supervisor")
     response = client.get(f"/api/v1/sync/pull?cursor={2**63 - 1}", headers=headers)
     assert response.status_code == 200
-    assert response.json == {"changes": [], "cursor": 2**63 - 1, "more": False}
+    answer = {key: response.json[key] for key in ("changes", "cursor", "more")}
+    assert answer == {"changes": [], "cursor": 2**63 - 1, "more": False}
 
 
 def test_an_assignee_id_beyond_its_column_is_422_naming_it(client, session, hospital, make_user):
