@@ -12,14 +12,15 @@ role, plus the coverage phase's boundary cases; see docs/security.md.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
-from server.models import ApiToken, User, UserRole
+from server.models import ApiToken, Notification, User, UserRole
 from server.schemas.common import MAX_ID
 from server.services.notifications import notify
 from tests import factories as f
@@ -116,7 +117,7 @@ def world(client, session, hospital, other_hospital, general_affairs, walk_check
     )
     assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
     task_id = pushed.json["tasks"][0]["id"]
-    notices = notify(
+    notify(
         session,
         users.values(),
         hospital_id=hospital.id,
@@ -124,19 +125,25 @@ def world(client, session, hospital, other_hospital, general_affairs, walk_check
         params={},
         dedupe_key="fuzz",
         task_id=task_id,
+        now=datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
     )
     f.task(session, other_hospital)
     session.commit()
-    assert member.id == task_id == notices[0].id == 1, "the coverage phase's id 1 misses"
+    notices = dict(
+        session.execute(
+            select(Notification.user_id, func.min(Notification.id)).group_by(Notification.user_id)
+        ).all()
+    )
+    assert member.id == task_id == min(notices.values()) == 1, "the coverage phase's id 1 misses"
     ids = {
         role: {
             "task_id": task_id,
             "user_id": member.id,
-            "notification_id": notice.id,
+            "notification_id": notices[users[role].id],
             "photo_id": ref["id"],
             "inspection_id": inspection["id"],
         }
-        for role, notice in zip(ROLES, notices, strict=True)
+        for role in ROLES
     }
     departments = {role: user.department_id for role, user in users.items()}
     world = {"users": users, "tokens": tokens, "ids": ids, "departments": departments}
