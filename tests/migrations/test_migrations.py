@@ -77,3 +77,35 @@ def test_the_change_log_never_reuses_a_sequence_number(empty_app):
         connection.execute(sa.text("DELETE FROM changes WHERE seq = :seq"), {"seq": newest})
         connection.execute(insert)
         assert connection.scalar(sa.text("SELECT max(seq) FROM changes")) > newest
+
+
+def _grant(connection, role: str) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (username, display_name, password_hash, active, created_at) "
+            "VALUES (:name, 'x', 'x', true, CURRENT_TIMESTAMP)"
+        ),
+        {"name": f"user_{role}"},
+    )
+    user_id = connection.scalar(sa.text("SELECT max(id) FROM users"))
+    connection.execute(
+        sa.text("INSERT INTO user_roles (user_id, role) VALUES (:user_id, :role)"),
+        {"user_id": user_id, "role": role},
+    )
+
+
+def test_the_leader_role_comes_with_0006_and_leaves_with_its_downgrade(empty_app):
+    directory = empty_app.extensions["migrate"].directory
+    upgrade(directory=directory, revision="0006")
+    with db.engine.begin() as connection:
+        _grant(connection, "leader")
+    downgrade(directory=directory, revision="0005")
+    with db.engine.connect() as connection:
+        roles = connection.scalars(sa.text("SELECT role FROM user_roles")).all()
+        assert roles == []
+    try:
+        with db.engine.begin() as connection:
+            _grant(connection, "leader")
+    except sa.exc.IntegrityError:
+        return
+    raise AssertionError("the downgraded check let a leader in")
