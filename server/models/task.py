@@ -10,8 +10,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from server.models.base import Base, JSONType
 from server.models.inspection import Finding, RecordEntry
@@ -149,3 +160,19 @@ class TaskSubmission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+# Who sent the evidence or re-check a task waits on (None before any). Nobody verifies their own,
+# so a device can tell from its copy of the task whether the task waits for its user. Read with
+# the task (an indexed lookup per row), never stored: no writer has to keep it current.
+RectificationTask.submitted_by_id = column_property(
+    select(TaskSubmission.actor_id)
+    .where(
+        TaskSubmission.task_id == RectificationTask.id,
+        TaskSubmission.kind.in_(("evidence", "recheck")),
+    )
+    .order_by(TaskSubmission.created_at.desc())
+    .limit(1)
+    .correlate_except(TaskSubmission)
+    .scalar_subquery()
+)

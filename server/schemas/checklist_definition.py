@@ -350,3 +350,15 @@ def routed_items(definition: dict) -> list[dict]:
         for section in definition["sections"]
         for item in section["items"]
     ]
+
+
+def rectification_days_of(definition: dict, item_id: str) -> int | None:
+    """Return the ``rectification_days`` an item (or ``record_type.rule``) sets, if it sets any."""
+    for item in iter_items(definition):
+        if item["id"] == item_id:
+            return item.get("rectification_days")
+    for record_type in definition.get("record_types", []):
+        for rule in record_type["rules"]:
+            if f"{record_type['id']}.{rule['id']}" == item_id:
+                return rule.get("rectification_days")
+    return None
