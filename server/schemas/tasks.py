@@ -15,6 +15,7 @@ class TaskSchema(Schema):
     title = Bilingual("title")
     item_id = fields.String(dump_only=True)
     checklist_id = fields.String(dump_only=True)
+    hospital_id = fields.Integer(dump_only=True)
     location_id = fields.Integer(dump_only=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
