@@ -51,14 +51,22 @@ async function keep(task) {
   return task;
 }
 
-/** Return ``{task, etag, events}`` fresh from the server. */
+/**
+ * Return ``{task, etag, events}`` fresh from the server. A task the user may no longer see (moved
+ * to another department) is forgotten on the device: the pull sends nothing for it.
+ */
 export async function load(id) {
-  const [answer, events] = await Promise.all([
-    api.call('GET', `/tasks/${id}`, { withHeaders: true }),
-    api.call('GET', `/tasks/${id}/events`),
-  ]);
-  await keep(answer.data);
-  return { task: answer.data, etag: answer.headers.get('ETag'), events };
+  try {
+    const [answer, events] = await Promise.all([
+      api.call('GET', `/tasks/${id}`, { withHeaders: true }),
+      api.call('GET', `/tasks/${id}/events`),
+    ]);
+    await keep(answer.data);
+    return { task: answer.data, etag: answer.headers.get('ETag'), events };
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 404) await db.remove('tasks', id);
+    throw error;
+  }
 }
 
 /** Change a task under the version the user saw; answers ``{task, etag}``. */

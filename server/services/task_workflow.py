@@ -6,7 +6,8 @@ verifications carry a client UUID: the same submission twice changes nothing the
 
     open ──assign──▶ assigned ──evidence──▶ submitted ──verify pass──▶ closed
       │                 ▲                        │
-      │                 └──verify fail (new deadline)
+      │                 └──verify fail, new due──┘
+      ├──(any open state) move ──▶ the same state in another department
       └──(any open state) cancel ──▶ cancelled
 
 Two levels, as hospitals work: the supervisor owns the department (moves a task to another one
@@ -110,7 +111,7 @@ MANAGED_FIELDS = ("department_id", "due_at", "status")
 
 
 def update_task(session: Session, user: User, task: RectificationTask, changes: dict):
-    """Apply a PATCH: move, assignee, deadline or cancellation (the last three with a reason).
+    """Apply a PATCH: move, assignee, deadline or cancellation (all but the assignee need a reason).
 
     A move comes first, so an assignee named in the same PATCH is checked against the new
     department.

@@ -249,6 +249,20 @@ def test_the_head_of_another_department_does_not_see_the_task(client, org, task_
     assert_error(response, 404, "task.not_found")
 
 
+def test_a_head_who_also_inspects_names_nobody_on_another_departments_task(
+    client, session, hospital, org, task_id, assert_error
+):
+    """Inspecting, they see every task; naming a person stays their own department's."""
+    both = f.user(session, hospital, roles=("department_head", "inspector"), department=org["ward"])
+    headers = f.auth_headers(session, both)
+    session.commit()
+
+    response = _patch(client, headers, task_id, {"assignee_id": org["ga_worker"][0].id})
+
+    assert_error(response, 403, "task.not_your_department")
+    assert _stored(session, task_id).assignee_id is None
+
+
 def test_a_department_head_names_the_person_only_by_itself(client, org, task_id, assert_error):
     """The assignee with a move in one change is the supervisor's: a head may not ride along."""
     body = {"assignee_id": org["ga_worker"][0].id, "due_at": "2027-01-15T09:30:00Z"}

@@ -264,3 +264,19 @@ def test_a_leader_reads_the_tasks_and_the_weekly_report_and_is_offered_no_change
     page.locator(f'[data-task-id="{failed_task}"] a').click()
     expect(page.get_by_test_id("task-failures")).to_contain_text("门前堆放杂物")
     expect(page.get_by_test_id("task-actions")).to_be_empty()
+
+
+def test_a_task_moved_away_leaves_the_old_departments_device(page, base_url, failed_task):
+    login(page, base_url, "depthead")
+    page.goto(f"{base_url}/#/tasks")
+    expect(page.locator(f'[data-task-id="{failed_task}"]')).to_be_visible()
+    supervisor = ServerApi(base_url, "supervisor")
+    supervisor.call("GET", f"/tasks/{failed_task}")
+    body = {"department_id": department_id(base_url, "内科"), "reason": "病区的问题"}
+    supervisor.call("PATCH", f"/tasks/{failed_task}", body, headers={"If-Match": supervisor.etag})
+
+    page.locator(f'[data-task-id="{failed_task}"] a').click()
+
+    expect(page.get_by_role("alert")).to_have_text("没有这个整改任务，或无权查看")
+    page.get_by_role("link", name="← 返回整改任务").click()
+    expect(page.locator(f'[data-task-id="{failed_task}"]')).to_have_count(0)
