@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    case,
     select,
     text,
 )
@@ -162,17 +163,24 @@ class TaskSubmission(Base):
     actor: Mapped[User] = relationship(lazy="joined")
 
 
-# Who sent the evidence or re-check a task waits on (None before any). Nobody verifies their own,
-# so a device can tell from its copy of the task whether the task waits for its user. Read with
-# the task (an indexed lookup per row), never stored: no writer has to keep it current.
+# Who sent the evidence or re-check a submitted task waits on (None in other states). Nobody
+# verifies their own, so a device can tell from its copy of the task whether the task waits for
+# its user. Read with the task (an indexed lookup, for submitted tasks only), never stored: no
+# writer has to keep it current.
 RectificationTask.submitted_by_id = column_property(
-    select(TaskSubmission.actor_id)
-    .where(
-        TaskSubmission.task_id == RectificationTask.id,
-        TaskSubmission.kind.in_(("evidence", "recheck")),
+    case(
+        (
+            RectificationTask.status == "submitted",
+            select(TaskSubmission.actor_id)
+            .where(
+                TaskSubmission.task_id == RectificationTask.id,
+                TaskSubmission.kind.in_(("evidence", "recheck")),
+            )
+            .order_by(TaskSubmission.created_at.desc())
+            .limit(1)
+            .correlate_except(TaskSubmission)
+            .scalar_subquery(),
+        ),
+        else_=None,
     )
-    .order_by(TaskSubmission.created_at.desc())
-    .limit(1)
-    .correlate_except(TaskSubmission)
-    .scalar_subquery()
 )

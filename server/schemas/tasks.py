@@ -19,7 +19,7 @@ class TaskSchema(Schema):
     location_id = fields.Integer(dump_only=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
-    # Who sent the latest evidence or re-check: they may not verify it.
+    # Of a submitted task: who sent the evidence or re-check it waits on (they may not verify it).
     submitted_by_id = fields.Integer(dump_only=True, allow_none=True)
     severity = fields.String(dump_only=True)
     points = fields.Float(dump_only=True)
