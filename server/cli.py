@@ -15,6 +15,7 @@ from server.cli_backup import backup_command, restore_command
 from server.cli_org import org_group
 from server.extensions import db
 from server.files import write_private_text
+from server.models.user import ROLES
 
 
 def initialise(app: Flask) -> None:
@@ -41,7 +42,7 @@ def initialise(app: Flask) -> None:
 
 def seed_demo_once(app: Flask) -> None:
     """Seed the demo hospital on an empty database and say how to log in."""
-    from server.services.seed import seed_demo
+    from server.services.seed import DEMO_USERS, seed_demo
 
     with app.app_context():
         result = seed_demo(db.session, app.config["DEMO_PASSWORD"])
@@ -50,7 +51,7 @@ def seed_demo_once(app: Flask) -> None:
             password_file = Path(app.config["INSTANCE_DIR"]) / "demo-password.txt"
             write_private_text(password_file, result.password + "\n")
             click.echo(
-                "Demo hospital seeded. Users: admin, supervisor, inspector, depthead; "
+                f"Demo hospital seeded. Users: {', '.join(name for name, *_ in DEMO_USERS)}; "
                 f"password: {result.password} (also in {password_file})"
             )
 
@@ -141,7 +142,7 @@ def run_job_command(name: str, now: str | None) -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(["admin", "supervisor", "inspector", "department_head"]),
+    type=click.Choice(ROLES),
 )
 @click.option("--hospital", "hospitals", multiple=True, required=True, help="Hospital code.")
 @click.option("--department", default=None, help="Department code in the first hospital.")

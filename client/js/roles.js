@@ -6,8 +6,9 @@
 /** Screens → the roles that use them; a screen not named here is for everyone. */
 export const SCREENS = {
   home: ['admin', 'supervisor', 'inspector'], // recording inspections ("inspections.record")
-  reports: ['admin', 'supervisor', 'department_head'], // "reports.read"
+  reports: ['admin', 'supervisor', 'department_head', 'leader'], // "reports.read"
   users: ['admin'], // "users.manage"
+  todo: ['admin', 'supervisor', 'inspector', 'department_head'], // "for me": who acts on tasks
 };
 for (const name of ['start', 'walk', 'review', 'record']) SCREENS[name] = SCREENS.home;
 

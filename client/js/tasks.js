@@ -1,6 +1,6 @@
 /**
- * The rectification workflow: read a task whole, assign, reschedule, cancel, send evidence,
- * verify. No DOM.
+ * The rectification workflow: read a task whole, move, assign, reschedule, cancel, send
+ * evidence, verify. No DOM.
  *
  * These are online actions: a change is judged against the task's current version (If-Match), so
  * it cannot wait in an outbox and be applied later over somebody else's change. Evidence and
@@ -15,31 +15,33 @@ const OPEN = new Set(['open', 'assigned', 'submitted']);
 /** Whether a task still needs work. */
 export const isOpen = (task) => OPEN.has(task.status);
 
-/**
- * Whether an open task waits for ``user``: supervisors assign new tasks and verify fixes; the
- * department sends evidence; inspectors re-check every open problem on their walks.
- */
-export function waitsFor(task, user) {
-  const roles = new Set(user?.roles || []);
-  if (roles.has('admin') || roles.has('supervisor')) return task.status === 'open' || task.status === 'submitted';
-  if (roles.has('department_head') && task.department_id === user.department_id) {
-    return task.status === 'open' || task.status === 'assigned';
-  }
-  return roles.has('inspector') && isOpen(task);
-}
-
-/** What ``user`` may do to ``task`` now, as the server's rules allow it. */
+/** What ``user`` may do to ``task`` now, as the server's rules allow it (permissions.py). */
 export function allowed(task, user) {
   const roles = new Set(user?.roles || []);
   const manager = roles.has('admin') || roles.has('supervisor');
-  const lastSender = [...(task.submissions || [])].reverse()
-    .find((submission) => submission.kind === 'evidence' || submission.kind === 'recheck')?.actor_id;
+  const head = roles.has('department_head') && user.department_id != null
+    && user.department_id === task.department_id;
   return {
-    manage: manager && isOpen(task),
-    evidence: (manager || (roles.has('department_head') && user.department_id === task.department_id))
-      && (task.status === 'open' || task.status === 'assigned'),
-    verify: (manager || roles.has('inspector')) && task.status === 'submitted' && lastSender !== user.id,
+    manage: manager && isOpen(task), // move to another department, reschedule, cancel
+    assign: (manager || head) && isOpen(task), // name the person within the department
+    evidence: (manager || head) && (task.status === 'open' || task.status === 'assigned'),
+    // nobody verifies what they sent themselves
+    verify: (manager || roles.has('inspector')) && task.status === 'submitted'
+      && task.submitted_by_id !== user.id,
   };
+}
+
+/**
+ * Whether an open task waits for ``user``, i.e. they can act on it now: supervisors place new
+ * tasks; the department's head names its person and sends the evidence; supervisors and
+ * inspectors verify what others sent; the person named fixes it.
+ */
+export function waitsFor(task, user) {
+  const may = allowed(task, user);
+  if (may.verify) return true;
+  if (task.assignee_id === user?.id && task.status === 'assigned') return true;
+  if (may.evidence && task.department_id === user.department_id) return true;
+  return may.manage && task.status === 'open';
 }
 
 /** Keep the device's copy of a task current (the list and the visit screen read it offline). */
@@ -49,14 +51,22 @@ async function keep(task) {
   return task;
 }
 
-/** Return ``{task, etag, events}`` fresh from the server. */
+/**
+ * Return ``{task, etag, events}`` fresh from the server. A task the user may no longer see (moved
+ * to another department) is forgotten on the device: the pull sends nothing for it.
+ */
 export async function load(id) {
-  const [answer, events] = await Promise.all([
-    api.call('GET', `/tasks/${id}`, { withHeaders: true }),
-    api.call('GET', `/tasks/${id}/events`),
-  ]);
-  await keep(answer.data);
-  return { task: answer.data, etag: answer.headers.get('ETag'), events };
+  try {
+    const [answer, events] = await Promise.all([
+      api.call('GET', `/tasks/${id}`, { withHeaders: true }),
+      api.call('GET', `/tasks/${id}/events`),
+    ]);
+    await keep(answer.data);
+    return { task: answer.data, etag: answer.headers.get('ETag'), events };
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 404) await db.remove('tasks', id);
+    throw error;
+  }
 }
 
 /** Change a task under the version the user saw; answers ``{task, etag}``. */
@@ -67,6 +77,9 @@ async function patch(id, etag, changes) {
   await keep(answer.data);
   return { task: answer.data, etag: answer.headers.get('ETag') };
 }
+
+/** Give the task to another department; the reason is kept in the history. */
+export const move = (id, etag, departmentId, reason) => patch(id, etag, { department_id: departmentId, reason });
 
 /** Give the task to a person (null: back to unassigned). */
 export const assign = (id, etag, assigneeId) => patch(id, etag, { assignee_id: assigneeId });
@@ -103,9 +116,9 @@ export async function verify(taskId, { id, result, note, photos }, onProgress) {
   return keep(task);
 }
 
-/** People a task can go to: its department's first, then everyone else of the hospital. */
+/** The people a task can go to: the active members of its department, by name. */
 export async function assignees(departmentId) {
-  const users = await api.call('GET', '/users');
-  const ours = (user) => (user.department_id === departmentId ? 0 : 1);
-  return users.sort((a, b) => ours(a) - ours(b) || a.display_name.localeCompare(b.display_name));
+  if (departmentId == null) return [];
+  const users = await api.call('GET', `/users?department_id=${departmentId}`);
+  return users.sort((a, b) => a.display_name.localeCompare(b.display_name));
 }

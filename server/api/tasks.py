@@ -54,7 +54,10 @@ class TaskDetail(MethodView):
     @blp.response(200, TaskDetailSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, changes, task_id):
-        """Assign, reschedule or cancel (supervisors); needs ``If-Match: <version>``."""
+        """Move, reschedule, cancel or name the assignee; needs ``If-Match: <version>``.
+
+        Supervisors change anything; the head of the task's department names its assignee.
+        """
         task = workflow.get_task(db.session, g.user, task_id, for_update=True)
         blp.check_etag(task.version)
         workflow.update_task(db.session, g.user, task, changes)

@@ -10,8 +10,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    case,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from server.models.base import Base, JSONType
 from server.models.inspection import Finding, RecordEntry
@@ -150,3 +162,26 @@ class TaskSubmission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+# Who sent the evidence or re-check a submitted task waits on (None in other states). Nobody
+# verifies their own, so a device can tell from its copy of the task whether the task waits for
+# its user. Read with the task (an indexed lookup, for submitted tasks only), never stored: no
+# writer has to keep it current.
+RectificationTask.submitted_by_id = column_property(
+    case(
+        (
+            RectificationTask.status == "submitted",
+            select(TaskSubmission.actor_id)
+            .where(
+                TaskSubmission.task_id == RectificationTask.id,
+                TaskSubmission.kind.in_(("evidence", "recheck")),
+            )
+            .order_by(TaskSubmission.created_at.desc())
+            .limit(1)
+            .correlate_except(TaskSubmission)
+            .scalar_subquery(),
+        ),
+        else_=None,
+    )
+)

@@ -11,7 +11,8 @@ from server.models.base import Base
 from server.models.org import Department, Hospital
 from server.timeutil import utcnow
 
-ROLES = ("admin", "supervisor", "inspector", "department_head")
+# ``leader``: hospital leadership (院领导) and the health commission's read-only view.
+ROLES = ("admin", "supervisor", "inspector", "department_head", "leader")
 
 # A health-commission supervisor sees several hospitals, so scope is many-to-many.
 user_hospitals = Table(
@@ -28,7 +29,8 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'supervisor', 'inspector', 'department_head')", name="role_known"
+            "role IN ('admin', 'supervisor', 'inspector', 'department_head', 'leader')",
+            name="role_known",
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.models.user import ROLES
 from server.schemas.common import StrictBoolean, Text, UTCDateTimeField, id_field
 
 
@@ -33,9 +34,7 @@ class TokenSchema(Schema):
     user = fields.Nested(UserSchema, dump_only=True)
 
 
-ROLE = fields.String(
-    validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
-)
+ROLE = fields.String(validate=validate.OneOf(ROLES))
 
 
 class UserCreateSchema(Schema):
@@ -57,9 +56,7 @@ class UserCreateSchema(Schema):
 class UserQuerySchema(Schema):
     """Filters for the user list."""
 
-    role = fields.String(
-        validate=validate.OneOf(("admin", "supervisor", "inspector", "department_head"))
-    )
+    role = ROLE
     department_id = id_field(strict=False)
     include_inactive = fields.Boolean(load_default=False)
 

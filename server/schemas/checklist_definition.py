@@ -21,6 +21,9 @@ PHOTO_RULES = ("never", "optional", "required", "required_on_fail")
 CHECKLIST_KINDS = ("civilized_city", "infection_control", "smoke_free", "other")
 FIELD_TYPES = ("text", "number", "datetime", "date", "choice", "signature", "boolean")
 RULE_CHECKS = ("present", "range", "max_hours_between", "equals", "one_of")
+# ``responsible: location`` routes a failure to the department that owns the place; any other
+# value is a department code (docs/checklists.md, "Who answers for a failure").
+RESPONSIBLE_LOCATION = "location"
 
 _id = validate.Regexp(ID_PATTERN, error="Use lower-case letters, digits, '_', '.', '-'.")
 
@@ -34,6 +37,26 @@ class BilingualSchema(Schema):
 
 def _bilingual(**kwargs: Any) -> fields.Nested:
     return fields.Nested(BilingualSchema, **kwargs)
+
+
+def _responsible() -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(
+            CODE_PATTERN, error=f"Use '{RESPONSIBLE_LOCATION}' or a department code."
+        )
+    )
+
+
+def _legacy_department() -> fields.String:
+    """``department: <code>``, the old name of ``responsible``: older files keep loading."""
+    return fields.String(validate=validate.Regexp(CODE_PATTERN))
+
+
+def _one_responsible(data: dict) -> None:
+    if "responsible" in data and "department" in data:
+        raise ValidationError(
+            {"department": ["The old name of 'responsible': give 'responsible' alone."]}
+        )
 
 
 def _only_for(data: dict, allowed: dict[str, tuple[str, ...]], kind: str) -> None:
@@ -64,7 +87,8 @@ class ItemSchema(Schema):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     points = fields.Float(required=True, validate=validate.Range(min=0))
     photo = fields.String(required=True, validate=validate.OneOf(PHOTO_RULES))
-    department = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    responsible = _responsible()
+    department = _legacy_department()
     rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     source = fields.String(required=True, validate=validate.Length(min=1))
     guidance = _bilingual()
@@ -73,6 +97,10 @@ class ItemSchema(Schema):
     max = fields.Float()
     period = _bilingual()
     options = fields.List(fields.Nested(OptionSchema))
+
+    @validates_schema
+    def _responsible_once(self, data: dict, **_: Any) -> None:
+        _one_responsible(data)
 
     @validates_schema
     def _type_fields(self, data: dict, **_: Any) -> None:
@@ -119,6 +147,7 @@ class SectionSchema(Schema):
 
     id = fields.String(required=True, validate=_id)
     title = _bilingual(required=True)
+    responsible = _responsible()  # for every item of the section that names none itself
     items = fields.List(fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1))
 
 
@@ -197,7 +226,8 @@ class RecordTypeSchema(Schema):
 
     id = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
     title = _bilingual(required=True)
-    department = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    responsible = _responsible()
+    department = _legacy_department()
     source = fields.String(required=True, validate=validate.Length(min=1))
     fields_ = fields.List(
         fields.Nested(RecordFieldSchema),
@@ -206,6 +236,10 @@ class RecordTypeSchema(Schema):
         validate=validate.Length(min=1),
     )
     rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+
+    @validates_schema
+    def _responsible_once(self, data: dict, **_: Any) -> None:
+        _one_responsible(data)
 
     @validates_schema
     def _rules_name_fields(self, data: dict, **_: Any) -> None:
@@ -298,3 +332,33 @@ def validate_definition(raw: Any) -> list[str]:
 def iter_items(definition: dict) -> list[dict]:
     """Return every item of a definition in order, across sections."""
     return [item for section in definition["sections"] for item in section["items"]]
+
+
+def responsible_of(spec: dict, default: str = RESPONSIBLE_LOCATION) -> str:
+    """Return who answers for a failure of an item or record type: ``location`` or a code.
+
+    ``department`` is the field's old name, still read so that older files and the versions
+    stored from them route as they did; ``default`` is the section's choice.
+    """
+    return spec.get("responsible") or spec.get("department") or default
+
+
+def routed_items(definition: dict) -> list[dict]:
+    """Return every item in order, ``responsible`` settled: its own, its section's, or location."""
+    return [
+        {**item, "responsible": responsible_of(item, responsible_of(section))}
+        for section in definition["sections"]
+        for item in section["items"]
+    ]
+
+
+def rectification_days_of(definition: dict, item_id: str) -> int | None:
+    """Return the ``rectification_days`` an item (or ``record_type.rule``) sets, if it sets any."""
+    for item in iter_items(definition):
+        if item["id"] == item_id:
+            return item.get("rectification_days")
+    for record_type in definition.get("record_types", []):
+        for rule in record_type["rules"]:
+            if f"{record_type['id']}.{rule['id']}" == item_id:
+                return rule.get("rectification_days")
+    return None

@@ -102,7 +102,15 @@ class HospitalSchema(Schema):
 class DepartmentFileSchema(Schema):
     """A department (科室) that locations and tasks can be the responsibility of."""
 
-    code = fields.String(required=True, validate=[validate.Length(1, 60), CODE])
+    # Checklists say ``responsible: location`` for "the place's owner": no department is called so.
+    code = fields.String(
+        required=True,
+        validate=[
+            validate.Length(1, 60),
+            CODE,
+            validate.NoneOf(("location",), error="'location' is reserved (the place's owner)."),
+        ],
+    )
     name = fields.Nested(NameSchema, required=True)
     webhooks = fields.List(fields.Nested(WebhookSchema), load_default=list)
 

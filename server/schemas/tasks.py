@@ -15,9 +15,12 @@ class TaskSchema(Schema):
     title = Bilingual("title")
     item_id = fields.String(dump_only=True)
     checklist_id = fields.String(dump_only=True)
+    hospital_id = fields.Integer(dump_only=True)
     location_id = fields.Integer(dump_only=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
+    # Of a submitted task: who sent the evidence or re-check it waits on (they may not verify it).
+    submitted_by_id = fields.Integer(dump_only=True, allow_none=True)
     severity = fields.String(dump_only=True)
     points = fields.Float(dump_only=True)
     due_at = UTCDateTimeField(dump_only=True)
@@ -114,8 +117,9 @@ class TaskQuerySchema(Schema):
 
 
 class TaskPatchSchema(Schema):
-    """A supervisor's change: assignee, deadline with reason, or cancellation with reason."""
+    """A change: move, assignee, deadline or cancellation; all but the assignee need a reason."""
 
+    department_id = id_field()
     assignee_id = id_field(allow_none=True)
     due_at = fields.AwareDateTime()
     reason = Text(validate=validate.Length(1, 2000))
@@ -123,11 +127,13 @@ class TaskPatchSchema(Schema):
 
     @validates_schema
     def _reason_where_needed(self, data: dict, **_kwargs) -> None:
-        if not {"assignee_id", "due_at", "status"} & set(data):
-            raise ValidationError("Change at least one of assignee_id, due_at, status.")
-        if ("due_at" in data or "status" in data) and not data.get("reason"):
+        if not {"department_id", "assignee_id", "due_at", "status"} & set(data):
             raise ValidationError(
-                {"reason": ["Give a reason for a new deadline or a cancellation."]}
+                "Change at least one of department_id, assignee_id, due_at, status."
+            )
+        if {"department_id", "due_at", "status"} & set(data) and not data.get("reason"):
+            raise ValidationError(
+                {"reason": ["Give a reason for a move, a new deadline or a cancellation."]}
             )
 
 

@@ -16,27 +16,37 @@ from server.models import ROLES, Inspection, User
 
 ALL_ROLES = frozenset(ROLES)
 SUPERVISING = frozenset({"admin", "supervisor"})
+# Hospital leadership and the health commission read everything in scope and change nothing.
+READING = frozenset({"leader"})
 
 # action → roles allowed to perform it (scope is checked separately, per hospital).
 POLICY: dict[str, frozenset[str]] = {
     "checklists.read": ALL_ROLES,
     "reference.read": ALL_ROLES,
-    "users.read": SUPERVISING,
+    "users.read": SUPERVISING | READING,
+    # List the active members of their own department (whom a task can be given to).
+    "users.read_own_department": SUPERVISING | {"department_head"},
     "users.manage": frozenset({"admin"}),
     "inspections.record": SUPERVISING | {"inspector"},
     # Add findings and records to an inspection someone else recorded; the rest: their own.
     "inspections.record_for_others": SUPERVISING,
     # Read every inspection of their hospitals; the rest: the ones they recorded.
-    "inspections.read_all": SUPERVISING | {"department_head"},
+    "inspections.read_all": SUPERVISING | {"department_head"} | READING,
+    # Store a new photo (for a finding, evidence or a verification to name).
+    "photos.upload": ALL_ROLES - READING,
     "tasks.read": ALL_ROLES,
     # Read every task of their hospitals; the rest (department heads): their department's.
-    "tasks.read_all": SUPERVISING | {"inspector"},
+    "tasks.read_all": SUPERVISING | {"inspector"} | READING,
+    # Move to another department, reschedule, cancel: the supervisor owns the department choice.
     "tasks.manage": SUPERVISING,
+    # Name the person (责任人) who fixes a task; department heads within their own department.
+    "tasks.assign": SUPERVISING | {"department_head"},
+    "tasks.assign_any_department": SUPERVISING,
     "tasks.submit_evidence": SUPERVISING | {"department_head"},
     # Submit evidence for any department; the rest: for their own department's tasks.
     "tasks.submit_evidence_any_department": SUPERVISING,
     "tasks.verify": SUPERVISING | {"inspector"},
-    "reports.read": SUPERVISING | {"department_head"},
+    "reports.read": SUPERVISING | {"department_head"} | READING,
 }
 
 
@@ -101,16 +111,41 @@ def sees_all_tasks_of_hospital(user: User) -> bool:
     return allowed(user, "tasks.read_all")
 
 
+def _own_department(user: User, department_id: int | None) -> bool:
+    return user.department_id is not None and user.department_id == department_id
+
+
+def may_assign_in(user: User, department_id: int | None) -> bool:
+    """Return whether ``user`` may name the person (责任人) of a task of ``department_id``."""
+    if not allowed(user, "tasks.assign"):
+        return False
+    return allowed(user, "tasks.assign_any_department") or _own_department(user, department_id)
+
+
 def may_submit_evidence_for(user: User, department_id: int | None) -> bool:
     """Return whether ``user`` may report the fix of a task of ``department_id``."""
     if not allowed(user, "tasks.submit_evidence"):
         return False
-    return allowed(user, "tasks.submit_evidence_any_department") or (
-        user.department_id is not None and user.department_id == department_id
+    return allowed(user, "tasks.submit_evidence_any_department") or _own_department(
+        user, department_id
     )
 
 
 # --- users -----------------------------------------------------------------------------------
+
+
+def listed_department(user: User, department_id: int | None) -> int | None:
+    """Return the department a user list is limited to: the asked one, or the reader's own.
+
+    Those who read every account get what they asked for; a department head only the members
+    of their own department (whom they name on tasks), whatever they asked for.
+    """
+    if allowed(user, "users.read"):
+        return department_id
+    require(user, "users.read_own_department")
+    if user.department_id is None or department_id not in (None, user.department_id):
+        raise Forbidden("You may list your own department only.", code="auth.forbidden")
+    return user.department_id
 
 
 def _powers(roles: Iterable[str]) -> frozenset[str]:

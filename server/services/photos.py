@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
-from server.services.permissions import may_see_inspection
+from server.services.permissions import may_see_inspection, require
 from server.services.tasks import tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
 
@@ -162,6 +162,7 @@ def stored_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) -
         raise _not_found()
     if existing is not None:
         return _same_or_conflict(existing, sha)
+    require(user, "photos.upload")  # a replay changes nothing; a new photo is a write
     if slot is not None and slot.sha256 != sha:
         raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
     return None

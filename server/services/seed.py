@@ -1,4 +1,4 @@
-"""The demo hospital (``server/data/demo-hospital.yaml``) and the four demo users of the contract.
+"""The demo hospital (``server/data/demo-hospital.yaml``) and its demo users (see ``DEMO_USERS``).
 
 Seeding is idempotent (it does nothing if the demo hospital exists), so ``wardwalk serve`` can
 call it on every start of an empty install without duplicating anything.
@@ -20,11 +20,18 @@ from server.services.organisation import import_hospital, load_file
 DEMO_HOSPITAL_CODE = "demo"
 DEMO_HOSPITAL_FILE = Path(__file__).resolve().parent.parent / "data" / "demo-hospital.yaml"
 
+# The contract's demo users, the heads of the clinical departments (so a ward's problem reaches
+# a ward), and a nurse of the medical ward (the ward's infection-control link nurse, who also
+# inspects): the person a ward head names as 责任人.
 DEMO_USERS = [
     ("admin", "系统管理员", ["admin"], None),
     ("supervisor", "督导组 王主任", ["supervisor"], None),
     ("inspector", "检查员 李明", ["inspector"], None),
     ("depthead", "总务科 张科长", ["department_head"], "general_affairs"),
+    ("leader", "院领导 周院长", ["leader"], None),
+    ("neike", "内科 陈护士长", ["department_head"], "internal_medicine"),
+    ("waike", "外科 刘护士长", ["department_head"], "surgery"),
+    ("nurse", "内科 赵护士", ["inspector"], "internal_medicine"),
 ]
 
 

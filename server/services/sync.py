@@ -50,7 +50,7 @@ from server.models import (
     task_findings,
     task_records,
 )
-from server.schemas.checklist_definition import iter_items
+from server.schemas.checklist_definition import RESPONSIBLE_LOCATION, responsible_of, routed_items
 from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import notifications, tasks
@@ -146,7 +146,7 @@ _RECORD_TYPES_BY_SHA: dict[str, dict[str, dict]] = {}
 
 def _items_of(sha256: str, definition: dict) -> dict[str, dict]:
     if sha256 not in _ITEMS_BY_SHA:
-        _ITEMS_BY_SHA[sha256] = {item["id"]: item for item in iter_items(definition)}
+        _ITEMS_BY_SHA[sha256] = {item["id"]: item for item in routed_items(definition)}
     return _ITEMS_BY_SHA[sha256]
 
 
@@ -409,6 +409,11 @@ def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
 def _problem(
     location: Location, checklist_id: str, item_id: str, text: dict, spec: dict, found_at
 ) -> tasks.Problem:
+    """Describe what failed; ``responsible: location`` leaves ``department_code`` None.
+
+    The ledger routes a code to that department of the hospital, None to the place's owner.
+    """
+    responsible = responsible_of(spec)
     return tasks.Problem(
         hospital_id=location.hospital_id,
         location=location,
@@ -416,7 +421,7 @@ def _problem(
         item_id=item_id,
         text_zh=text["zh-CN"],
         text_en=text["en"],
-        department_code=spec.get("department"),
+        department_code=None if responsible == RESPONSIBLE_LOCATION else responsible,
         severity=spec["severity"],
         points=spec["points"],
         rectification_days=spec.get("rectification_days"),
@@ -627,7 +632,7 @@ def _report_broken_rules(
             version.checklist_id,
             f"{record_spec['id']}.{rule['id']}",
             text,
-            {**rule, "department": record_spec["department"]},
+            {**rule, "responsible": responsible_of(record_spec)},
             row["recorded_at"],
         )
         ledger.report_failure(problem, tz, record_id=row["id"])

@@ -1,4 +1,4 @@
-"""The rectification workflow: assign, reschedule, cancel, submit evidence, verify; and reading.
+"""The rectification workflow: move, assign, reschedule, cancel, evidence, verify; and reading.
 
 Every change locks the task row, checks the role and the state, writes an append-only event
 (who, what, when, before → after) and announces the change to the pull log. Evidence and
@@ -6,8 +6,13 @@ verifications carry a client UUID: the same submission twice changes nothing the
 
     open ──assign──▶ assigned ──evidence──▶ submitted ──verify pass──▶ closed
       │                 ▲                        │
-      │                 └──────verify fail───────┘
+      │                 └──verify fail, new due──┘
+      ├──(any open state) move ──▶ the same state in another department
       └──(any open state) cancel ──▶ cancelled
+
+Two levels, as hospitals work: the supervisor owns the department (moves a task to another one
+with a reason), the deadline and cancelling; the department head of the task's department names
+the person (责任人) within the department, and only its active members can be named.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from sqlalchemy.orm import Session
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
     OPEN_STATUSES,
+    ChecklistVersion,
+    Department,
+    Hospital,
     Photo,
     PhotoSlot,
     RectificationTask,
@@ -30,10 +38,11 @@ from server.models import (
     TaskSubmission,
     User,
 )
+from server.schemas.checklist_definition import rectification_days_of
 from server.services.changes import lock_change_log, record_change
 from server.services.notifications import notify_task_event
-from server.services.permissions import may_submit_evidence_for, require
-from server.services.tasks import task_event, visible_task_query
+from server.services.permissions import may_assign_in, may_submit_evidence_for, require
+from server.services.tasks import due_at_for, task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
 
 
@@ -98,11 +107,30 @@ def _changed(session: Session, task: RectificationTask) -> None:
     record_change(session, "task", task.id, task.hospital_id)
 
 
+# What only the supervisor changes; naming the assignee is also the department head's.
+MANAGED_FIELDS = ("department_id", "due_at", "status")
+
+
 def update_task(session: Session, user: User, task: RectificationTask, changes: dict):
-    """Apply a supervisor's PATCH: assignee, deadline (with reason), or cancel (with reason)."""
-    require(user, "tasks.manage", task.hospital_id)
+    """Apply a PATCH: move, assignee, deadline or cancellation (all but the assignee need a reason).
+
+    A move comes first, so an assignee named in the same PATCH is checked against the new
+    department.
+    """
+    if any(name in changes for name in MANAGED_FIELDS):
+        require(user, "tasks.manage", task.hospital_id)
+    else:
+        require(user, "tasks.assign", task.hospital_id)
+        if not may_assign_in(user, task.department_id):
+            raise Forbidden(
+                "Only the task's department head or a supervisor names its assignee.",
+                code="task.not_your_department",
+            )
     _require_open(task)
     assigned = "assignee_id" in changes and changes["assignee_id"] is not None
+    moved_from = task.department_id
+    if "department_id" in changes:
+        _move(session, user, task, changes["department_id"], changes["reason"])
     if "assignee_id" in changes:
         _assign(session, user, task, changes["assignee_id"])
     if "due_at" in changes:
@@ -129,17 +157,72 @@ def update_task(session: Session, user: User, task: RectificationTask, changes: 
             session, task, user, "cancelled", before, {"status": "cancelled"}, changes["reason"]
         )
     _changed(session, task)
+    if "department_id" in changes:
+        notify_task_event(
+            session, task, "moved", user, task.updated_at, from_department_id=moved_from
+        )
     if assigned and task.status in OPEN_STATUSES:
         notify_task_event(session, task, "assigned", user, task.updated_at)
     return task
 
 
+def _member(session: Session, user_id: int, task: RectificationTask) -> bool:
+    """Return whether ``user_id`` is an active member of the task's department (and hospital)."""
+    user = session.get(User, user_id)
+    return (
+        user is not None
+        and user.active
+        and task.department_id is not None
+        and user.department_id == task.department_id
+        and task.hospital_id in user.hospital_ids
+    )
+
+
+def _move(session: Session, user: User, task: RectificationTask, department_id: int, reason: str):
+    """Give the task to another department; an assignee who is not one of its members goes."""
+    department = session.get(Department, department_id)
+    if department is None or department.hospital_id != task.hospital_id:
+        raise Invalid(
+            "Unknown department.",
+            code="task.unknown_department",
+            errors={"department_id": ["Not a department of the task's hospital."]},
+        )
+    if department.id == task.department_id:
+        raise Invalid(
+            "The task is that department's already.",
+            code="task.same_department",
+            errors={"department_id": ["The task is this department's already."]},
+        )
+    before = {
+        "department_id": task.department_id,
+        "assignee_id": task.assignee_id,
+        "status": task.status,
+    }
+    task.department_id = department.id
+    if task.assignee_id is not None and not _member(session, task.assignee_id, task):
+        task.assignee_id = None
+        if task.status == "assigned":
+            task.status = "open"
+    after = {
+        "department_id": task.department_id,
+        "assignee_id": task.assignee_id,
+        "status": task.status,
+    }
+    task_event(session, task, user, "moved", before, after, reason)
+
+
 def _assign(session: Session, user: User, task: RectificationTask, assignee_id: int | None):
-    assignee = session.get(User, assignee_id) if assignee_id is not None else None
-    if assignee_id is not None and (
-        assignee is None or not assignee.active or task.hospital_id not in assignee.hospital_ids
-    ):
-        raise Invalid("Unknown assignee.", errors={"assignee_id": ["Not a user of this hospital."]})
+    if assignee_id is not None and not _member(session, assignee_id, task):
+        reason = (
+            "Not an active member of the task's department."
+            if task.department_id is not None
+            else "The task has no department yet: move it to one first."
+        )
+        raise Invalid(
+            "The assignee is not one of the department's people.",
+            code="task.assignee_not_member",
+            errors={"assignee_id": [reason]},
+        )
     before = {"assignee_id": task.assignee_id, "status": task.status}
     task.assignee_id = assignee_id
     if task.status in ("open", "assigned"):
@@ -278,17 +361,41 @@ def verify(
         raise Forbidden("Nobody verifies their own evidence.", code="task.self_verification")
     _submit(session, user, task, submission_id, "verification", result, note, photo_ids)
     before = {"status": task.status}
+    after = {"result": result}
+    now = utcnow()
     if result == "pass":
-        task.status, task.closed_at = "closed", utcnow()
+        task.status, task.closed_at = "closed", now
     else:
         task.status = "assigned" if task.assignee_id else "open"
-    task_event(
-        session, task, user, "verified", before, {"status": task.status, "result": result}, note
-    )
+        before["due_at"] = isoformat(task.due_at)
+        _new_deadline(session, task, now)
+        after["due_at"] = isoformat(task.due_at)
+    task_event(session, task, user, "verified", before, {"status": task.status, **after}, note)
     _changed(session, task)
     if result == "fail":
         notify_task_event(session, task, "verification_failed", user, task.updated_at, note=note)
     return task
+
+
+def _new_deadline(session: Session, task: RectificationTask, failed_at: datetime) -> None:
+    """Count the deadline again from a failed verification, by the rule that set the first one.
+
+    The old deadline has usually passed by then; keeping it would make the task overdue the
+    moment it goes back. The item's ``rectification_days`` is read from the checklist's current
+    version (tasks of items no longer there, or from outside a checklist, go by severity).
+    """
+    current = session.scalars(
+        select(ChecklistVersion)
+        .where(ChecklistVersion.checklist_id == task.checklist_id)
+        .order_by(ChecklistVersion.version.desc())
+        .limit(1)
+    ).first()
+    days = rectification_days_of(current.definition, task.item_id) if current else None
+    tz = session.get(Hospital, task.hospital_id).timezone
+    task.due_at = due_at_for(failed_at, task.severity, days, tz)
+    task.overdue_marked_at = None  # the new deadline may become overdue (and marked) again
+    task.escalated_at = None
+    task.leadership_escalated_at = None
 
 
 def events(session: Session, user: User, task_id: int) -> list[TaskEvent]:

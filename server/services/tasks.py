@@ -116,6 +116,7 @@ class TaskLedger:
         self._task_of_finding: dict[uuid.UUID, RectificationTask] = {}
         self._latest_failure: dict[int, datetime] = {}
         self._departments: dict[int, dict[str, int]] = {}
+        self._places: dict[int, dict[int, tuple[int | None, int | None]]] = {}
         self._events: list[tuple[RectificationTask, str, dict, dict, str]] = []
         self._finding_links: list[tuple[RectificationTask, uuid.UUID]] = []
         self._record_links: list[tuple[RectificationTask, uuid.UUID]] = []
@@ -432,7 +433,10 @@ class TaskLedger:
         self._touched[id(task)] = task
 
     def _department_id(self, problem: Problem) -> int | None:
-        """Return the item's department in this hospital, else the location's."""
+        """Return who answers for the problem: its department code, else the place's owner.
+
+        See docs/checklists.md, "Who answers for a failure".
+        """
         if problem.department_code:
             if problem.hospital_id not in self._departments:
                 self._departments[problem.hospital_id] = dict(
@@ -445,7 +449,31 @@ class TaskLedger:
             found = self._departments[problem.hospital_id].get(problem.department_code)
             if found:
                 return found
-        return problem.location.department_id
+        return self._owner_of(problem.location)
+
+    def _owner_of(self, location: Location) -> int | None:
+        """Return the place's department, or that of the nearest enclosing place that has one.
+
+        A floor or a corridor often names none and belongs to its building's or ward's owner;
+        the hospital's place tree is read (once per batch) only when a place names none.
+        """
+        if location.department_id is not None:
+            return location.department_id
+        if location.hospital_id not in self._places:
+            rows = self.session.execute(
+                select(Location.id, Location.parent_id, Location.department_id).where(
+                    Location.hospital_id == location.hospital_id
+                )
+            )
+            self._places[location.hospital_id] = {row[0]: (row[1], row[2]) for row in rows}
+        places = self._places[location.hospital_id]
+        place_id, seen = location.parent_id, {location.id}
+        while place_id is not None and place_id not in seen:
+            seen.add(place_id)
+            place_id, department_id = places.get(place_id, (None, None))
+            if department_id is not None:
+                return department_id
+        return None
 
     def _latest_failure_of(self, task: RectificationTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""

@@ -9,7 +9,9 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import ROLES, ApiToken, Department, Hospital, User, UserRole, user_hospitals
 from server.services.auth import hash_password
 from server.services.permissions import (
+    allowed,
     grantable_roles,
+    listed_department,
     manages_users,
     may_manage_user,
     require,
@@ -112,11 +114,12 @@ def list_users(
 ) -> list[User]:
     """Return users who share a hospital with ``actor``, the active ones unless told otherwise.
 
-    Assignment picks among the active; managing accounts needs the deactivated ones too.
+    Assignment picks among the active; managing accounts needs the deactivated ones too. A
+    department head lists the active members of their own department only (whom they name).
     """
-    require(actor, "users.read")
+    department_id = listed_department(actor, department_id)
     query = _visible_users(actor)
-    if not include_inactive:
+    if not include_inactive or not allowed(actor, "users.read"):
         query = query.where(User.active)
     if role:
         query = query.join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role)

@@ -3,7 +3,8 @@
 ``EXPECTED`` is the policy as a client meets it (docs/security.md, "Authorization"). A route and
 method of the app that the table does not name fails ``test_every_route_is_in_the_table``, and a
 role without a column fails ``test_every_role_has_a_column``: a new endpoint or role cannot be
-forgotten.
+forgotten. Where the body decides who may act (``PATCH /tasks/<id>``: naming an assignee or moving
+the task), the route has a row per body, its third word naming the body.
 
 The world is built once per module with the factories: hospital A, the callers' own, with their
 department (``own``) and a ward (``other_department``), and hospital B (``other_hospital``), each
@@ -39,124 +40,141 @@ from server.services.checklists import load_checklists
 from tests import factories as f
 from tests.conftest import PROJECT_ROOT, app_settings, running_app
 
-CALLERS = ("anonymous", "admin", "supervisor", "inspector", "department_head", "commission")
+CALLERS = (
+    "anonymous",
+    "admin",
+    "supervisor",
+    "inspector",
+    "department_head",
+    "leader",
+    "commission",
+)
 TARGETS = ("-", "own", "other_department", "other_hospital", "two_hospitals", "new")
 MARK = "secretb"  # in every name of hospital B: an answer containing it leaked B
 
-# "METHOD rule" → target → the status each caller gets, in the order of CALLERS:
-#                      anon adm sup ins head comm
+# "METHOD rule" (and, where the body decides, a word naming the body) → target → the status each
+# caller gets, in the order of CALLERS:
+#                      anon adm sup ins head lead comm
 EXPECTED: dict[str, dict[str, str]] = {
     # The client and public documents
-    "GET /": {"-": "200 200 200 200 200 200"},
-    "GET /<path:filename>": {"-": "200 200 200 200 200 200"},
-    "GET /sw.js": {"-": "200 200 200 200 200 200"},
-    "GET /static/<path:filename>": {"-": "404 404 404 404 404 404"},
-    "GET /api/openapi.json": {"-": "200 200 200 200 200 200"},
-    "GET /api/v1/ping": {"-": "200 200 200 200 200 200"},
+    "GET /": {"-": "200 200 200 200 200 200 200"},
+    "GET /<path:filename>": {"-": "200 200 200 200 200 200 200"},
+    "GET /sw.js": {"-": "200 200 200 200 200 200 200"},
+    "GET /static/<path:filename>": {"-": "404 404 404 404 404 404 404"},
+    "GET /api/openapi.json": {"-": "200 200 200 200 200 200 200"},
+    "GET /api/v1/ping": {"-": "200 200 200 200 200 200 200"},
     **{
-        f"{method} /api/<path:rest>": {"-": "404 404 404 404 404 404"}
+        f"{method} /api/<path:rest>": {"-": "404 404 404 404 404 404 404"}
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
     },
     # Sessions (anonymous logs in with a wrong password)
-    "POST /api/v1/auth/login": {"-": "401 200 200 200 200 200"},
-    "POST /api/v1/auth/logout": {"-": "401 204 204 204 204 204"},
-    "GET /api/v1/me": {"-": "401 200 200 200 200 200"},
-    # Users: read by supervisors and admins; changed by an admin of every hospital of the user
-    "GET /api/v1/users": {"-": "401 200 200 403 403 200"},
+    "POST /api/v1/auth/login": {"-": "401 200 200 200 200 200 200"},
+    "POST /api/v1/auth/logout": {"-": "401 204 204 204 204 204 204"},
+    "GET /api/v1/me": {"-": "401 200 200 200 200 200 200"},
+    # Users: read by supervisors, admins and leaders (a department head lists their department);
+    # changed by an admin of every hospital of the user
+    "GET /api/v1/users": {"-": "401 200 200 403 200 200 200"},
     "POST /api/v1/users": {
-        "own": "401 201 403 403 403 403",
-        "other_hospital": "401 422 403 403 403 403",
-        "two_hospitals": "401 422 403 403 403 403",
+        "own": "401 201 403 403 403 403 403",
+        "other_hospital": "401 422 403 403 403 403 403",
+        "two_hospitals": "401 422 403 403 403 403 403",
     },
     "GET /api/v1/users/<id:user_id>": {
-        "own": "401 200 200 403 403 200",
-        "other_department": "401 200 200 403 403 200",
-        "other_hospital": "401 404 404 403 403 200",
-        "two_hospitals": "401 200 200 403 403 200",
+        "own": "401 200 200 403 403 200 200",
+        "other_department": "401 200 200 403 403 200 200",
+        "other_hospital": "401 404 404 403 403 404 200",
+        "two_hospitals": "401 200 200 403 403 200 200",
     },
     "PATCH /api/v1/users/<id:user_id>": {
-        "own": "401 200 403 403 403 403",
-        "other_department": "401 200 403 403 403 403",
-        "other_hospital": "401 404 403 403 403 403",
-        "two_hospitals": "401 403 403 403 403 403",
+        "own": "401 200 403 403 403 403 403",
+        "other_department": "401 200 403 403 403 403 403",
+        "other_hospital": "401 404 403 403 403 403 403",
+        "two_hospitals": "401 403 403 403 403 403 403",
     },
     # Reference data and checklists (B's are filtered out of lists; see the leak check)
-    "GET /api/v1/checklists": {"-": "401 200 200 200 200 200"},
-    "GET /api/v1/checklists/<string:checklist_id>": {"-": "401 200 200 200 200 200"},
-    "GET /api/v1/departments": {"-": "401 200 200 200 200 200"},
-    "GET /api/v1/locations": {"-": "401 200 200 200 200 200"},
+    "GET /api/v1/checklists": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/checklists/<string:checklist_id>": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/departments": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/locations": {"-": "401 200 200 200 200 200 200"},
     "GET /api/v1/locations/labels.html": {
-        "-": "401 200 200 200 200 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "-": "401 200 200 200 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
-    # Sync: department heads do not record; pull filters by scope
-    "POST /api/v1/sync/push": {"-": "401 200 200 200 403 200"},
-    "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200"},
+    # Sync: department heads and leaders do not record; pull filters by scope
+    "POST /api/v1/sync/push": {"-": "401 200 200 200 403 403 200"},
+    "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200 200"},
     # Inspections: inspectors see those they recorded, other roles all of their hospitals'
-    "GET /api/v1/inspections": {"-": "401 200 200 200 200 200"},
+    "GET /api/v1/inspections": {"-": "401 200 200 200 200 200 200"},
     "GET /api/v1/inspections/<uuid:inspection_id>": {
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     "GET /api/v1/inspections/<uuid:inspection_id>/report": {
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
-    # Photos follow what names them; a PUT of a taken id answers as GET does
+    # Photos follow what names them; a PUT of a taken id answers as GET does; leaders store none
     "GET /api/v1/photos/<uuid:photo_id>": {
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     "PUT /api/v1/photos/<uuid:photo_id>": {
-        "new": "401 201 201 201 201 201",
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "new": "401 201 201 201 201 403 201",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     # Tasks: department heads see their department's; supervisors manage; the department reports
-    # the fix; supervisors and inspectors verify
-    "GET /api/v1/tasks": {"-": "401 200 200 200 200 200"},
+    # the fix; supervisors and inspectors verify; leaders read them all and change none
+    "GET /api/v1/tasks": {"-": "401 200 200 200 200 200 200"},
     "GET /api/v1/tasks/<id:task_id>": {
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 200 404 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 200 404 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
+    # The body decides: naming the assignee is also the department head's (own department);
+    # moving to another department is the supervisor's alone
     "PATCH /api/v1/tasks/<id:task_id>": {
-        "own": "401 200 200 403 403 200",
-        "other_department": "401 200 200 403 404 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 403 200 403 200",
+        "other_department": "401 200 200 403 404 403 200",
+        "other_hospital": "401 404 404 404 404 404 200",
+    },
+    "PATCH /api/v1/tasks/<id:task_id> department_id": {
+        "own": "401 200 200 403 403 403 200",
+        "other_department": "401 200 200 403 404 403 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     "POST /api/v1/tasks/<id:task_id>/evidence": {
-        "own": "401 200 200 403 200 200",
-        "other_department": "401 200 200 403 404 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 403 200 403 200",
+        "other_department": "401 200 200 403 404 403 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     "POST /api/v1/tasks/<id:task_id>/verify": {
-        "own": "401 200 200 200 403 200",
-        "other_department": "401 200 200 200 404 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 403 403 200",
+        "other_department": "401 200 200 200 404 403 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     "GET /api/v1/tasks/<id:task_id>/events": {
-        "own": "401 200 200 200 200 200",
-        "other_department": "401 200 200 200 404 200",
-        "other_hospital": "401 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200",
+        "other_department": "401 200 200 200 404 200 200",
+        "other_hospital": "401 404 404 404 404 404 200",
     },
     # Notifications are their addressee's alone
-    "GET /api/v1/notifications": {"-": "401 200 200 200 200 200"},
-    "POST /api/v1/notifications/read": {"-": "401 204 204 204 204 204"},
+    "GET /api/v1/notifications": {"-": "401 200 200 200 200 200 200"},
+    "POST /api/v1/notifications/read": {"-": "401 204 204 204 204 204 204"},
     "POST /api/v1/notifications/<id:notification_id>/read": {
-        "own": "401 204 204 204 204 204",
-        "other_department": "401 404 404 404 404 404",
-        "other_hospital": "401 404 404 404 404 404",
+        "own": "401 204 204 204 204 204 204",
+        "other_department": "401 404 404 404 404 404 404",
+        "other_hospital": "401 404 404 404 404 404 404",
     },
     # Reports: not for inspectors; another hospital only for a caller of it
     **{
         f"GET /api/v1/reports/{name}": {
-            "-": "401 200 200 403 200 200",
-            "other_hospital": "401 403 403 403 403 200",
+            "-": "401 200 200 403 200 200 200",
+            "other_hospital": "401 403 403 403 403 403 200",
         }
         for name in ("weekly", "weekly.csv", "weekly.html", "weekly.xlsx")
     },
@@ -205,6 +223,8 @@ def _build_world(app, session) -> World:
     ward_place = f.location(session, a, department=ward)
     b_place = _only_place(session, b)
     b_place.name_zh, b_place.name_en, b_place.code = f"病区{MARK}", f"Ward {MARK}", f"{MARK}-1"
+    f.department(session, b, code="b_ward")  # where B's tasks are moved to
+    session.refresh(b)
     for department in b.departments:
         department.name_zh, department.name_en = f"科室{MARK}", f"Department {MARK}"
     own = own_place.department_id
@@ -453,6 +473,15 @@ def _patch_task(w, session, caller, target):
     return Call(f"/api/v1/tasks/{task.id}", json={"assignee_id": None}, headers={"If-Match": '"1"'})
 
 
+@builds("PATCH /api/v1/tasks/<id:task_id> department_id")
+def _move_task(w, session, caller, target):
+    """To another department of the task's hospital, with a reason."""
+    task = _task(w, session, target)
+    elsewhere = next(d.id for d in w.hospital_of(target).departments if d.id != task.department_id)
+    body = {"department_id": elsewhere, "reason": "其他科室的问题"}
+    return Call(f"/api/v1/tasks/{task.id}", json=body, headers={"If-Match": '"1"'})
+
+
 @builds("POST /api/v1/tasks/<id:task_id>/evidence")
 def _evidence(w, session, caller, target):
     task = _task(w, session, target, status="assigned", assignee_id=w.workers[target].id)
@@ -497,10 +526,16 @@ def _endpoints_of(app) -> set[str]:
     }
 
 
+def _route(endpoint: str) -> str:
+    """``METHOD rule`` of a row of ``EXPECTED``, without the word naming a body."""
+    return " ".join(endpoint.split()[:2])
+
+
 def test_every_route_is_in_the_table(world_app):
     app, _ = world_app
-    assert sorted(_endpoints_of(app) - set(EXPECTED)) == [], "add the new route to EXPECTED"
-    assert sorted(set(EXPECTED) - _endpoints_of(app)) == [], "the app has no such route"
+    routes = {_route(endpoint) for endpoint in EXPECTED}
+    assert sorted(_endpoints_of(app) - routes) == [], "add the new route to EXPECTED"
+    assert sorted(routes - _endpoints_of(app)) == [], "the app has no such route"
     assert set(BUILDERS) == set(EXPECTED)
 
 
@@ -543,7 +578,12 @@ def test_every_caller_gets_the_answer_of_the_table(world_app, endpoint, target, 
 
 @pytest.mark.parametrize(
     ("endpoint", "caller"),
-    [("POST /api/v1/users", "inspector"), ("PATCH /api/v1/tasks/<id:task_id>", "department_head")],
+    [
+        ("POST /api/v1/users", "inspector"),
+        ("PATCH /api/v1/tasks/<id:task_id>", "inspector"),
+        ("PATCH /api/v1/tasks/<id:task_id> department_id", "department_head"),
+        ("PATCH /api/v1/tasks/<id:task_id>", "leader"),
+    ],
 )
 def test_a_body_is_checked_before_the_role(world_app, endpoint, caller):
     """The order the views follow: an invalid body is 422 even for a caller who may not act."""

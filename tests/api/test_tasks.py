@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from server.models import RectificationTask
+from server.services.tasks import due_at_for
 from server.timeutil import utcnow
 from tests import factories as f
 
@@ -91,6 +92,12 @@ def head(make_user, general_affairs):
 
 
 @pytest.fixture
+def member(make_user, general_affairs):
+    """A member of the task's department (no head): whom a task is given to."""
+    return make_user("inspector", department_id=general_affairs.id)
+
+
+@pytest.fixture
 def task_id(client, inspector, place) -> int:
     """An open task at ``place``, opened by the inspector's failing queue time."""
     return _fail(client, inspector[1], place.id)
@@ -135,10 +142,10 @@ def foreign_task(client, session, make_user, other_hospital, walk_checklist) -> 
 # --- the list -------------------------------------------------------------------------------
 
 
-def test_the_list_filters_by_status(client, supervisor, inspector, place, second_place):
+def test_the_list_filters_by_status(client, supervisor, member, inspector, place, second_place):
     open_id = _fail(client, inspector[1], place.id)
     assigned_id = _fail(client, inspector[1], second_place.id)
-    _patch(client, supervisor[1], assigned_id, {"assignee_id": supervisor[0].id})
+    _patch(client, supervisor[1], assigned_id, {"assignee_id": member[0].id})
 
     assert _ids(client.get(f"{TASKS}?status=assigned", headers=supervisor[1])) == [assigned_id]
     assert _ids(client.get(f"{TASKS}?status=open", headers=supervisor[1])) == [open_id]
@@ -167,10 +174,8 @@ def test_the_list_filters_by_location(client, supervisor, inspector, place, seco
     assert _ids(response) == [there]
 
 
-def test_the_list_filters_by_assignee(
-    client, supervisor, make_user, inspector, place, second_place
-):
-    worker, _ = make_user("department_head")
+def test_the_list_filters_by_assignee(client, supervisor, member, inspector, place, second_place):
+    worker = member[0]
     _fail(client, inspector[1], place.id)
     assigned = _fail(client, inspector[1], second_place.id)
     _patch(client, supervisor[1], assigned, {"assignee_id": worker.id})
@@ -313,21 +318,21 @@ def test_a_patch_without_if_match_is_refused_with_428(
 
 
 def test_a_patch_with_a_stale_version_is_refused_with_412(
-    client, session, supervisor, task_id, assert_error
+    client, session, supervisor, member, task_id, assert_error
 ):
     stale = _get(client, supervisor[1], task_id).headers["ETag"]
-    _patch(client, supervisor[1], task_id, {"assignee_id": supervisor[0].id})
+    _patch(client, supervisor[1], task_id, {"assignee_id": member[0].id})
 
     response = _patch(client, supervisor[1], task_id, {"assignee_id": None}, if_match=stale)
 
     assert_error(response, 412, "request.precondition_failed")
-    assert _stored_task(session, task_id).assignee_id == supervisor[0].id
+    assert _stored_task(session, task_id).assignee_id == member[0].id
 
 
 def test_assigning_an_open_task_makes_it_assigned_and_bumps_the_etag(
-    client, make_user, supervisor, task_id
+    client, member, supervisor, task_id
 ):
-    worker, _ = make_user("department_head")
+    worker = member[0]
     before = _get(client, supervisor[1], task_id)
 
     response = _patch(client, supervisor[1], task_id, {"assignee_id": worker.id})
@@ -340,8 +345,8 @@ def test_assigning_an_open_task_makes_it_assigned_and_bumps_the_etag(
     assert _get(client, supervisor[1], task_id).headers["ETag"] == response.headers["ETag"]
 
 
-def test_unassigning_a_task_reopens_it(client, supervisor, task_id):
-    _patch(client, supervisor[1], task_id, {"assignee_id": supervisor[0].id})
+def test_unassigning_a_task_reopens_it(client, supervisor, member, task_id):
+    assert _patch(client, supervisor[1], task_id, {"assignee_id": member[0].id}).status_code == 200
 
     response = _patch(client, supervisor[1], task_id, {"assignee_id": None})
 
@@ -357,7 +362,7 @@ def test_an_assignee_of_another_hospital_is_refused_naming_the_field(
 
     response = _patch(client, supervisor[1], task_id, {"assignee_id": stranger.id})
 
-    body = assert_error(response, 422, "request.invalid")
+    body = assert_error(response, 422, "task.assignee_not_member")
     assert "assignee_id" in body["errors"]
     assert _stored_task(session, task_id).assignee_id is None
 
@@ -444,16 +449,31 @@ def test_a_finished_task_cannot_be_patched(client, supervisor, finished, request
     assert_error(response, 409, "task.not_open")
 
 
-@pytest.mark.parametrize("role", ["inspector", "department_head"])
-def test_only_supervisors_patch_tasks(
-    client, session, make_user, general_affairs, task_id, role, assert_error
+def test_an_inspector_patches_no_task(
+    client, session, make_user, general_affairs, task_id, assert_error
 ):
-    user, headers = make_user(role, department_id=general_affairs.id)
+    user, headers = make_user("inspector", department_id=general_affairs.id)
 
     response = _patch(client, headers, task_id, {"assignee_id": user.id})
 
     assert_error(response, 403, "auth.forbidden")
     assert _stored_task(session, task_id).assignee_id is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"due_at": "2027-01-15T09:30:00Z", "reason": "later"},
+        {"status": "cancelled", "reason": "duplicate"},
+    ],
+)
+def test_a_department_head_neither_reschedules_nor_cancels(
+    client, session, head, task_id, change, assert_error
+):
+    response = _patch(client, head[1], task_id, change)
+
+    assert_error(response, 403, "auth.forbidden")
+    assert _stored_task(session, task_id).status == "open"
 
 
 # --- evidence -------------------------------------------------------------------------------
@@ -641,7 +661,7 @@ def test_a_passing_verification_closes_the_task(client, inspector, submitted_tas
 def test_a_failed_verification_returns_an_assigned_task_to_its_assignee(
     client, supervisor, head, inspector, task_id
 ):
-    _patch(client, supervisor[1], task_id, {"assignee_id": head[0].id})
+    assert _patch(client, supervisor[1], task_id, {"assignee_id": head[0].id}).status_code == 200
     _evidence(client, head[1], task_id, note="Fixed")
 
     response = _verify(client, inspector[1], task_id, "fail", note="Still 40 minutes")
@@ -650,6 +670,45 @@ def test_a_failed_verification_returns_an_assigned_task_to_its_assignee(
     assert response.json["status"] == "assigned"
     assert response.json["assignee_id"] == head[0].id
     assert response.json["closed_at"] is None
+
+
+def test_a_failed_verification_counts_a_new_deadline_from_the_failure(
+    client, session, hospital, inspector, submitted_task
+):
+    _stored_task(session, submitted_task).due_at = utcnow() - timedelta(days=2)  # arranged: late
+    session.commit()
+    before = utcnow()
+
+    response = _verify(client, inspector[1], submitted_task, "fail", note="Still 40 minutes")
+
+    after = utcnow()
+    # queue.minutes is minor: the end of the 7th local day, counting the failure's day as the 1st
+    expected = {due_at_for(moment, "minor", None, hospital.timezone) for moment in (before, after)}
+    assert datetime.fromisoformat(response.json["due_at"]) in expected
+    assert response.json["overdue"] is False
+    event = _events(client, inspector[1], submitted_task)[-1]
+    assert event["after"]["due_at"] == response.json["due_at"]
+    assert datetime.fromisoformat(event["before"]["due_at"]) < before
+
+
+def test_a_passing_verification_keeps_the_deadline(client, inspector, submitted_task):
+    due_at = _get(client, inspector[1], submitted_task).json["due_at"]
+
+    response = _verify(client, inspector[1], submitted_task, "pass")
+
+    assert response.json["due_at"] == due_at
+    assert "due_at" not in _events(client, inspector[1], submitted_task)[-1]["after"]
+
+
+def test_a_task_names_who_sent_the_evidence_it_waits_on(client, head, supervisor, submitted_task):
+    listed = client.get(f"{TASKS}?status=submitted", headers=supervisor[1]).json
+
+    assert [task["submitted_by_id"] for task in listed] == [head[0].id]
+    assert _get(client, supervisor[1], submitted_task).json["submitted_by_id"] == head[0].id
+
+
+def test_a_task_without_evidence_names_no_sender(client, supervisor, task_id):
+    assert _get(client, supervisor[1], task_id).json["submitted_by_id"] is None
 
 
 def test_a_failed_verification_reopens_an_unassigned_task(client, inspector, submitted_task):
@@ -743,7 +802,7 @@ def test_the_history_keeps_notes_results_and_times(client, head, inspector, subm
 
     last = _events(client, head[1], submitted_task)[-1]
 
-    assert last["after"] == {"status": "open", "result": "fail"}
+    assert (last["after"]["status"], last["after"]["result"]) == ("open", "fail")
     assert last["note"] == "Not fixed"
     assert last["created_at"].endswith("Z")
 

@@ -75,9 +75,59 @@ def test_users_can_be_filtered_by_department(client, session, hospital, make_use
     assert [user["id"] for user in response.json] == [head.id]
 
 
-@pytest.mark.parametrize("role", ["inspector", "department_head"])
-def test_inspectors_and_department_heads_may_not_list_users(client, make_user, assert_error, role):
-    _caller, headers = make_user(role)
+def test_inspectors_may_not_list_users(client, make_user, assert_error):
+    _caller, headers = make_user("inspector")
+    assert_error(client.get(USERS, headers=headers), 403, "auth.forbidden")
+
+
+def test_a_leader_lists_the_users_of_their_hospital(client, make_user, stranger):
+    caller, headers = make_user("leader")
+    colleague, _ = make_user("inspector")
+    response = client.get(USERS, headers=headers)
+    assert {user["username"] for user in response.json} == {caller.username, colleague.username}
+
+
+@pytest.fixture
+def ward(session, hospital):
+    """A ward with its head, a nurse, a nurse who left, and a colleague of another department."""
+    ward = factories.department(session, hospital, code="ward")
+    people = {
+        "head": factories.user(session, hospital, roles=("department_head",), department=ward),
+        "nurse": factories.user(session, hospital, department=ward),
+        "gone": factories.user(session, hospital, department=ward, active=False),
+        "outsider": factories.user(session, hospital),
+    }
+    session.commit()
+    return ward, people
+
+
+def test_a_department_head_lists_the_active_members_of_their_department(client, session, ward):
+    department, people = ward
+    headers = factories.auth_headers(session, people["head"])
+    session.commit()
+
+    everyone = client.get(f"{USERS}?include_inactive=true", headers=headers).json
+    asked = client.get(f"{USERS}?department_id={department.id}", headers=headers).json
+
+    expected = {people["head"].id, people["nurse"].id}
+    assert {user["id"] for user in everyone} == {user["id"] for user in asked} == expected
+
+
+def test_a_department_head_may_not_list_another_department(
+    client, session, hospital, ward, assert_error
+):
+    _, people = ward
+    headers = factories.auth_headers(session, people["head"])
+    other = factories.department(session, hospital)
+    session.commit()
+
+    response = client.get(f"{USERS}?department_id={other.id}", headers=headers)
+
+    assert_error(response, 403, "auth.forbidden")
+
+
+def test_a_department_head_without_a_department_lists_nobody(client, make_user, assert_error):
+    _caller, headers = make_user("department_head")
     assert_error(client.get(USERS, headers=headers), 403, "auth.forbidden")
 
 
@@ -146,7 +196,7 @@ def test_a_taken_username_is_409(client, hospital, make_user, assert_error):
     assert set(body["errors"]) == {"username"}
 
 
-@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head"])
+@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head", "leader"])
 def test_only_admins_create_users(client, hospital, make_user, assert_error, role):
     _caller, headers = make_user(role)
     response = client.post(USERS, json=_new_user(hospital.id), headers=headers)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from server.services.seed import DEMO_USERS
 from tests.browser.conftest import (
     ServerApi,
     add_record,
@@ -213,7 +214,7 @@ def test_users_screen(page, base_url, shots):
     login(page, base_url, "admin")
     page.get_by_role("link", name="设置").click()
     page.get_by_role("link", name="用户管理").click()
-    expect(page.get_by_test_id("user")).to_have_count(4)
+    expect(page.get_by_test_id("user")).to_have_count(len(DEMO_USERS))
     page.locator("[data-testid=user][data-username=depthead] summary").click()
     page.evaluate("window.scrollTo(0, 0)")
     capture(page, shots, "users")

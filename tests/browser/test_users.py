@@ -7,6 +7,7 @@ import urllib.error
 import pytest
 from playwright.sync_api import expect
 
+from server.services.seed import DEMO_USERS
 from tests.browser.conftest import ServerApi, login
 
 pytestmark = pytest.mark.browser
@@ -16,7 +17,7 @@ def open_users(page, base_url: str) -> None:
     login(page, base_url, "admin")
     page.get_by_role("link", name="设置").click()
     page.get_by_role("link", name="用户管理").click()
-    expect(page.get_by_test_id("user")).to_have_count(4)  # the demo accounts
+    expect(page.get_by_test_id("user")).to_have_count(len(DEMO_USERS))  # the demo accounts
 
 
 def test_an_admin_creates_an_inspector_who_can_log_in(page, base_url):
@@ -32,7 +33,7 @@ def test_an_admin_creates_an_inspector_who_can_log_in(page, base_url):
     form.get_by_role("button", name="创建账号").click()
 
     expect(page.get_by_test_id("users-message")).to_contain_text("检查员 赵敏")
-    expect(page.get_by_test_id("user")).to_have_count(5)
+    expect(page.get_by_test_id("user")).to_have_count(len(DEMO_USERS) + 1)
     assert ServerApi(base_url, "zhao", "ward-walk-8").user["roles"] == ["inspector"]
 
 

@@ -1,10 +1,15 @@
-"""The three shipped checklists: valid, bilingual, sourced, and naming known departments."""
+"""The three shipped checklists: valid, bilingual, sourced, and routed to known departments."""
 
 from pathlib import Path
 
 import pytest
 
-from server.schemas.checklist_definition import iter_items
+from server.schemas.checklist_definition import (
+    RESPONSIBLE_LOCATION,
+    iter_items,
+    responsible_of,
+    routed_items,
+)
 from server.services.checklists import load_checklists, read_checklist_dir
 from server.services.organisation import load_file
 from server.services.seed import DEMO_HOSPITAL_FILE
@@ -66,11 +71,37 @@ def test_every_record_rule_has_bilingual_text_and_a_source(definitions, name):
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_department_code_exists_in_the_seed(definitions, name):
-    known = DEMO_DEPARTMENTS
     definition = definitions[name]
-    used = {item["department"] for item in iter_items(definition)}
-    used |= {record["department"] for record in definition.get("record_types", [])}
-    assert used - known == set()
+    used = {item["responsible"] for item in routed_items(definition)}
+    used |= {responsible_of(record) for record in definition.get("record_types", [])}
+    assert used - {RESPONSIBLE_LOCATION} - DEMO_DEPARTMENTS == set()
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_item_is_routed_on_purpose(definitions, name):
+    """No shipped item falls to the default unseen: it or its section says who answers."""
+    for section in definitions[name]["sections"]:
+        for item in section["items"]:
+            assert "responsible" in item or "responsible" in section, item["id"]
+            assert "department" not in item, item["id"]
+
+
+@pytest.mark.parametrize(
+    ("name", "item_id", "responsible"),
+    [
+        ("civilized-city", "environment.public_areas_clean", RESPONSIBLE_LOCATION),  # clutter
+        ("civilized-city", "privacy.bedside_cards", RESPONSIBLE_LOCATION),
+        ("infection-control", "hand_hygiene.facilities", RESPONSIBLE_LOCATION),
+        ("infection-control", "waste_sorting.sharps_boxes", RESPONSIBLE_LOCATION),
+        ("civilized-city", "toilets.fixtures_intact", "general_affairs"),  # repairs
+        ("smoke-free", "signs.entrances", "general_affairs"),
+        ("infection-control", "sewage.residual_chlorine", "general_affairs"),
+        ("civilized-city", "complaints.boxes", "patient_service"),  # from the section
+    ],
+)
+def test_items_go_where_a_campaign_office_would_send_them(definitions, name, item_id, responsible):
+    routed = {item["id"]: item["responsible"] for item in routed_items(definitions[name])}
+    assert routed[item_id] == responsible
 
 
 def test_infection_control_declares_the_four_record_types(definitions):

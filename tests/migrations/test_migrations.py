@@ -87,3 +87,35 @@ def test_a_migrated_database_starts_with_an_epoch_of_its_own(empty_app):
 
     assert [reason for _, reason in rows] == ["created"]
     assert len(rows[0][0]) == 32 and current_epoch(db.session) == rows[0][0]
+
+
+def _grant(connection, role: str) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (username, display_name, password_hash, active, created_at) "
+            "VALUES (:name, 'x', 'x', true, CURRENT_TIMESTAMP)"
+        ),
+        {"name": f"user_{role}"},
+    )
+    user_id = connection.scalar(sa.text("SELECT max(id) FROM users"))
+    connection.execute(
+        sa.text("INSERT INTO user_roles (user_id, role) VALUES (:user_id, :role)"),
+        {"user_id": user_id, "role": role},
+    )
+
+
+def test_the_leader_role_comes_with_0008_and_leaves_with_its_downgrade(empty_app):
+    directory = empty_app.extensions["migrate"].directory
+    upgrade(directory=directory, revision="0008")
+    with db.engine.begin() as connection:
+        _grant(connection, "leader")
+    downgrade(directory=directory, revision="0007")
+    with db.engine.connect() as connection:
+        roles = connection.scalars(sa.text("SELECT role FROM user_roles")).all()
+        assert roles == []
+    try:
+        with db.engine.begin() as connection:
+            _grant(connection, "leader")
+    except sa.exc.IntegrityError:
+        return
+    raise AssertionError("the downgraded check let a leader in")

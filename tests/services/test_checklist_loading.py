@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.models import ChecklistVersion
+from server.schemas.checklist_definition import responsible_of, routed_items, validate_definition
 from server.services.checklists import ChecklistError, load_checklists
 
 SHIPPED_CHECKLISTS = Path(__file__).resolve().parents[2] / "checklists"
@@ -19,7 +20,7 @@ def _item(item_id: str, **overrides) -> dict:
         "severity": "minor",
         "points": 1,
         "photo": "optional",
-        "department": "property",
+        "responsible": "property",
         "source": "test",
         **overrides,
     }
@@ -42,7 +43,7 @@ def _record_type(record_type_id: str) -> dict:
     return {
         "id": record_type_id,
         "title": {"zh-CN": "冰箱温度登记", "en": "Fridge temperature log"},
-        "department": "nursing",
+        "responsible": "nursing",
         "source": "test",
         "fields": [
             {
@@ -83,7 +84,7 @@ WARD_ROUND_YAML = """\
 # Reformatted by hand; same content.
 sections:
   - items:
-      - {source: test, id: floors.clean, department: property, photo: optional, points: 1, severity: minor, type: pass_fail, text: {en: Check floors.clean, zh-CN: 检查 floors.clean}}
+      - {source: test, id: floors.clean, responsible: property, photo: optional, points: 1, severity: minor, type: pass_fail, text: {en: Check floors.clean, zh-CN: 检查 floors.clean}}
       - id: floors.dry   # a comment on an item
         type: pass_fail
         text:
@@ -92,7 +93,7 @@ sections:
         severity: minor
         points: 1
         photo: optional
-        department: property
+        responsible: property
         source: 'test'
     title: {en: Floors, zh-CN: 地面}
     id: floors
@@ -267,6 +268,84 @@ def test_one_broken_file_keeps_good_changes_from_being_stored(
     write_checklist(_definition("ward-round", [_item("x.y", severity="catastrophic")]))
     _refused(session, checklist_dir)
     assert _versions(session) == [("kitchen", 1)]
+
+
+def _legacy_item(item_id: str) -> dict:
+    """An item as files named its department before ``responsible`` (the old ``department``)."""
+    item = _item(item_id)
+    item["department"] = item.pop("responsible")
+    return item
+
+
+def test_an_item_naming_its_department_the_old_way_still_loads(
+    session, checklist_dir, write_checklist
+):
+    write_checklist(_definition("ward-round", [_legacy_item("floors.clean")]))
+    (row,) = load_checklists(session, checklist_dir)
+    assert [item["responsible"] for item in routed_items(row.definition)] == ["property"]
+
+
+def test_a_file_moving_from_department_to_responsible_keeps_its_history(
+    session, checklist_dir, write_checklist
+):
+    write_checklist(_definition("ward-round", [_legacy_item("floors.clean")]))
+    load_checklists(session, checklist_dir)
+    session.commit()
+    write_checklist(_definition("ward-round", [_item("floors.clean", responsible="location")]))
+    created = load_checklists(session, checklist_dir)
+    assert [row.version for row in created] == [2]
+
+
+def test_an_item_naming_both_responsible_and_department_is_refused(
+    session, checklist_dir, write_checklist
+):
+    write_checklist(_definition("ward-round", [_item("x.y", department="nursing")]))
+    problems = _refused(session, checklist_dir)
+    _the_problem_naming(problems, "ward-round.yaml", "'x.y'", "department")
+
+
+def test_a_responsible_that_is_no_code_is_refused(session, checklist_dir, write_checklist):
+    write_checklist(_definition("ward-round", [_item("x.y", responsible="Ward 5")]))
+    problems = _refused(session, checklist_dir)
+    _the_problem_naming(problems, "ward-round.yaml", "'x.y'", "responsible")
+
+
+def _sectioned(section_responsible: str | None, *items: dict) -> dict:
+    definition = _definition("ward-round", list(items))
+    if section_responsible is not None:
+        definition["sections"][0]["responsible"] = section_responsible
+    assert validate_definition(definition) == []
+    return definition
+
+
+@pytest.mark.parametrize(
+    ("section", "item", "routed"),
+    [
+        (None, {}, "location"),  # nobody says: the place's owner
+        ("general_affairs", {}, "general_affairs"),  # the section says
+        ("general_affairs", {"responsible": "location"}, "location"),  # the item wins
+        ("general_affairs", {"department": "nursing"}, "nursing"),  # its old name too
+    ],
+)
+def test_an_item_is_routed_by_itself_then_its_section_then_the_place(section, item, routed):
+    spec = {key: value for key, value in _item("floors.clean").items() if key != "responsible"}
+    definition = _sectioned(section, {**spec, **item})
+    assert [entry["responsible"] for entry in routed_items(definition)] == [routed]
+
+
+@pytest.mark.parametrize(
+    ("record_type", "routed"),
+    [
+        ({}, "location"),
+        ({"responsible": "nursing"}, "nursing"),
+        ({"department": "pharmacy"}, "pharmacy"),
+    ],
+)
+def test_a_record_type_is_routed_by_itself_then_the_place(record_type, routed):
+    spec = {key: value for key, value in _record_type("fridge_log").items() if key != "responsible"}
+    definition = _definition("ward-round", record_types=[{**spec, **record_type}])
+    assert validate_definition(definition) == []
+    assert responsible_of(definition["record_types"][0]) == routed
 
 
 def test_an_empty_folder_loads_nothing(session, checklist_dir):

@@ -201,6 +201,7 @@ def test_a_point_with_places_inside_is_refused():
         (lambda d: d["locations"][0].update(kind="wing"), "location 'C1' › kind"),
         (lambda d: d["locations"][0].update(code="has space"), "location 'has space' › code"),
         (lambda d: d["departments"][1].update(colour="red"), "department 'nursing' › colour"),
+        (lambda d: d["departments"][1].update(code="location"), "department 'location' › code"),
     ],
 )
 def test_a_bad_field_is_named_with_where_it_is(change, where):

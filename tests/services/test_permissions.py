@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from server.errors import Forbidden
 from server.models import ROLES, Hospital, Inspection, User, UserRole
 from server.services import permissions as p
 
@@ -40,7 +41,7 @@ def test_an_admin_may_grant_every_role_today():
     assert p.grantable_roles(_user("admin")) == set(ROLES)
 
 
-@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head"])
+@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head", "leader"])
 def test_only_admins_grant_roles(role):
     assert p.grantable_roles(_user(role)) == set()
 
@@ -126,6 +127,66 @@ def test_who_submits_evidence_for_a_department(role, department_id, expected):
 
 def test_a_department_head_without_a_department_submits_for_none():
     assert not p.may_submit_evidence_for(_user("department_head"), None)
+
+
+@pytest.mark.parametrize(
+    ("role", "department_id", "expected"),
+    [
+        ("supervisor", 7, True),
+        ("admin", None, True),
+        ("department_head", 5, True),
+        ("department_head", 7, False),
+        ("department_head", None, False),
+        ("inspector", 5, False),
+        ("leader", 5, False),
+    ],
+)
+def test_who_names_the_person_of_a_departments_task(role, department_id, expected):
+    assert p.may_assign_in(_user(role, department_id=5), department_id) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "asked", "listed"), [("supervisor", None, None), ("leader", 7, 7)]
+)
+def test_readers_of_every_account_list_the_department_they_ask_for(role, asked, listed):
+    assert p.listed_department(_user(role, department_id=5), asked) == listed
+
+
+@pytest.mark.parametrize("asked", [None, 5])
+def test_a_department_head_lists_their_own_department(asked):
+    assert p.listed_department(_user("department_head", department_id=5), asked) == 5
+
+
+@pytest.mark.parametrize(
+    ("role", "department_id", "asked"),
+    [("department_head", 5, 7), ("department_head", None, None), ("inspector", 5, 5)],
+)
+def test_nobody_else_lists_accounts(role, department_id, asked):
+    with pytest.raises(Forbidden):
+        p.listed_department(_user(role, department_id=department_id), asked)
+
+
+READS = {
+    "checklists.read",
+    "reference.read",
+    "users.read",
+    "inspections.read_all",
+    "tasks.read",
+    "tasks.read_all",
+    "reports.read",
+}
+
+
+def test_a_leader_reads_everything_in_scope():
+    assert {action for action in p.POLICY if p.allowed(_user("leader"), action)} == READS
+
+
+def test_a_leader_changes_nothing():
+    leader = _user("leader", department_id=5)
+    assert not p.may_record(leader)
+    assert not p.may_assign_in(leader, 5)
+    assert not p.may_submit_evidence_for(leader, 5)
+    assert not p.manages_users(leader.roles)
 
 
 # The lead's rewrite moves the last two onto may_add_to_inspection / sees_all_tasks_of_hospital.

@@ -9,16 +9,17 @@ only submitted work is verified; closed and cancelled tasks are finished.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from server.errors import Conflict, Forbidden
-from server.models import TaskEvent
+from server.models import ROLES, TaskEvent
 from server.services import task_workflow as workflow
 from server.services import tasks
-from server.timeutil import utcnow
+from server.services.checklists import load_checklists
+from server.timeutil import isoformat, utcnow
 from tests import factories as f
 
 
@@ -88,9 +89,9 @@ def _event_count(session, task) -> int:
 
 # --- who may do what ------------------------------------------------------------------------
 
-ROLES = ("admin", "supervisor", "inspector", "department_head")
 ALLOWED = {
     "update_task": {"admin", "supervisor"},
+    "assign": {"admin", "supervisor", "department_head"},  # within the task's department
     "submit_evidence": {"admin", "supervisor", "department_head"},
     "verify": {"admin", "supervisor", "inspector"},
 }
@@ -102,6 +103,9 @@ def _act(session, action: str, user, task):
         changes = {"due_at": utcnow() + timedelta(days=10), "reason": "Waiting for parts"}
         workflow.update_task(session, user, task, changes)
         return "open"
+    if action == "assign":
+        workflow.update_task(session, user, task, {"assignee_id": user.id})
+        return "assigned"
     if action == "submit_evidence":
         _evidence(session, user, task)
         return "submitted"
@@ -339,3 +343,131 @@ def test_a_submission_id_reused_for_other_content_is_a_conflict(session, people,
         workflow.submit_evidence(session, people["head"], task, submission, "Other", [])
 
     assert refused.value.code == "task.submission_conflict"
+
+
+# --- a failed verification gives a new deadline ------------------------------------------------
+
+FAILED_AT = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 01:30 on Tuesday 24 November, Shanghai
+
+
+def _end_of_shanghai_day(day: int) -> datetime:
+    return datetime(2026, 11, day, 15, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_a_failed_verification_counts_a_new_deadline_by_severity(
+    session, people, task, monkeypatch
+):
+    _drive(session, people, task, "submitted")
+    monkeypatch.setattr(workflow, "utcnow", lambda: FAILED_AT)
+
+    _verify(session, people["inspector"], task, "fail")
+
+    # minor: the end of the 7th local day, the day of the failure (24 November) being the 1st
+    assert task.due_at == _end_of_shanghai_day(30)
+
+
+def test_a_new_deadline_may_be_marked_overdue_and_escalated_again(
+    session, people, task, monkeypatch
+):
+    _drive(session, people, task, "submitted")
+    task.overdue_marked_at = task.escalated_at = FAILED_AT - timedelta(days=1)
+    monkeypatch.setattr(workflow, "utcnow", lambda: FAILED_AT)
+
+    _verify(session, people["inspector"], task, "fail")
+
+    assert (task.overdue_marked_at, task.escalated_at) == (None, None)
+
+
+def test_a_passing_verification_leaves_the_deadline(session, people, task):
+    _drive(session, people, task, "submitted")
+    due_at = task.due_at
+
+    _verify(session, people["inspector"], task, "pass")
+
+    assert task.due_at == due_at
+
+
+@pytest.fixture
+def days_checklist(session, write_checklist, checklist_dir):
+    """A checklist whose item and record rule set their own rectification days."""
+    text = {"zh-CN": "检查", "en": "Check"}
+    write_checklist(
+        {
+            "id": "days",
+            "kind": "other",
+            "title": text,
+            "source": "test",
+            "sections": [
+                {
+                    "id": "sink",
+                    "title": text,
+                    "items": [
+                        {
+                            "id": "sink.soap",
+                            "type": "pass_fail",
+                            "text": text,
+                            "severity": "minor",
+                            "points": 1,
+                            "photo": "optional",
+                            "rectification_days": 0,
+                            "source": "test",
+                        }
+                    ],
+                }
+            ],
+            "record_types": [
+                {
+                    "id": "log",
+                    "title": text,
+                    "source": "test",
+                    "fields": [{"id": "by", "type": "signature", "label": text}],
+                    "rules": [
+                        {
+                            "id": "signed",
+                            "check": "present",
+                            "fields": ["by"],
+                            "severity": "minor",
+                            "points": 1,
+                            "rectification_days": 2,
+                            "text": text,
+                            "source": "test",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    load_checklists(session, checklist_dir)
+    session.commit()
+
+
+@pytest.mark.parametrize(("item_id", "last_day"), [("sink.soap", 24), ("log.signed", 25)])
+def test_a_new_deadline_keeps_the_items_own_rectification_days(
+    session, hospital, people, days_checklist, monkeypatch, item_id, last_day
+):
+    task = f.task(session, hospital, checklist_id="days", item_id=item_id, severity="minor")
+    task.status = "submitted"
+    f.submission(session, task, people["head"])
+    monkeypatch.setattr(workflow, "utcnow", lambda: FAILED_AT)
+
+    _verify(session, people["inspector"], task, "fail")
+
+    assert task.due_at == _end_of_shanghai_day(last_day)
+
+
+def test_the_verification_records_the_deadline_it_replaced(session, people, task, monkeypatch):
+    _drive(session, people, task, "submitted")
+    old = task.due_at
+    monkeypatch.setattr(workflow, "utcnow", lambda: FAILED_AT)
+
+    _verify(session, people["inspector"], task, "fail")
+
+    last = session.scalars(
+        select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id.desc())
+    ).first()
+    assert last.before["due_at"] == isoformat(old)
+    assert last.after == {
+        "status": "open",
+        "result": "fail",
+        "due_at": isoformat(_end_of_shanghai_day(30)),
+    }

@@ -1,8 +1,9 @@
 /**
- * What the signed-in user may do to a task now, as forms: assign, move the deadline and cancel
- * (supervisors); send evidence (the responsible department); verify (supervisors, inspectors —
- * never whoever sent the evidence). Nothing typed is lost when the server refuses: the form
- * stays filled and says why.
+ * What the signed-in user may do to a task now, as forms: move it to another department, move
+ * the deadline and cancel (supervisors); name its person among the department's members
+ * (supervisors and the department's head); send evidence (the responsible department); verify
+ * (supervisors, inspectors — never whoever sent the evidence). Nothing typed is lost when the
+ * server refuses: the form stays filled and says why.
  */
 import { pick, t } from '../i18n.js';
 import { uuid } from '../ids.js';
@@ -12,10 +13,11 @@ import { append, h, uid } from './dom.js';
 import { PhotoPicker } from './photo-picker.js';
 
 export class TaskActions {
-  /** ``onChanged(message)`` shows the task again after a change. */
-  constructor({ task, etag, user, dialog, onChanged }) {
+  /** ``departments``: those of the task's hospital; ``onChanged(message)`` shows the task again. */
+  constructor({ task, etag, user, departments, dialog, onChanged }) {
     this.task = task;
     this.etag = etag;
+    this.departments = departments;
     this.dialog = dialog;
     this.onChanged = onChanged;
     this.pickers = [];
@@ -23,7 +25,8 @@ export class TaskActions {
     this.element = h('div', { class: 'stack', 'data-testid': 'task-actions' });
     if (may.evidence) append(this.element, this.evidenceForm());
     if (may.verify) append(this.element, this.verifyForm());
-    if (may.manage) append(this.element, this.assignForm(), this.deadlineForm(), this.cancelForm());
+    if (may.assign) append(this.element, this.assignForm());
+    if (may.manage) append(this.element, this.moveForm(), this.deadlineForm(), this.cancelForm());
   }
 
   form(title, testid, fields, buttons, send) {
@@ -71,9 +74,9 @@ export class TaskActions {
     const select = h('select', { name: 'assignee', required: true },
       h('option', { value: '' }, t('task.assignee_choose')));
     tasks.assignees(this.task.department_id).then((users) => {
-      append(select, users.map((user) => h('option', {
+      append(select, users.length ? users.map((user) => h('option', {
         value: user.id, selected: user.id === this.task.assignee_id,
-      }, user.display_name)));
+      }, user.display_name)) : h('option', { value: '', disabled: true }, t('task.assignee_none')));
     }).catch(() => append(select, h('option', { value: '', disabled: true }, t('task.needs_network'))));
     return this.form(t('task.assign_title'), 'assign-form',
       this.field(t('task.assignee'), select),
@@ -82,6 +85,23 @@ export class TaskActions {
         const { task } = await tasks.assign(this.task.id, this.etag, Number(data.get('assignee')));
         await this.onChanged(t('task.assigned_to', { name: task.assignee_name }));
       });
+  }
+
+  moveForm() {
+    const others = this.departments.filter((department) => department.id !== this.task.department_id);
+    const select = h('select', { name: 'department', required: true },
+      h('option', { value: '' }, t('task.move_choose')),
+      others.map((department) => h('option', { value: department.id }, pick(department.name))));
+    return this.form(t('task.move_title'), 'move-form', [
+      h('p', { class: 'muted' }, t('task.move_hint')),
+      this.field(t('task.move_department'), select),
+      this.field(t('task.reason'), h('input', { name: 'reason', required: true, maxlength: 2000 })),
+    ], [h('button', { type: 'submit', class: 'btn' }, t('task.move'))],
+    async (data) => {
+      const department = others.find((row) => row.id === Number(data.get('department')));
+      await tasks.move(this.task.id, this.etag, department.id, data.get('reason'));
+      await this.onChanged(t('task.moved', { name: pick(department.name) }));
+    });
   }
 
   deadlineForm() {

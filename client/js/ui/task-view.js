@@ -52,7 +52,12 @@ export class TaskView {
     }
     append(this.element, this.failures(task), this.submissions(task));
     this.actions = new TaskActions({
-      task, etag: fresh.etag, user, dialog: this.dialog, onChanged: (message) => this.refresh(message),
+      task,
+      etag: fresh.etag,
+      user,
+      departments: departments.filter((department) => department.hospital_id === task.hospital_id),
+      dialog: this.dialog,
+      onChanged: (message) => this.refresh(message),
     });
     append(this.element, this.actions.element, this.history(fresh.events));
   }
@@ -116,10 +121,30 @@ export class TaskView {
     return h('section', { class: 'card', 'data-testid': 'task-history' },
       h('h2', {}, t('task.history')),
       h('ol', { class: 'list' }, events.map((event) => h('li', { class: 'list-item entry' },
-        h('div', {}, h('strong', {}, t(`task.event.${event.action}`)), ' · ',
-          event.actor_name || t('task.system')),
+        h('div', {}, h('strong', {}, this.eventLabel(event)), ' · ', event.actor_name || t('task.system')),
         h('div', { class: 'muted' }, formatTime(event.created_at)),
+        this.eventDetail(event),
         event.note ? h('p', {}, event.note) : null))));
+  }
+
+  /** A verification says whether it passed; the rest are named by their action. */
+  eventLabel(event) {
+    if (event.action === 'verified') return t(`task.event.verified_${event.after.result}`);
+    return t(`task.event.${event.action}`);
+  }
+
+  /** What a move or a new deadline changed, in words. */
+  eventDetail(event) {
+    const name = (id) => pick(this.departments.get(id)?.name) || t('task.no_department');
+    if (event.action === 'moved') {
+      return h('p', {}, t('task.moved_detail', {
+        from: name(event.before.department_id), to: name(event.after.department_id),
+      }));
+    }
+    if (event.after.due_at && event.action !== 'created') {
+      return h('p', {}, t('task.new_deadline', { date: formatDate(event.after.due_at) }));
+    }
+    return null;
   }
 
   leave() {

@@ -1,10 +1,11 @@
 /**
- * The problem list on this device: what the signed-in user should act on first, then
- * every open task by location. Read from the device's copy, so it works offline; a task opens
- * whole (and can be worked on) online.
+ * The problem list on this device: what the signed-in user can act on now ("for me"), every
+ * open task, or the overdue ones, by location. Read from the device's copy, so it works
+ * offline; a task opens whole (and can be worked on) online.
  */
 import * as db from '../db.js';
 import { formatDate, pick, t } from '../i18n.js';
+import { mayUse } from '../roles.js';
 import { isOpen, waitsFor } from '../tasks.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
@@ -39,22 +40,27 @@ export class TasksView {
   constructor(element, { sync }) {
     this.element = element;
     this.sync = sync;
-    this.filter = sessionStorage.getItem('tasks.filter') || 'todo';
     this.reload = () => this.load().then(() => this.show());
   }
 
   async render() {
     const [locations, user] = await Promise.all([db.all('locations'), db.meta.get('user')]);
     this.user = user;
+    await this.load();
+    // A read-only user (a leader) acts on nothing: no "for me" list. Unless the user chose, the
+    // list opens on what waits for them, or on every open task when nothing does.
+    const filters = Object.keys(FILTERS).filter((name) => name !== 'todo' || mayUse(user, 'todo'));
+    const chosen = sessionStorage.getItem('tasks.filter');
+    const waiting = filters.includes('todo') && this.tasks.some((task) => waitsFor(task, user));
+    this.filter = filters.includes(chosen) ? chosen : (waiting ? 'todo' : 'open');
     this.byId = new Map(locations.map((location) => [location.id, location]));
     this.intro = h('p', { class: 'muted' });
     this.chips = h('div', { class: 'row wrap', role: 'group', 'aria-label': t('tasks.filter.label') },
-      Object.keys(FILTERS).map((name) => h('button', {
+      filters.map((name) => h('button', {
         type: 'button', class: 'btn btn-small', 'data-filter': name, onclick: () => this.choose(name),
       })));
     this.results = h('div', { 'aria-live': 'polite' });
     append(this.element, h('h1', { tabindex: -1 }, t('tasks.title')), this.intro, this.chips, this.results);
-    await this.load();
     this.show();
     this.sync.addEventListener('synced', this.reload);
   }
