@@ -367,13 +367,7 @@ class TaskLedger:
         announced = [(task.id, task.hospital_id) for task in changed]
         for task in changed:
             session.expire(task)  # drops the in-memory edits: the UPDATE below stores them
-        session.flush()  # new tasks get their ids
-        new = [task for task in self._touched.values() if task not in changed]
-        announced += [(task.id, task.hospital_id) for task in new]
-        ids = {
-            id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
-        }
-        if updates:
+        if updates:  # first: a task cancelled here frees its problem for a new one
             table = RectificationTask.__table__
             session.connection().execute(
                 update(table)
@@ -387,6 +381,12 @@ class TaskLedger:
                 ),
                 updates,
             )
+        session.flush()  # new tasks get their ids
+        new = [task for task in self._touched.values() if task not in changed]
+        announced += [(task.id, task.hospital_id) for task in new]
+        ids = {
+            id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
+        }
         if self._events:
             session.execute(
                 insert(TaskEvent),

@@ -425,3 +425,25 @@ def test_a_photo_size_beyond_what_the_database_holds_is_rejected(client, inspect
     response = client.post(PUSH, json=batch, headers=headers)
     assert _statuses(response)[1] == "rejected"
     assert "photos" in response.json["results"][1]["errors"]
+
+
+def test_a_task_cancelled_by_a_correction_and_failed_again_in_one_push_is_two_tasks(
+    client, session, inspector, place
+):
+    """The cancelled task is written before the new one, which the open-problem index needs."""
+    _, headers = inspector
+    inspection = f.inspection_payload(place.id)
+    first = f.finding_payload(inspection["id"], "queue.minutes", "pass", value=40)
+    withdrawn = f.finding_payload(
+        inspection["id"], "queue.minutes", "pass", value=5, supersedes_id=first["id"]
+    )
+    again = f.finding_payload(
+        inspection["id"], "queue.minutes", "pass", value=50, supersedes_id=withdrawn["id"]
+    )
+    response = client.post(
+        PUSH, json=f.push_body([inspection], [first, withdrawn, again]), headers=headers
+    )
+    assert _statuses(response) == ["created"] * 4
+    session.commit()
+    statuses = sorted(session.scalars(select(RectificationTask.status)))
+    assert statuses == ["cancelled", "open"]
