@@ -90,13 +90,6 @@ def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
 
 
-@dataclass
-class _Failure:
-    finding_id: uuid.UUID | None
-    record_id: uuid.UUID | None
-    recorded_at: datetime
-
-
 class TaskLedger:
     """What a batch of failures, corrections and passes does to tasks, written in bulk.
 
@@ -122,7 +115,6 @@ class TaskLedger:
         self._record_links: list[tuple[RectificationTask, uuid.UUID]] = []
         self._rechecks: list[tuple[RectificationTask, dict]] = []
         self._touched: dict[int, RectificationTask] = {}
-        self._failures: dict[int, list[_Failure]] = {}
         # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
         self.opened: list[RectificationTask] = []
         self.rechecked: list[RectificationTask] = []
@@ -244,9 +236,7 @@ class TaskLedger:
                 before,
                 {"occurrences": task.occurrences, "status": task.status},
             )
-        self._failures.setdefault(id(task), []).append(
-            _Failure(finding_id, record_id, problem.found_at)
-        )
+        self._latest_failure[id(task)] = max(self._latest_failure_of(task), problem.found_at)
         if finding_id is not None:
             self._finding_links.append((task, finding_id))
             self._task_of_finding[finding_id] = task
@@ -478,8 +468,7 @@ class TaskLedger:
     def _latest_failure_of(self, task: RectificationTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""
         self._load_latest_failures([task])
-        pending = [f.recorded_at for f in self._failures.get(id(task), [])]
-        return max([self._latest_failure[id(task)], *pending])
+        return self._latest_failure[id(task)]
 
 
 def report_failure(
