@@ -67,6 +67,8 @@ class Location(Base):
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
+    # What the place is used for (server/domain/uses.py); None: unknown, every item applies.
+    use: Mapped[str | None] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
 
     hospital: Mapped[Hospital] = relationship()

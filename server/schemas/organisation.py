@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from server.domain.uses import USE_CODES
 from server.models.notification import NOTIFICATION_CODES, ROBOT_VENDORS
 from server.models.org import LOCATION_KINDS
 
@@ -116,11 +117,22 @@ class DepartmentFileSchema(Schema):
 
 
 class LocationFileSchema(Schema):
-    """A place and the places inside it; ``department`` is a department code of the same file."""
+    """A place and the places inside it; ``department`` is a department code of the same file.
+
+    ``use`` is what the place is for (``server/domain/uses.py``); absent, it is unknown and every
+    checklist item is asked there.
+    """
 
     code = fields.String(required=True, validate=[validate.Length(1, 40), CODE])
     name = fields.Nested(NameSchema, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+    use = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(
+            USE_CODES, error="Unknown use {input!r}; see docs/checklists.md#place-uses."
+        ),
+    )
     department = fields.String(load_default=None, allow_none=True)
     children = fields.List(fields.Nested(lambda: LocationFileSchema()), load_default=list)
 

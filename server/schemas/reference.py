@@ -24,6 +24,8 @@ class LocationSchema(Schema):
     parent_id = fields.Integer(dump_only=True, allow_none=True)
     department_id = fields.Integer(dump_only=True, allow_none=True)
     kind = fields.String(dump_only=True)
+    # What the place is for (server/domain/uses.py); null: unknown, every item applies.
+    use = fields.String(dump_only=True, allow_none=True)
 
 
 class LabelQuerySchema(Schema):

@@ -171,6 +171,7 @@ def _import_locations(session, report: ImportReport, specs: list[dict], departme
             "name_zh": spec["name"]["zh"],
             "name_en": spec["name"]["en"],
             "kind": spec["kind"],
+            "use": spec["use"],
             "department_id": departments[spec["department"]].id if spec["department"] else None,
             "parent_id": existing[parent["code"]].id if parent else None,
             "active": True,
@@ -204,6 +205,7 @@ def export_hospital(session: Session, hospital: Hospital) -> dict:
                 "code": location.code,
                 "name": {"zh-CN": location.name_zh, "en": location.name_en},
                 "kind": location.kind,
+                "use": location.use,
                 "department": codes.get(location.department_id),
                 "children": tree(location.id),
             }

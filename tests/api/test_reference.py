@@ -63,6 +63,7 @@ def test_a_location_carries_the_contract_fields(client, session, hospital, make_
         name_en="Outpatient hall",
         parent_id=floor.id,
         department_id=department.id,
+        use="outpatient_hall",
     )
     session.commit()
     listed = {entry["id"]: entry for entry in client.get(LOCATIONS, headers=headers).json}
@@ -74,9 +75,20 @@ def test_a_location_carries_the_contract_fields(client, session, hospital, make_
         "parent_id": floor.id,
         "department_id": department.id,
         "kind": "area",
+        "use": "outpatient_hall",
     }
     assert listed[floor.id]["parent_id"] is None
     assert listed[floor.id]["kind"] == "floor"
+
+
+def test_a_place_without_a_use_answers_null(client, session, hospital, make_user):
+    _user, headers = make_user("inspector")
+    place = factories.location(session, hospital)
+    session.commit()
+
+    listed = {entry["id"]: entry for entry in client.get(LOCATIONS, headers=headers).json}
+
+    assert listed[place.id]["use"] is None
 
 
 def test_inactive_locations_are_not_listed(client, session, hospital, make_user):

@@ -136,6 +136,26 @@ def test_a_deactivated_place_leaves_the_phones(client, session):
     assert "B1-1F-WC" not in {row["code"] for row in listed}
 
 
+def test_a_places_new_use_reaches_the_phones(client, session):
+    report = _import(session, f.hospital_file())
+    user = f.user(session, report.hospital)
+    headers = f.auth_headers(session, user)
+    session.commit()
+    cursor = client.get("/api/v1/sync/pull?cursor=0", headers=headers).json["cursor"]
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["children"][0]["children"][1]["use"] = "toilet"
+    _import(session, data)
+
+    page = client.get(f"/api/v1/sync/pull?cursor={cursor}", headers=headers).json
+
+    [change] = page["changes"]
+    assert (change["kind"], change["data"]["code"], change["data"]["use"]) == (
+        "location",
+        "B1-1F-WC",
+        "toilet",
+    )
+
+
 def test_settings_are_updated_and_other_settings_kept(session):
     report = _import(session, f.hospital_file())
     report.hospital.settings = {**report.hospital.settings, "kept": 1}
@@ -202,6 +222,7 @@ def test_a_point_with_places_inside_is_refused():
         (lambda d: d["locations"][0].update(code="has space"), "location 'has space' › code"),
         (lambda d: d["departments"][1].update(colour="red"), "department 'nursing' › colour"),
         (lambda d: d["departments"][1].update(code="location"), "department 'location' › code"),
+        (lambda d: d["locations"][0].update(use="bathroom"), "location 'C1' › use"),
     ],
 )
 def test_a_bad_field_is_named_with_where_it_is(change, where):
@@ -211,6 +232,44 @@ def test_a_bad_field_is_named_with_where_it_is(change, where):
     [problem] = _problems(data)
 
     assert problem.startswith(f"{where}: ")
+
+
+def test_an_import_stores_each_places_use(session):
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["children"][0]["children"][1]["use"] = "toilet"
+
+    _import(session, data)
+
+    assert _location(session, "B1-1F-WC").use == "toilet"
+    assert _location(session, "B1-1F-HALL").use is None
+
+
+def test_a_changed_use_updates_the_place_in_place(session):
+    data = f.hospital_file()
+    _import(session, data)
+    data["locations"][0]["children"][0]["children"][0]["children"][1]["use"] = "toilet"
+
+    report = _import(session, data)
+
+    assert report.counts["location updated"] == 1
+    assert report.counts["location created"] == 0
+
+
+def test_an_unknown_use_is_refused_naming_the_place_and_the_field():
+    data = f.hospital_file()
+    data["locations"][0]["children"][0]["children"][0]["children"][1]["use"] = "bathroom"
+
+    assert _problems(data) == [
+        "location 'C1' › place 'B1' › place 'B1-1F' › place 'B1-1F-WC' › use: "
+        "Unknown use 'bathroom'; see docs/checklists.md#place-uses."
+    ]
+
+
+def test_every_demo_place_has_a_use(session):
+    report = _import(session, yaml.safe_load(DEMO_HOSPITAL_FILE.read_text(encoding="utf-8")))
+
+    places = session.scalars(select(Location).where(Location.hospital_id == report.hospital.id))
+    assert [place.code for place in places if place.use is None] == []
 
 
 def test_a_file_that_is_not_a_mapping_is_refused():
