@@ -37,6 +37,7 @@ LOCATION_USES: dict[str, tuple[str, str]] = {
     "sewage_station": ("污水处理站", "Sewage treatment station"),
     "smoking_area": ("室外吸烟区", "Outdoor smoking area"),
     "outdoor": ("室外区域（道路、绿地、停车场）", "Outdoors (roads, green areas, car parks)"),
+    "shop": ("院内超市、小卖部", "Shop or kiosk"),
     "office": ("办公室", "Office"),
     "storeroom": ("库房", "Storeroom"),
     "mixed": ("综合（整栋楼、整层）", "Mixed (a whole building or floor)"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.domain.uses import USE_CODES
 from server.schemas.common import error_lines
 
 ID_PATTERN = r"^[a-z][a-z0-9_.-]{0,79}$"
@@ -44,6 +45,18 @@ def _responsible() -> fields.String:
         validate=validate.Regexp(
             CODE_PATTERN, error=f"Use '{RESPONSIBLE_LOCATION}' or a department code."
         )
+    )
+
+
+def _applies_to() -> fields.List:
+    """``applies_to: [use, …]``: the place uses a section or item is asked at (absent: all)."""
+    return fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                USE_CODES, error="Unknown use {input!r}; see docs/checklists.md#place-uses."
+            )
+        ),
+        validate=validate.Length(min=1, error="List at least one use, or leave applies_to out."),
     )
 
 
@@ -87,6 +100,7 @@ class ItemSchema(Schema):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     points = fields.Float(required=True, validate=validate.Range(min=0))
     photo = fields.String(required=True, validate=validate.OneOf(PHOTO_RULES))
+    applies_to = _applies_to()
     responsible = _responsible()
     department = _legacy_department()
     rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
@@ -147,8 +161,23 @@ class SectionSchema(Schema):
 
     id = fields.String(required=True, validate=_id)
     title = _bilingual(required=True)
+    applies_to = _applies_to()  # an item's own applies_to narrows it further
     responsible = _responsible()  # for every item of the section that names none itself
     items = fields.List(fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def _items_within_section(self, data: dict, **_: Any) -> None:
+        """Refuse item uses outside the section's: the item is asked only where its section is."""
+        section = data.get("applies_to")
+        if not section:
+            return
+        errors = {
+            index: {"applies_to": [f"Uses outside the section's applies_to: {', '.join(extra)}."]}
+            for index, item in enumerate(data.get("items", []))
+            if (extra := sorted(set(item.get("applies_to", [])) - set(section)))
+        }
+        if errors:
+            raise ValidationError({"items": errors})
 
 
 class FieldOptionSchema(Schema):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from server.domain.uses import LOCATION_USES, applies
 from server.schemas.checklist_definition import (
     RESPONSIBLE_LOCATION,
     iter_items,
@@ -14,7 +15,8 @@ from server.services.checklists import load_checklists, read_checklist_dir
 from server.services.organisation import load_file
 from server.services.seed import DEMO_HOSPITAL_FILE
 
-CHECKLIST_DIR = Path(__file__).resolve().parents[2] / "checklists"
+ROOT = Path(__file__).resolve().parents[2]
+CHECKLIST_DIR = ROOT / "checklists"
 SHIPPED = ("civilized-city", "infection-control", "smoke-free")
 DEMO_DEPARTMENTS = {row["code"] for row in load_file(DEMO_HOSPITAL_FILE)["departments"]}
 
@@ -140,3 +142,58 @@ def test_record_type_ids_are_unique_across_files(definitions):
         for record in definition.get("record_types", [])
     ]
     assert len(ids) == len(set(ids))
+
+
+def _asked_at(definition: dict, use: str) -> list[str]:
+    """Return the ids of the items a walk at a place of ``use`` offers."""
+    return [
+        item["id"]
+        for section in definition["sections"]
+        if applies(section.get("applies_to"), use)
+        for item in section["items"]
+        if applies(item.get("applies_to"), use)
+    ]
+
+
+def test_a_toilet_walk_offers_the_toilet_items_and_no_canteen_item(definitions):
+    asked = _asked_at(definitions["civilized-city"], "toilet")
+
+    assert {"toilets.clean", "toilets.odour", "toilets.handwashing"} <= set(asked)
+    assert not [item for item in asked if item.startswith(("canteen.", "windows.", "privacy."))]
+
+
+def test_canteen_items_are_asked_only_in_canteens(definitions):
+    canteen = next(s for s in definitions["civilized-city"]["sections"] if s["id"] == "canteen")
+
+    assert canteen["applies_to"] == ["canteen"]
+
+
+def test_sewage_items_are_asked_only_at_the_sewage_station(definitions):
+    sewage = next(s for s in definitions["infection-control"]["sections"] if s["id"] == "sewage")
+
+    assert sewage["applies_to"] == ["sewage_station"]
+
+
+def test_every_demo_place_has_something_to_inspect(definitions):
+    def places(nodes):
+        for node in nodes:
+            yield node
+            yield from places(node["children"])
+
+    empty = [
+        place["code"]
+        for place in places(load_file(DEMO_HOSPITAL_FILE)["locations"])
+        if not any(_asked_at(definition, place["use"]) for definition in definitions.values())
+    ]
+    assert empty == []
+
+
+def test_the_docs_list_every_place_use_with_both_names():
+    text = (ROOT / "docs" / "checklists.md").read_text(encoding="utf-8")
+
+    missing = [
+        code
+        for code, (zh, en) in LOCATION_USES.items()
+        if f"| `{code}` | {zh} | {en} |" not in text
+    ]
+    assert missing == []

@@ -372,3 +372,50 @@ def test_validate_command_accepts_the_shipped_checklists(runner):
     result = runner.invoke(args=["checklists", "validate", str(SHIPPED_CHECKLISTS)])
     assert result.exit_code == 0, result.output
     assert "3 checklist file(s) valid" in result.output
+
+
+def test_sections_and_items_may_say_which_place_uses_they_apply_to():
+    definition = _definition("ward-round", [_item("floors.clean", applies_to=["toilet"])])
+    definition["sections"][0]["applies_to"] = ["toilet", "ward"]
+
+    assert validate_definition(definition) == []
+
+
+def test_validate_command_names_the_item_with_an_unknown_use(
+    runner, checklist_dir, write_checklist
+):
+    write_checklist(_definition("ward-round", [_item("x.y", applies_to=["bathroom"])]))
+
+    result = runner.invoke(args=["checklists", "validate", str(checklist_dir)])
+
+    assert result.exit_code == 1
+    problem = _the_problem_naming(result.output.splitlines(), "ward-round.yaml", "'x.y'")
+    assert "applies_to" in problem and "Unknown use 'bathroom'" in problem
+
+
+def test_an_unknown_use_of_a_section_names_the_section():
+    definition = _definition("ward-round")
+    definition["sections"][0]["applies_to"] = ["kitchen"]
+
+    assert validate_definition(definition) == [
+        "section 'floors' › applies_to › 0: "
+        "Unknown use 'kitchen'; see docs/checklists.md#place-uses."
+    ]
+
+
+def test_an_item_asked_at_uses_its_section_excludes_is_refused():
+    definition = _definition("ward-round", [_item("x.y", applies_to=["canteen", "toilet"])])
+    definition["sections"][0]["applies_to"] = ["toilet"]
+
+    assert validate_definition(definition) == [
+        "section 'floors' › item 'x.y' › applies_to: "
+        "Uses outside the section's applies_to: canteen."
+    ]
+
+
+def test_an_empty_applies_to_is_refused_rather_than_meaning_nowhere():
+    definition = _definition("ward-round", [_item("x.y", applies_to=[])])
+
+    [problem] = validate_definition(definition)
+
+    assert problem.startswith("section 'floors' › item 'x.y' › applies_to: ")
