@@ -8,15 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Hospital, Inspection, Location
+from server.services.inspections import counts_as_visit
 from server.services.notifications import notify
 from server.services.users import users_with_role
 from server.timeutil import local_date
 
 
 def uncovered_locations(session: Session, hospital_id: int, since: datetime) -> list[Location]:
-    """Return the hospital's inspectable places with no inspection started since ``since``."""
+    """Return the hospital's inspectable places with no answered inspection since ``since``."""
     inspected = select(Inspection.id).where(
-        Inspection.location_id == Location.id, Inspection.started_at >= since
+        Inspection.location_id == Location.id, Inspection.started_at >= since, counts_as_visit()
     )
     return list(
         session.scalars(

@@ -4,6 +4,8 @@ Every item of the checklist version the inspection used appears, in order, with 
 corrected answer is shown struck through next to the one that counts. Photos are embedded as
 ``data:`` URIs of their thumbnails so the page prints and archives as one file. Record forms
 filled in during the inspection and the tasks its failures opened or joined close the report.
+An item that does not apply to the place's use (``applies_to``) and was not answered is shown as
+not asked there, not as missed; a section whose every answered item is N/A is one 不适用 line.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.domain.uses import LOCATION_USES, applies
 from server.errors import NotFound
 from server.models import (
     ChecklistVersion,
@@ -49,6 +52,7 @@ VERDICT_WORDS = {
     "fail": ("不合格", "Fail"),
     "na": ("不适用", "N/A"),
     None: ("未检查", "Not checked"),
+    "elsewhere": ("此处不查", "Not asked at this place"),
 }
 
 
@@ -122,7 +126,9 @@ def _answer(finding: Finding, item: dict, photos: dict, superseded: bool, tz: st
     }
 
 
-def _items(definition: dict, findings: list[Finding], photos: dict, tz: str) -> tuple[list, list]:
+def _items(
+    definition: dict, findings: list[Finding], photos: dict, tz: str, use: str | None
+) -> tuple[list, list]:
     """Return (sections with every item and its answers, answers to items not in the version)."""
     superseded = {f.supersedes_id for f in findings if f.supersedes_id}
     by_item: dict[str, list[Finding]] = {}
@@ -138,6 +144,9 @@ def _items(definition: dict, findings: list[Finding], photos: dict, tz: str) -> 
                 for f in by_item.pop(item["id"], [])
             ]
             current = next((a for a in reversed(answers) if not a["superseded"]), None)
+            asked = applies(section.get("applies_to"), use) and applies(item.get("applies_to"), use)
+            verdict = current["verdict"] if current else (None if asked else "elsewhere")
+            words = current["verdict_words"] if current else VERDICT_WORDS[verdict]
             items.append(
                 {
                     "no": number,
@@ -146,13 +155,12 @@ def _items(definition: dict, findings: list[Finding], photos: dict, tz: str) -> 
                     "severity": SEVERITY_WORDS[item["severity"]],
                     "points": item["points"],
                     "answers": answers,
-                    "verdict": current["verdict"] if current else None,
-                    "verdict_words": VERDICT_WORDS[None]
-                    if current is None
-                    else current["verdict_words"],
+                    "verdict": verdict,
+                    "verdict_words": words,
                 }
             )
-        sections.append({"title": section["title"], "items": items})
+        verdicts = {item["verdict"] for item in items} - {"elsewhere"}
+        sections.append({"title": section["title"], "items": items, "na": verdicts == {"na"}})
     unknown = [
         {"id": item_id, "answers": [_answer(f, {"type": "text"}, photos, False, tz) for f in rest]}
         for item_id, rest in by_item.items()
@@ -162,16 +170,18 @@ def _items(definition: dict, findings: list[Finding], photos: dict, tz: str) -> 
 
 def _summary(sections: list[dict]) -> dict:
     items = [item for section in sections for item in section["items"]]
-    counts = {verdict: 0 for verdict in ("pass", "fail", "na", None)}
+    counts = {verdict: 0 for verdict in ("pass", "fail", "na", None, "elsewhere")}
     for item in items:
         counts[item["verdict"]] = counts.get(item["verdict"], 0) + 1
     deducted = sum(item["points"] for item in items if item["verdict"] == "fail")
     return {
-        "items": len(items),
+        "items": len(items) - counts["elsewhere"],
         "pass": counts["pass"],
         "fail": counts["fail"],
         "na": counts["na"],
         "unanswered": counts[None],
+        "elsewhere": counts["elsewhere"],
+        "na_sections": [section["title"] for section in sections if section["na"]],
         "deductions": round(float(deducted), 2),
     }
 
@@ -323,8 +333,10 @@ def inspection_report(
         )
     )
     photos = _thumbnails(session, storage, [f.id for f in findings])
-    sections, unknown = _items(version.definition, findings, photos, tz)
     location = session.get(Location, inspection.location_id)
+    sections, unknown = _items(version.definition, findings, photos, tz, location.use)
+    records = _records(session, inspection, tz)
+    summary = _summary(sections)
     inspector = session.get(User, inspection.inspector_id)
     return render(
         "inspection_report.html",
@@ -344,10 +356,13 @@ def inspection_report(
         started=_local(inspection.started_at, tz),
         finished=_local(inspection.finished_at, tz),
         timezone=tz,
+        use=LOCATION_USES.get(location.use),
         sections=sections,
         unknown=unknown,
-        summary=_summary(sections),
-        records=_records(session, inspection, tz),
+        summary=summary,
+        # Nothing judged and no record form: the weekly coverage does not count it.
+        counted=bool(summary["pass"] or summary["fail"] or records),
+        records=records,
         tasks=_tasks(session, inspection, tz),
         printed=_local(now or utcnow(), tz),
     )

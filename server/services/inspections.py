@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from server.errors import NotFound
-from server.models import Finding, Inspection, Photo, PhotoSlot, User
+from server.models import Finding, Inspection, Photo, PhotoSlot, RecordEntry, User
 from server.services.permissions import (
     may_see_inspection,
     sees_all_inspections,
     visible_hospital_ids,
 )
+
+
+def counts_as_visit() -> ColumnElement[bool]:
+    """Return the condition under which an ``Inspection`` row counts as coverage.
+
+    An inspection is stored when it arrives, before its answers (they may come in a later push,
+    docs/sync.md#empty-inspections); it counts once it holds a judged answer (pass or fail, not
+    only N/A) or a record form. An inspection nobody answered checked nothing.
+    """
+    judged = select(Finding.id).where(
+        Finding.inspection_id == Inspection.id, Finding.result != "na"
+    )
+    recorded = select(RecordEntry.id).where(RecordEntry.inspection_id == Inspection.id)
+    return or_(judged.exists(), recorded.exists())
 
 
 def _photo_states(session: Session, finding_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:

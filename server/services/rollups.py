@@ -39,6 +39,7 @@ from server.models import (
     task_findings,
 )
 from server.schemas.checklist_definition import iter_items
+from server.services.inspections import counts_as_visit
 from server.services.permissions import require, visible_hospital_ids
 from server.timeutil import (
     as_utc,
@@ -343,7 +344,7 @@ def _top_failing_items(
 
 
 def _coverage(session: Session, hospital: Hospital, as_of: datetime) -> dict:
-    """Active areas and points, and which had an inspection in the 14 days before ``as_of``."""
+    """Active areas and points, and which had an answered inspection in the 14 days to ``as_of``."""
     since = as_of - timedelta(days=COVERAGE_DAYS)
     # The window's inspections come off the (hospital, started_at) index once, not per location.
     visited = Location.id.in_(
@@ -351,6 +352,7 @@ def _coverage(session: Session, hospital: Hospital, as_of: datetime) -> dict:
             Inspection.hospital_id == hospital.id,
             Inspection.started_at >= since,
             Inspection.started_at < as_of,
+            counts_as_visit(),
         )
     )
     scope = and_(
