@@ -17,13 +17,34 @@ export function definition(id, version) {
   return db.get('checklists', [id, version]);
 }
 
-/** Return every item in order, each with its section and position. */
-export function items(checklist) {
+/**
+ * Whether a section or item is asked at a place of ``use`` (as server/domain/uses.py decides):
+ * no ``applies_to`` means everywhere; a place of unknown use or a whole building/floor
+ * (``mixed``) is asked everything.
+ */
+export function applies(node, use) {
+  return !node.applies_to?.length || !use || use === 'mixed' || node.applies_to.includes(use);
+}
+
+/**
+ * Return the items in order, each with its section and position; with ``use`` only those asked
+ * at a place of that use (unless ``all``). Positions count in the returned list.
+ */
+export function items(checklist, { use = null, all = true } = {}) {
   const list = [];
   for (const section of checklist.sections) {
-    for (const item of section.items) list.push({ ...item, section, index: list.length });
+    if (!all && !applies(section, use)) continue;
+    for (const item of section.items) {
+      if (all || applies(item, use)) list.push({ ...item, section, index: list.length });
+    }
   }
   return list;
+}
+
+/** Return the items a draft's walk offers: those of its place's use, or all if it shows all. */
+export async function walkItems(draft, checklist) {
+  const location = await db.get('locations', draft.location_id);
+  return items(checklist, { use: location?.use ?? null, all: Boolean(draft.show_all) });
 }
 
 /** Whether the answer holds anything worth sending. */

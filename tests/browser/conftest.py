@@ -132,14 +132,20 @@ def choose_location(page, code: str) -> None:
     expect(page.get_by_test_id("chosen-location").first).to_contain_text(code)
 
 
-def start_inspection(page, checklist: str, code: str) -> None:
-    """From home: choose a checklist and a location, and open the first item."""
+def start_inspection(page, checklist: str, code: str, show_all: bool = False) -> None:
+    """From home: choose a checklist and a location, and open the first item — of the items that
+    apply to the place's use, or (``show_all``) of every item, as the "show all" switch does."""
     page.goto(page.url.split("#")[0] + "#/")
     page.get_by_role("radio", name=checklist).check()
     choose_location(page, code)
     page.get_by_test_id("start").click()
     page.get_by_test_id("begin-walk").click()
     expect(page.get_by_test_id("progress")).to_contain_text("第 1 项")
+    if show_all:
+        page.get_by_test_id("show-all").check()
+        expect(page.get_by_test_id("scope")).to_have_count(0)
+        page.goto(page.url.rsplit("/", 1)[0] + "/0")
+        expect(page.get_by_test_id("progress")).to_contain_text("第 1 项")
 
 
 def answer(page, label: str) -> None:
@@ -155,9 +161,14 @@ def next_item(page) -> None:
 
 
 def finish(page) -> None:
-    """Open the overview and finish the inspection into the outbox."""
+    """Open the overview and finish the inspection into the outbox, confirming it when the app
+    asks because items are left unanswered."""
     page.get_by_test_id("overview").click()
     page.get_by_test_id("finish").click()
+    asked = page.locator("dialog[open]")
+    expect(page.get_by_test_id("outbox").or_(asked)).to_be_visible()
+    if asked.count():
+        asked.get_by_test_id("dialog-confirm").click()
     expect(page.get_by_test_id("outbox")).to_be_visible()
 
 

@@ -27,7 +27,7 @@ def test_outbox_drains_through_a_flaky_network_without_duplicates(
     login(page, base_url)
     context.set_offline(True)
     for code in LOCATIONS:
-        start_inspection(page, "无烟医院检查", code)
+        start_inspection(page, "无烟医院检查", code, show_all=True)
         answer(page, "不合格")
         page.get_by_test_id("photo-gallery").set_input_files(photo_files[1])
         expect(page.locator("[data-testid=thumbs] img")).to_have_count(1)

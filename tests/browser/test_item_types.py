@@ -22,7 +22,7 @@ def test_numbers_counts_choices_and_text_are_sent_and_judged(
 ):
     login(page, base_url)
     context.set_offline(True)
-    start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE")
+    start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE", show_all=True)
     go_to_item(page, 7)  # waste stored at most 48 hours
     page.get_by_test_id("answer-number").fill("72")
     expect(page.get_by_test_id("verdict")).to_have_text("不合格")
@@ -42,7 +42,7 @@ def test_numbers_counts_choices_and_text_are_sent_and_judged(
     expect(page.get_by_test_id("verdict")).to_have_text("合格")
     finish(page)
 
-    start_inspection(page, "医院文明城市创建实地考核", "OPD-1F-HALL")
+    start_inspection(page, "医院文明城市创建实地考核", "OPD-1F-HALL", show_all=True)
     go_to_item(page, 59)  # interview notes: free text, never photographed
     expect(page.get_by_text("此项禁止拍照（保护隐私）。")).to_be_visible()
     page.get_by_test_id("answer-text").fill("患者反映候诊区座位不足")

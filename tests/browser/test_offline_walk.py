@@ -48,7 +48,7 @@ def test_offline_inspection_survives_a_closed_tab_and_syncs_once(
     expect(page.get_by_test_id("network")).to_have_text("离线")
     expect(page.get_by_test_id("start")).to_be_visible()  # the shell came from the worker
 
-    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
     expect(page.get_by_role("heading", level=1)).to_have_text(SIGNS_AT_ENTRANCES)
     answer(page, "不合格")
     expect(page.get_by_test_id("problem")).to_have_text("此项需要拍照")

@@ -84,6 +84,7 @@ def test_offline_records_are_judged_by_the_server_and_their_tasks_come_back(
     expect(records.nth(1)).to_have_attribute("data-state", "pass")
 
     page.get_by_test_id("finish").click()
+    page.get_by_test_id("dialog-confirm").click()  # no item answered: only the logs were checked
     expect(page.get_by_test_id("outbox-record")).to_have_count(3)
     page.reload()
     expect(page.get_by_test_id("outbox-record")).to_have_text(
@@ -163,6 +164,7 @@ def test_input_errors_block_saving_and_a_refused_record_waits_for_a_fix(
     fill_handover(page, received_by="张师傅")
     save_record(page)
     page.get_by_test_id("finish").click()
+    page.get_by_test_id("dialog-confirm").click()
 
     context.route("**/api/v1/sync/push", refuse_weights)
     context.set_offline(False)

@@ -76,7 +76,7 @@ def test_main_screens_in_chinese_and_english(context, page, base_url, photo_file
     capture(page, shots, "home")
 
     context.set_offline(True)
-    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
     answer(page, "不合格")
     page.get_by_test_id("photo-gallery").set_input_files(photo_files)
     expect(page.locator("[data-testid=thumbs] img")).to_have_count(2)
@@ -109,7 +109,7 @@ def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files
     page.set_viewport_size({"width": 195, "height": 422})  # a 390×844 phone at 200 %
     login(page, base_url)
     check_screen(page, "home")
-    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
     answer(page, "不合格")
     page.get_by_test_id("photo-gallery").set_input_files(photo_files[1])
     expect(page.locator("[data-testid=thumbs] img")).to_have_count(1)

@@ -21,8 +21,7 @@ export class VisitStartView {
     const locations = await db.all('locations');
     this.byId = new Map(locations.map((location) => [location.id, location]));
     this.draft = draft;
-    // A task opened by an item of this checklist is re-checked by answering that item again.
-    this.items = new Map(checklist ? checklists.items(checklist).map((item) => [item.id, item]) : []);
+    this.checklist = checklist;
     this.where = h('p', { class: 'lead', 'data-testid': 'visit-location' });
     this.taskBox = h('section', { class: 'card', 'aria-labelledby': 'visit-tasks' });
     const rejected = [...Object.values(draft.answers), ...(draft.records ?? [])].some((entry) => entry.rejected)
@@ -64,6 +63,13 @@ export class VisitStartView {
     const location = this.byId.get(this.draft.location_id);
     fill(this.where, location ? `${locationPath(location, this.byId)} (${location.code})` : t('tasks.unknown_location'));
     const tasks = await openTasks(this.draft.location_id);
+    // A task opened by an item of this checklist is re-checked by answering that item again, at
+    // its position in this place's walk (the place, and so its use, may just have changed). An
+    // item the place's use leaves out (a task from before uses, or from "show all") is still
+    // re-checked: its link opens the walk with every item shown.
+    const walk = this.checklist ? await checklists.walkItems(this.draft, this.checklist) : [];
+    const all = this.checklist ? checklists.items(this.checklist) : [];
+    this.items = new Map([...all.map((item) => [item.id, { ...item, outside: true }]), ...walk.map((item) => [item.id, item])]);
     const itemOf = (task) => (task.checklist_id === this.draft.checklist_id ? this.items.get(task.item_id) : undefined);
     fill(this.taskBox,
       h('h2', { id: 'visit-tasks' }, t('visit.tasks', { n: tasks.length })),
@@ -78,8 +84,15 @@ export class VisitStartView {
   taskRow(task, item) {
     const row = taskItem(task);
     if (item) {
-      row.firstChild.append(h('a', { class: 'recheck-link', href: `#/walk/${this.draft.id}/${item.index}`, 'data-testid': 'recheck-item' },
-        t('visit.recheck_item', { n: item.index + 1 })));
+      const showAll = async (event) => {
+        event.preventDefault();
+        this.draft.show_all = true;
+        await inspections.save(this.draft);
+        this.router.go(`/walk/${this.draft.id}/${item.index}`);
+      };
+      row.firstChild.append(h('a', {
+        class: 'recheck-link', href: `#/walk/${this.draft.id}/${item.index}`, 'data-testid': 'recheck-item', onclick: item.outside && !this.draft.show_all ? showAll : null,
+      }, t('visit.recheck_item', { n: item.index + 1 })));
     }
     return row;
   }
