@@ -90,6 +90,21 @@ def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
 
 
+def _number(session: Session, new: list[RectificationTask]) -> None:
+    """Give new tasks their ids on SQLite, so that the flush inserts them in one statement.
+
+    SQLite cannot say which generated key belongs to which row of a many-row INSERT, so the ORM
+    inserts such rows one statement each. The push holds SQLite's only write lock, and SQLite
+    itself numbers a row max(id) + 1; numbering them here gives the same ids. PostgreSQL numbers
+    them from its sequence in one batched INSERT … RETURNING already.
+    """
+    if len(new) < 2 or session.get_bind().dialect.name != "sqlite":
+        return
+    last = session.connection().scalar(select(func.max(RectificationTask.id))) or 0
+    for offset, task in enumerate(new, start=1):
+        task.id = last + offset
+
+
 class TaskLedger:
     """What a batch of failures, corrections and passes does to tasks, written in bulk.
 
@@ -371,8 +386,9 @@ class TaskLedger:
                 ),
                 updates,
             )
-        session.flush()  # new tasks get their ids
         new = [task for task in self._touched.values() if task not in changed]
+        _number(session, new)
+        session.flush()  # new tasks go in
         announced += [(task.id, task.hospital_id) for task in new]
         ids = {
             id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
@@ -524,4 +540,6 @@ def responsible_people(session: Session, task: RectificationTask) -> list[User]:
         return [session.get(User, task.assignee_id)]
     if task.department_id is None:
         return []
-    return users_with_role(session, task.hospital_id, "department_head", task.department_id)
+    return users_with_role(
+        session, task.hospital_id, "department_head", department_id=task.department_id
+    )
