@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.errors import NotFound
@@ -45,6 +43,7 @@ from server.models import (
     task_records,
     user_hospitals,
 )
+from server.services import bulk
 from server.services.channels import REACHES, Channel, Message, link_for
 from server.services.permissions import roles_allowed
 from server.services.tasks import responsible_people
@@ -106,24 +105,6 @@ class Lookup:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _insert_new(
-    session: Session, table: Table, keys: list[str], rows: list[dict], returning: list[str]
-) -> list:
-    """Insert ``rows``, skipping those whose ``keys`` are taken; return the inserted ones.
-
-    Rows go in key order, one order for every writer, so two writers cannot deadlock on them.
-    """
-    if not rows:
-        return []
-    rows.sort(key=lambda row: tuple(row[key] for key in keys))
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
-    statement = statement.on_conflict_do_nothing(index_elements=keys).returning(
-        *(table.c[name] for name in returning)
-    )
-    return list(session.connection().execute(statement, rows))
-
-
 def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
     """Write notices: inbox rows, group-chat rows and their deliveries; return new inbox rows."""
     notices = list(notices)
@@ -147,7 +128,7 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
                     "read_at": None,
                 }
             )
-    created = _insert_new(
+    created = bulk.insert_new(
         session, Notification.__table__, ["user_id", "dedupe_key"], rows, ["id", "user_id"]
     )
     deliveries = [
@@ -157,7 +138,7 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
         if reaches(people[user_id])
     ]
     group_rows, hooks = _group_rows(session, notices, now, Lookup(session))
-    for group_id, hospital_id, key in _insert_new(
+    for group_id, hospital_id, key in bulk.insert_new(
         session,
         GroupNotification.__table__,
         ["hospital_id", "dedupe_key"],

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, true, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.models import (
@@ -27,6 +27,7 @@ from server.models import (
     task_findings,
     task_records,
 )
+from server.services import bulk
 from server.services.changes import lock_change_log, record_changes
 from server.services.permissions import sees_all_tasks_of_hospital, visible_hospital_ids
 from server.services.users import users_with_role
@@ -394,8 +395,9 @@ class TaskLedger:
             id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
         }
         if self._events:
-            session.execute(
-                insert(TaskEvent),
+            bulk.insert_all(
+                session,
+                TaskEvent.__table__,
                 [
                     {
                         "task_id": ids[id(task)],
@@ -414,13 +416,15 @@ class TaskLedger:
             (task_records, "record_id", self._record_links),
         ):
             if links:
-                session.execute(
-                    insert(table),
+                bulk.insert_all(
+                    session,
+                    table,
                     [{"task_id": ids[id(task)], column: row_id} for task, row_id in links],
                 )
         if self._rechecks:
-            session.execute(
-                insert(TaskSubmission),
+            bulk.insert_all(
+                session,
+                TaskSubmission.__table__,
                 [{**row, "task_id": ids[id(task)]} for task, row in self._rechecks],
             )
         record_changes(session, "task", announced)
