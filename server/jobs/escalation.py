@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, Hospital, RectificationTask
 from server.services.changes import lock_change_log, record_change
-from server.services.notifications import send, task_notice
+from server.services.notifications import Lookup, send, task_notice
 from server.services.tasks import task_event
 
 
@@ -32,7 +32,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     """Climb each long-overdue open task up the ladder, one rung at a time, once each."""
     lock_change_log(session)  # first, before any task row (docs/sync.md)
     counts = {"escalated": 0, "escalated_to_leadership": 0}
-    notices = []
+    notices, lookup = [], Lookup(session)
     for hospital in session.scalars(select(Hospital).order_by(Hospital.id)).all():
         first, second = thresholds(hospital, config)
         rungs = (
@@ -61,7 +61,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
                 if event == "escalated":
                     task.leadership_escalated_at = None  # a new deadline starts a new ladder
                 task_event(session, task, None, event, {}, {"escalated": event, "days": days})
-                notices.append(task_notice(session, task, event, None, days=days))
+                notices.append(task_notice(session, task, event, None, lookup=lookup, days=days))
                 record_change(session, "task", task.id, task.hospital_id)
             session.flush()  # the second rung sees the first one climbed in this run
             counts[event] += len(stuck)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, RectificationTask
 from server.services.changes import lock_change_log, record_change
-from server.services.notifications import send, task_notice
+from server.services.notifications import Lookup, send, task_notice
 from server.services.tasks import task_event
 
 
@@ -25,11 +25,11 @@ def run(session: Session, now: datetime, config: dict) -> dict:
         )
         .with_for_update(skip_locked=True)
     ).all()
-    notices = []
+    notices, lookup = [], Lookup(session)
     for task in late:
         task.overdue_marked_at = now
         task_event(session, task, None, "overdue", {"overdue": False}, {"overdue": True})
-        notices.append(task_notice(session, task, "overdue", None))
+        notices.append(task_notice(session, task, "overdue", None, lookup=lookup))
         record_change(session, "task", task.id, task.hospital_id)
     send(session, notices, now)
     return {"marked": len(late)}

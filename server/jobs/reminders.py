@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import RectificationTask
-from server.services.notifications import send, task_notice
+from server.services.notifications import Lookup, send, task_notice
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
@@ -21,5 +21,6 @@ def run(session: Session, now: datetime, config: dict) -> dict:
             RectificationTask.due_at <= horizon,
         )
     ).all()
-    notices = [task_notice(session, task, "due_soon", None) for task in due_soon]
+    lookup = Lookup(session)
+    notices = [task_notice(session, task, "due_soon", None, lookup=lookup) for task in due_soon]
     return {"tasks": len(due_soon), "notified": send(session, notices, now)}

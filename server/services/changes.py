@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from server.models import Change, User
+from server.services import bulk
 from server.services.permissions import visible_hospital_ids
 from server.timeutil import utcnow
 
@@ -53,8 +54,9 @@ def record_changes(
     lock_change_log(session)
     session.execute(delete(Change).where(Change.kind == kind, Change.entity_id.in_(list(latest))))
     now = utcnow()
-    session.execute(
-        insert(Change),
+    bulk.insert_all(
+        session,
+        Change.__table__,
         [
             {
                 "kind": kind,

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.errors import NotFound
@@ -45,10 +43,11 @@ from server.models import (
     task_records,
     user_hospitals,
 )
+from server.services import bulk
 from server.services.channels import REACHES, Channel, Message, link_for
 from server.services.permissions import roles_allowed
 from server.services.tasks import responsible_people
-from server.services.users import users_with_role
+from server.services.users import WITHOUT_GRANTS, users_with_role
 from server.services.webhooks import find_webhook, robot, webhooks_for
 from server.timeutil import as_utc, isoformat, zone
 
@@ -73,25 +72,37 @@ class Notice:
     chats: tuple[int | None, ...] = ()
 
 
-# --- writing --------------------------------------------------------------------------------
+class Lookup:
+    """Rows read once per batch of notices, held here.
 
-
-def _insert_new(
-    session: Session, table: Table, keys: list[str], rows: list[dict], returning: list[str]
-) -> list:
-    """Insert ``rows``, skipping those whose ``keys`` are taken; return the inserted ones.
-
-    Rows go in key order, one order for every writer, so two writers cannot deadlock on them.
+    The session's identity map keeps objects only weakly: a department read for one task's
+    notice is gone by the next task's, and was read again for each of them.
     """
-    if not rows:
-        return []
-    rows.sort(key=lambda row: tuple(row[key] for key in keys))
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
-    statement = statement.on_conflict_do_nothing(index_elements=keys).returning(
-        *(table.c[name] for name in returning)
-    )
-    return list(session.connection().execute(statement, rows))
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[tuple[type, int], Any] = {}
+
+    def get(self, model: type, row_id: int | None) -> Any:
+        """Return the row of ``model`` with ``row_id`` (None for None), reading it at most once."""
+        if row_id is None:
+            return None
+        key = (model, row_id)
+        if key not in self._rows:
+            self._rows[key] = self.session.get(model, row_id)
+        return self._rows[key]
+
+    def load(self, model: type, row_ids: Iterable[int | None]) -> None:
+        """Read the rows of ``model`` with these ids that are not held yet, in one query."""
+        wanted = {row_id for row_id in row_ids if row_id is not None} - {
+            row_id for kind, row_id in self._rows if kind is model
+        }
+        if wanted:
+            for row in self.session.scalars(select(model).where(model.id.in_(wanted))):
+                self._rows[(model, row.id)] = row
+
+
+# --- writing --------------------------------------------------------------------------------
 
 
 def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
@@ -117,7 +128,7 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
                     "read_at": None,
                 }
             )
-    created = _insert_new(
+    created = bulk.insert_new(
         session, Notification.__table__, ["user_id", "dedupe_key"], rows, ["id", "user_id"]
     )
     deliveries = [
@@ -126,8 +137,8 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
         for channel, reaches in REACHES.items()
         if reaches(people[user_id])
     ]
-    group_rows, hooks = _group_rows(session, notices, now)
-    for group_id, hospital_id, key in _insert_new(
+    group_rows, hooks = _group_rows(session, notices, now, Lookup(session))
+    for group_id, hospital_id, key in bulk.insert_new(
         session,
         GroupNotification.__table__,
         ["hospital_id", "dedupe_key"],
@@ -157,7 +168,7 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
     return len(created)
 
 
-def _group_rows(session: Session, notices: list[Notice], now: datetime):
+def _group_rows(session: Session, notices: list[Notice], now: datetime, lookup: Lookup):
     """Return the group-chat rows of ``notices`` and the webhooks each goes to.
 
     Only chats that hear a notice get a row; the webhook names are keyed by (hospital, key).
@@ -170,9 +181,9 @@ def _group_rows(session: Session, notices: list[Notice], now: datetime):
         if department_ids
         else []
     )
-    rows, hooks = [], {}
+    found, hooks = [], {}
     for notice in notices:
-        settings = session.get(Hospital, notice.hospital_id).settings
+        settings = lookup.get(Hospital, notice.hospital_id).settings
         for chat in dict.fromkeys(notice.chats):
             if chat is not None and chat not in codes:
                 continue
@@ -181,7 +192,7 @@ def _group_rows(session: Session, notices: list[Notice], now: datetime):
                 continue
             key = f"{'hospital' if chat is None else f'dept:{chat}'}:{notice.dedupe_key}"
             hooks[(notice.hospital_id, key)] = names
-            rows.append(
+            found.append(
                 {
                     "hospital_id": notice.hospital_id,
                     "department_id": chat,
@@ -192,7 +203,7 @@ def _group_rows(session: Session, notices: list[Notice], now: datetime):
                     "created_at": now,
                 }
             )
-    return rows, hooks
+    return found, hooks
 
 
 def notify(
@@ -222,7 +233,7 @@ def _names(row) -> dict[str, str] | None:
 def _heads(session: Session, hospital_id: int, department_id: int | None) -> list[User]:
     if department_id is None:
         return []
-    return users_with_role(session, hospital_id, "department_head", department_id)
+    return users_with_role(session, hospital_id, "department_head", department_id=department_id)
 
 
 def _assignee(session: Session, task: RectificationTask) -> list[User]:
@@ -231,11 +242,7 @@ def _assignee(session: Session, task: RectificationTask) -> list[User]:
 
 def _verifiers(session: Session, hospital_id: int) -> list[User]:
     """Return whoever holds a role that may verify a fix (the policy's ``tasks.verify``)."""
-    return [
-        user
-        for role in sorted(roles_allowed("tasks.verify"))
-        for user in users_with_role(session, hospital_id, role)
-    ]
+    return users_with_role(session, hospital_id, *roles_allowed("tasks.verify"))
 
 
 # event → who must hear it: (session, task, extra) → users (the actor is left out later).
@@ -264,14 +271,16 @@ RECIPIENTS = {
 BY_DEADLINE = {"due_soon", "overdue", "escalated", "escalated_to_leadership"}
 
 
-def task_params(session: Session, task: RectificationTask, **extra: Any) -> dict[str, Any]:
+def task_params(
+    session: Session, task: RectificationTask, lookup: Lookup | None = None, **extra: Any
+) -> dict[str, Any]:
     """Return what every notice about a task carries, plus ``extra``."""
-    hospital = session.get(Hospital, task.hospital_id)
-    department = session.get(Department, task.department_id) if task.department_id else None
+    lookup = lookup or Lookup(session)
+    hospital = lookup.get(Hospital, task.hospital_id)
     return {
         "task_id": task.id,
         "title": {"zh-CN": task.title_zh, "en": task.title_en},
-        "department": _names(department),
+        "department": _names(lookup.get(Department, task.department_id)),
         "severity": task.severity,
         "due_at": isoformat(task.due_at),
         "due": _local(task.due_at, hospital.timezone),
@@ -296,12 +305,15 @@ def task_notice(
     event: str,
     actor: User | None,
     recipients: list[User] | None = None,
+    lookup: Lookup | None = None,
     **extra: Any,
 ) -> Notice:
     """Return the notice of ``event`` on ``task``: who hears it, what it says, its key.
 
-    ``recipients`` spares looking them up again for each task of a batch.
+    ``recipients`` spares looking them up again for each task of a batch, and ``lookup`` reading
+    the same places and departments again.
     """
+    lookup = lookup or Lookup(session)
     if recipients is None:
         recipients = RECIPIENTS[event](session, task, extra)
     users = _audience(recipients, actor)
@@ -309,19 +321,16 @@ def task_notice(
     chats: tuple[int | None, ...] = (task.department_id, None)
     if event == "moved":
         old = extra.get("from_department_id")
-        old_department = session.get(Department, old) if old is not None else None
         params_extra |= {
-            "from_department": _names(old_department),
-            "to_department": _names(session.get(Department, task.department_id))
-            if task.department_id
-            else None,
+            "from_department": _names(lookup.get(Department, old)),
+            "to_department": _names(lookup.get(Department, task.department_id)),
         }
         chats = (old, task.department_id, None)
     when = isoformat(task.due_at) if event in BY_DEADLINE else f"v{task.version}"
     return Notice(
         hospital_id=task.hospital_id,
         code=f"task.{event}",
-        params=task_params(session, task, **params_extra),
+        params=task_params(session, task, lookup, **params_extra),
         dedupe_key=f"task:{task.id}:{event}:{when}",
         users=users,
         task_id=task.id,
@@ -384,6 +393,7 @@ def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User
             User.active,
         )
         .order_by(User.id)
+        .options(*WITHOUT_GRANTS)
     )
     for user in rows:
         heads.setdefault(user.department_id, []).append(user)
@@ -409,10 +419,12 @@ def notify_tasks_opened(
         key = (task.hospital_id, inspections.get(task.id), task.location_id, task.department_id)
         groups.setdefault(key, []).append(task)
     heads = _heads_of(session, {task.department_id for task in opened if task.department_id})
+    lookup = Lookup(session)
+    lookup.load(Location, {task.location_id for task in opened})
+    lookup.load(Department, {task.department_id for task in opened})
     notices = []
     for (hospital_id, inspection_id, location_id, department_id), group in groups.items():
         first = group[0]
-        department = session.get(Department, department_id) if department_id else None
         notices.append(
             Notice(
                 hospital_id=hospital_id,
@@ -421,8 +433,8 @@ def notify_tasks_opened(
                     "task_id": first.id,
                     "count": len(group),
                     "inspection_id": str(inspection_id) if inspection_id else None,
-                    "location": _names(session.get(Location, location_id)),
-                    "department": _names(department),
+                    "location": _names(lookup.get(Location, location_id)),
+                    "department": _names(lookup.get(Department, department_id)),
                     "due_at": isoformat(min(task.due_at for task in group)),
                     "tasks": [
                         {
@@ -460,6 +472,8 @@ def notify_rechecked(
         .order_by(RectificationTask.id)
     ).all()
     verifiers: dict[int, list[User]] = {}
+    lookup = Lookup(session)
+    lookup.load(Department, {task.department_id for task in rows})
     notices = []
     for task in rows:
         if task.hospital_id not in verifiers:
@@ -471,6 +485,7 @@ def notify_rechecked(
                 "evidence_submitted",
                 actor,
                 verifiers[task.hospital_id],
+                lookup,
                 recheck=True,
             )
         )

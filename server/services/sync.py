@@ -31,8 +31,6 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Table, and_, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
@@ -53,7 +51,7 @@ from server.models import (
 from server.schemas.checklist_definition import RESPONSIBLE_LOCATION, responsible_of, routed_items
 from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
-from server.services import notifications, tasks
+from server.services import bulk, notifications, tasks
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
 from server.services.permissions import in_scope, may_add_to_inspection, require
@@ -554,14 +552,7 @@ def _decide(batch: _Batch, record: _Record) -> None:
 
 def _insert_new(session: Session, table: Table, key: str, rows: list[dict]) -> None:
     """Insert rows in key order (one order for every writer); raise ``_Raced`` if one was taken."""
-    if not rows:
-        return
-    rows.sort(key=lambda row: row[key])
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-    inserted = session.connection().execute(statement, rows).scalars().all()
-    if len(inserted) != len(rows):
+    if len(bulk.insert_new(session, table, [key], rows, [key])) != len(rows):
         raise _Raced(table.name)
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, true, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.models import (
@@ -27,6 +27,7 @@ from server.models import (
     task_findings,
     task_records,
 )
+from server.services import bulk
 from server.services.changes import lock_change_log, record_changes
 from server.services.permissions import sees_all_tasks_of_hospital, visible_hospital_ids
 from server.services.users import users_with_role
@@ -88,6 +89,21 @@ ProblemKey = tuple[int, int, str]  # (hospital, location, item): one open task e
 def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
     """Return the id of the re-check a finding records: derived, so a replay records none."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
+
+
+def _number(session: Session, new: list[RectificationTask]) -> None:
+    """Give new tasks their ids on SQLite, so that the flush inserts them in one statement.
+
+    SQLite cannot say which generated key belongs to which row of a many-row INSERT, so the ORM
+    inserts such rows one statement each. The push holds SQLite's only write lock, and SQLite
+    itself numbers a row max(id) + 1; numbering them here gives the same ids. PostgreSQL numbers
+    them from its sequence in one batched INSERT … RETURNING already.
+    """
+    if len(new) < 2 or session.get_bind().dialect.name != "sqlite":
+        return
+    last = session.connection().scalar(select(func.max(RectificationTask.id))) or 0
+    for offset, task in enumerate(new, start=1):
+        task.id = last + offset
 
 
 class TaskLedger:
@@ -371,15 +387,17 @@ class TaskLedger:
                 ),
                 updates,
             )
-        session.flush()  # new tasks get their ids
         new = [task for task in self._touched.values() if task not in changed]
+        _number(session, new)
+        session.flush()  # new tasks go in
         announced += [(task.id, task.hospital_id) for task in new]
         ids = {
             id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
         }
         if self._events:
-            session.execute(
-                insert(TaskEvent),
+            bulk.insert_all(
+                session,
+                TaskEvent.__table__,
                 [
                     {
                         "task_id": ids[id(task)],
@@ -398,13 +416,15 @@ class TaskLedger:
             (task_records, "record_id", self._record_links),
         ):
             if links:
-                session.execute(
-                    insert(table),
+                bulk.insert_all(
+                    session,
+                    table,
                     [{"task_id": ids[id(task)], column: row_id} for task, row_id in links],
                 )
         if self._rechecks:
-            session.execute(
-                insert(TaskSubmission),
+            bulk.insert_all(
+                session,
+                TaskSubmission.__table__,
                 [{**row, "task_id": ids[id(task)]} for task, row in self._rechecks],
             )
         record_changes(session, "task", announced)
@@ -524,4 +544,6 @@ def responsible_people(session: Session, task: RectificationTask) -> list[User]:
         return [session.get(User, task.assignee_id)]
     if task.department_id is None:
         return []
-    return users_with_role(session, task.hospital_id, "department_head", task.department_id)
+    return users_with_role(
+        session, task.hospital_id, "department_head", department_id=task.department_id
+    )

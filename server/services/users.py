@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import ROLES, ApiToken, Department, Hospital, User, UserRole, user_hospitals
@@ -18,6 +18,10 @@ from server.services.permissions import (
     visible_hospital_ids,
 )
 from server.timeutil import utcnow
+
+# Users looked up to be told something: their roles and hospitals are read only if asked for,
+# not with every lookup (two more queries each time; a push looks up verifiers and heads).
+WITHOUT_GRANTS = (lazyload(User.role_rows), lazyload(User.hospitals))
 
 
 def create_user(
@@ -138,18 +142,21 @@ def get_user(session: Session, actor: User, user_id: int) -> User:
 
 
 def users_with_role(
-    session: Session, hospital_id: int, role: str, department_id: int | None = None
+    session: Session, hospital_id: int, *roles: str, department_id: int | None = None
 ) -> list[User]:
-    """Return the active users of a hospital holding ``role`` (in a department, if given)."""
+    """Return the active users of a hospital holding any of ``roles`` (in a department if given)."""
     query = (
         select(User)
         .join(user_hospitals, user_hospitals.c.user_id == User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(user_hospitals.c.hospital_id == hospital_id, UserRole.role == role, User.active)
+        .where(
+            user_hospitals.c.hospital_id == hospital_id,
+            User.active,
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))),
+        )
     )
     if department_id is not None:
         query = query.where(User.department_id == department_id)
-    return list(session.scalars(query.order_by(User.id)))
+    return list(session.scalars(query.order_by(User.id).options(*WITHOUT_GRANTS)))
 
 
 def _end_sessions(session: Session, user: User) -> None:
