@@ -515,9 +515,7 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
             errors={"record_type": ["No checklist defines this record type."]},
         )
     version, spec = found
-    values, broken = check_record(
-        spec, data["fields_"], rule_context(location.hospital.settings)
-    )
+    values, broken = check_record(spec, data["fields_"], rule_context(location.hospital.settings))
     row = {
         "id": data["id"],
         "inspection_id": data["inspection_id"],
@@ -629,18 +627,8 @@ def _report_broken_rules(
     """Report each rule a stored record broke as a problem of its own."""
     rules = {rule["id"]: rule for rule in record_spec["rules"]}
     for failure in row["failed_rules"]:
-        rule = rules[failure["id"]]
-        text = {
-            "zh-CN": f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
-            "en": f"{record_spec['title']['en']}: {rule['text']['en']}",
-        }
-        problem = _problem(
-            location,
-            version.checklist_id,
-            f"{record_spec['id']}.{rule['id']}",
-            text,
-            {**rule, "responsible": responsible_of(record_spec)},
-            row["recorded_at"],
+        problem = tasks.record_rule_problem(
+            location, version.checklist_id, record_spec, rules[failure["id"]], row["recorded_at"]
         )
         ledger.report_failure(problem, tz, record_id=row["id"])
 
