@@ -64,7 +64,7 @@ def _one_responsible(data: dict) -> None:
 
 
 def _legal_limit_is_same_day(data: dict) -> None:
-    """A legal limit is due the same day; a longer ``rectification_days`` would contradict it."""
+    """Refuse ``rectification_days`` > 0 on a legal limit: it is due the same day."""
     if data.get("legal_limit") and data.get("rectification_days", 0) > 0:
         raise ValidationError(
             {"rectification_days": ["A legal limit is due the same day: give 0 or leave it out."]}
