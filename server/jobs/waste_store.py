@@ -32,31 +32,8 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     if found is None:
         return {"reported": 0}
     checklist_id, form, rule = found
-    since = now - LOOKBACK
-    reported = (
-        select(task_records.c.record_id)
-        .join(RectificationTask, RectificationTask.id == task_records.c.task_id)
-        .where(RectificationTask.item_id == f"{COLLECTION}.{RULE}")
-    )
-    intakes = session.scalars(
-        select(RecordEntry).where(
-            RecordEntry.record_type == INTAKE,
-            RecordEntry.recorded_at >= since,
-            RecordEntry.id.not_in(reported),
-        )
-    ).all()
     limit = timedelta(hours=rule["max"])
-    overdue = [r for r in intakes if now - _moment(r.fields["stored_at"]) > limit]
-    if not overdue:
-        return {"reported": 0}
-    # A collection is recorded after the waste went in; a day's margin for devices' clocks.
-    earliest = min(_moment(r.fields["stored_at"]) for r in overdue) - timedelta(days=1)
-    collections = _collections(session, {r.location_id for r in overdue}, earliest)
-    overdue = [
-        r
-        for r in overdue
-        if not any(t >= _moment(r.fields["stored_at"]) for t in collections.get(r.location_id, ()))
-    ]
+    overdue = _uncollected(session, now, limit)
     if not overdue:
         return {"reported": 0}
     locations = {
@@ -69,7 +46,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     }
     ledger = TaskLedger(session, None, now)
     ledger.load_open({(r.hospital_id, r.location_id, f"{COLLECTION}.{RULE}") for r in overdue})
-    for intake in sorted(overdue, key=lambda r: r.fields["stored_at"]):
+    for intake in sorted(overdue, key=lambda r: _moment(r.fields["stored_at"])):
         place = locations[intake.location_id]
         found_at = _moment(intake.fields["stored_at"]) + limit
         problem = record_rule_problem(place, checklist_id, form, rule, found_at)
@@ -77,6 +54,33 @@ def run(session: Session, now: datetime, config: dict) -> dict:
     ledger.write()
     notifications.notify_tasks_opened(session, ledger.opened, None, now)
     return {"reported": len(overdue), "opened": len(ledger.opened)}
+
+
+def _uncollected(session: Session, now: datetime, limit: timedelta) -> list[RecordEntry]:
+    """Return the intakes not yet reported, stored longer than ``limit``, not collected since."""
+    reported = (
+        select(task_records.c.record_id)
+        .join(RectificationTask, RectificationTask.id == task_records.c.task_id)
+        .where(RectificationTask.item_id == f"{COLLECTION}.{RULE}")
+    )
+    intakes = session.scalars(
+        select(RecordEntry).where(
+            RecordEntry.record_type == INTAKE,
+            RecordEntry.recorded_at >= now - LOOKBACK,
+            RecordEntry.id.not_in(reported),
+        )
+    ).all()
+    late = [r for r in intakes if now - _moment(r.fields["stored_at"]) > limit]
+    if not late:
+        return []
+    # A collection is recorded after the waste went in; a day's margin for devices' clocks.
+    earliest = min(_moment(r.fields["stored_at"]) for r in late) - timedelta(days=1)
+    collections = _collections(session, {r.location_id for r in late}, earliest)
+    return [
+        r
+        for r in late
+        if not any(t >= _moment(r.fields["stored_at"]) for t in collections.get(r.location_id, ()))
+    ]
 
 
 def _current_rule(session: Session) -> tuple[str, dict, dict] | None:
