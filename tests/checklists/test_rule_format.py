@@ -4,7 +4,11 @@ import copy
 
 import pytest
 
-from server.schemas.checklist_definition import deadline_days, validate_definition
+from server.schemas.checklist_definition import (
+    deadline_days,
+    rectification_days_of,
+    validate_definition,
+)
 
 FORM = {
     "id": "lamp_log",
@@ -102,3 +106,9 @@ def test_a_legal_limit_is_due_the_same_day_whatever_its_severity():
 def test_without_a_legal_limit_the_rule_days_or_the_severity_decide():
     assert deadline_days({"severity": "major", "rectification_days": 5}) == 5
     assert deadline_days({"severity": "major"}) is None
+
+
+def test_a_deadline_counted_again_keeps_a_legal_limit_to_the_same_day():
+    # After a failed verification the deadline is counted again from the current version.
+    assert rectification_days_of(definition(legal_limit=True), "lamp_log.bright") == 0
+    assert rectification_days_of(definition(), "lamp_log.bright") is None
