@@ -292,6 +292,21 @@ def walk_checklist(app, session, checklist_dir):
 
 
 @pytest.fixture
+def infection_control(app, session, checklist_dir):
+    """The shipped infection-control checklist (its record forms and rules), loaded."""
+    import shutil
+
+    from server.services.checklists import load_checklists
+
+    name = "infection-control.yaml"
+    shutil.copy(PROJECT_ROOT / "checklists" / name, checklist_dir / name)
+    app.config["CHECKLIST_DIR"] = str(checklist_dir)
+    load_checklists(session, checklist_dir)
+    session.commit()
+    return checklist_dir
+
+
+@pytest.fixture
 def general_affairs(session, hospital) -> Department:
     """The hospital's department responsible for every item of the walk checklist."""
     return session.scalars(

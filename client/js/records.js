@@ -4,7 +4,8 @@
  *
  * The device checks input the way the server does (required fields, number ranges, formats), so
  * nothing the server would refuse leaves the phone. Rules are the server's to judge: a broken rule
- * stores the record as failing and opens a task; ``brokenRules`` only hints at them beforehand.
+ * stores the record as failing and opens a task; ``brokenRules`` only hints at them beforehand,
+ * applying a rule only where its ``when`` holds (a new-lamp threshold to a new lamp).
  * In a draft, a number, date or time the browser cannot read is kept as NaN (shown as invalid).
  */
 import { now, uuid } from './ids.js';
@@ -100,6 +101,19 @@ export function values(spec, record) {
   return result;
 }
 
+/**
+ * Return whether every ``when`` condition of a rule holds, as the server decides it. A condition
+ * on the hospital (``hospital.sewage_category``) is the server's alone: such rules are not hinted.
+ */
+function applies(rule, values) {
+  return Object.entries(rule.when ?? {}).every(([name, wanted]) => {
+    if (name.startsWith('hospital.')) return false;
+    const actual = values[name];
+    if (wanted === 'present') return !empty(actual);
+    return actual !== undefined && actual !== null && wanted.includes(actual);
+  });
+}
+
 function breaks(rule, values) {
   if (rule.check === 'present') return rule.fields.some((id) => empty(values[id]));
   if (rule.check === 'max_hours_between') {
@@ -116,7 +130,7 @@ function breaks(rule, values) {
 /** Return the rules the record looks like breaking (a hint; the server judges). */
 export function brokenRules(spec, record) {
   const current = values(spec, record);
-  return spec.rules.filter((rule) => breaks(rule, current));
+  return spec.rules.filter((rule) => applies(rule, current) && breaks(rule, current));
 }
 
 /** Return the field ids the server named when it refused the record (``fields.<id>``). */

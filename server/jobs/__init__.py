@@ -15,7 +15,15 @@ from typing import Any
 
 from flask import Flask
 
-from server.jobs import coverage, deliveries, escalation, overdue, reminders, weekly_rollup
+from server.jobs import (
+    coverage,
+    deliveries,
+    escalation,
+    overdue,
+    reminders,
+    waste_store,
+    weekly_rollup,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ JOBS = {
         # Hourly, so each hospital's snapshot is taken in the hour after Monday 07:00 local.
         Job("weekly-rollup", weekly_rollup.run, 60),
         Job("deliveries", deliveries.run, 1),
+        # Hourly: waste still in the temporary store past 48 h is due the same day.
+        Job("waste-store", waste_store.run, 60),
     )
 }
 

@@ -25,6 +25,10 @@ RULE_CHECKS = ("present", "range", "max_hours_between", "equals", "one_of")
 # ``responsible: location`` routes a failure to the department that owns the place; any other
 # value is a department code (docs/checklists.md, "Who answers for a failure").
 RESPONSIBLE_LOCATION = "location"
+# The hospital's category for sewage discharge (GB 18466 tables 1 and 2), set in the hospital file
+# (``settings.sewage_category``); a record rule may depend on it (``when: {hospital.…: […]}``).
+SEWAGE_CATEGORIES = ("direct_discharge", "pretreatment", "infectious_disease")
+HOSPITAL_CONDITIONS = {"hospital.sewage_category": SEWAGE_CATEGORIES}
 
 _id = validate.Regexp(ID_PATTERN, error="Use lower-case letters, digits, '_', '.', '-'.")
 
@@ -72,6 +76,14 @@ def _one_responsible(data: dict) -> None:
         )
 
 
+def _legal_limit_is_same_day(data: dict) -> None:
+    """Refuse ``rectification_days`` > 0 on a legal limit: it is due the same day."""
+    if data.get("legal_limit") and data.get("rectification_days", 0) > 0:
+        raise ValidationError(
+            {"rectification_days": ["A legal limit is due the same day: give 0 or leave it out."]}
+        )
+
+
 def _only_for(data: dict, allowed: dict[str, tuple[str, ...]], kind: str) -> None:
     """Refuse type-specific fields on a type that does not use them."""
     errors = {
@@ -105,6 +117,7 @@ class ItemSchema(Schema):
     department = _legacy_department()
     rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     source = fields.String(required=True, validate=validate.Length(min=1))
+    legal_limit = fields.Boolean()
     guidance = _bilingual()
     unit = _bilingual()
     min = fields.Float()
@@ -115,6 +128,10 @@ class ItemSchema(Schema):
     @validates_schema
     def _responsible_once(self, data: dict, **_: Any) -> None:
         _one_responsible(data)
+
+    @validates_schema
+    def _same_day_if_legal(self, data: dict, **_: Any) -> None:
+        _legal_limit_is_same_day(data)
 
     @validates_schema
     def _type_fields(self, data: dict, **_: Any) -> None:
@@ -221,6 +238,9 @@ class RuleSchema(Schema):
     text = _bilingual(required=True)
     source = fields.String(required=True, validate=validate.Length(min=1))
     rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    legal_limit = fields.Boolean()
+    # ``{field or hospital setting: [values] | "present"}``: the rule applies only when all hold.
+    when = fields.Dict(keys=fields.String(), values=fields.Raw(), validate=validate.Length(min=1))
     fields_ = fields.List(fields.String(), data_key="fields")
     field = fields.String()
     from_ = fields.String(data_key="from")
@@ -248,6 +268,10 @@ class RuleSchema(Schema):
             errors["min"] = ["A range check needs 'min' and/or 'max'."]
         if errors:
             raise ValidationError(errors)
+
+    @validates_schema
+    def _same_day_if_legal(self, data: dict, **_: Any) -> None:
+        _legal_limit_is_same_day(data)
 
 
 class RecordTypeSchema(Schema):
@@ -306,6 +330,36 @@ def _rule_problem(rule: dict, by_id: dict[str, dict]) -> str | None:
         unknown = sorted(set(rule["values"]) - known)
         if unknown:
             return f"Rule '{rule['id']}' names unknown options {unknown}."
+    for name, wanted in rule.get("when", {}).items():
+        problem = _condition_problem(name, wanted, by_id)
+        if problem:
+            return f"Rule '{rule['id']}', when '{name}': {problem}"
+    return None
+
+
+def _condition_problem(name: str, wanted: Any, by_id: dict[str, dict]) -> str | None:
+    """Return why one ``when`` condition cannot be judged, or None.
+
+    A condition names a field of the record (a choice or a boolean, with the values that make the
+    rule apply; any field with ``present``) or a hospital setting of ``HOSPITAL_CONDITIONS``.
+    """
+    if name in HOSPITAL_CONDITIONS:
+        known: tuple = HOSPITAL_CONDITIONS[name]
+    elif name not in by_id:
+        return "not a field of the record type nor a known hospital setting."
+    elif wanted == "present":
+        return None
+    elif by_id[name]["type"] == "choice":
+        known = tuple(option["id"] for option in by_id[name]["options"])
+    elif by_id[name]["type"] == "boolean":
+        known = (True, False)
+    else:
+        return "only 'present' can be asked of this field type."
+    if not isinstance(wanted, list) or not wanted:
+        return "give a non-empty list of values."
+    # Compared with their type: 1 is not true, and "true" is not an option of a boolean.
+    if unknown := [v for v in wanted if not any(type(v) is type(k) and v == k for k in known)]:
+        return f"unknown values {unknown}."
     return None
 
 
@@ -381,13 +435,23 @@ def routed_items(definition: dict) -> list[dict]:
     ]
 
 
+def deadline_days(spec: dict) -> int | None:
+    """Return the days a failure of an item or rule gets; None leaves it to the severity.
+
+    The one place where the checklist decides the deadline: a legal limit (``legal_limit: true``:
+    waste stored over 48 h, chlorine out of its legal range) is due the same day, whatever its
+    severity; otherwise the item's ``rectification_days``, if it sets any.
+    """
+    return 0 if spec.get("legal_limit") else spec.get("rectification_days")
+
+
 def rectification_days_of(definition: dict, item_id: str) -> int | None:
-    """Return the ``rectification_days`` an item (or ``record_type.rule``) sets, if it sets any."""
+    """Return the ``deadline_days`` of an item (or ``record_type.rule``) of a definition."""
     for item in iter_items(definition):
         if item["id"] == item_id:
-            return item.get("rectification_days")
+            return deadline_days(item)
     for record_type in definition.get("record_types", []):
         for rule in record_type["rules"]:
             if f"{record_type['id']}.{rule['id']}" == item_id:
-                return rule.get("rectification_days")
+                return deadline_days(rule)
     return None

@@ -20,6 +20,7 @@ from marshmallow import (
 from server.domain.uses import USE_CODES
 from server.models.notification import NOTIFICATION_CODES, ROBOT_VENDORS
 from server.models.org import LOCATION_KINDS
+from server.schemas.checklist_definition import SEWAGE_CATEGORIES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", error="Letters, digits, '-', '_', '.'.")
 ENV_NAME = validate.Regexp(r"^[A-Z_][A-Z0-9_]*$", error="A variable name: A-Z, 0-9, _.")
@@ -38,9 +39,14 @@ class SettingsSchema(Schema):
     The escalation ladder: a task overdue for ``escalate_to_supervisors_after_days`` goes to the
     supervisors, after ``escalate_to_leadership_after_days`` to leadership; absent (null), the
     server's defaults (``ESCALATE_AFTER_DAYS``, ``ESCALATE_TO_LEADERSHIP_AFTER_DAYS``) apply.
+    ``sewage_category`` picks the GB 18466 limits the sewage record rules apply; absent (null),
+    a hospital is judged as discharging directly (docs/hospital-setup.md).
     """
 
     auto_close_on_recheck = fields.Boolean(load_default=False)
+    sewage_category = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(SEWAGE_CATEGORIES)
+    )
     escalate_to_supervisors_after_days = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=365)
     )

@@ -224,6 +224,7 @@ def export_hospital(session: Session, hospital: Hospital) -> dict:
                     for key in (
                         "escalate_to_supervisors_after_days",
                         "escalate_to_leadership_after_days",
+                        "sewage_category",
                     )
                     if hospital.settings.get(key) is not None
                 },

@@ -48,14 +48,19 @@ from server.models import (
     task_findings,
     task_records,
 )
-from server.schemas.checklist_definition import RESPONSIBLE_LOCATION, responsible_of, routed_items
+from server.schemas.checklist_definition import (
+    RESPONSIBLE_LOCATION,
+    deadline_days,
+    responsible_of,
+    routed_items,
+)
 from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import bulk, notifications, tasks
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
 from server.services.permissions import in_scope, may_add_to_inspection, require
-from server.services.verdicts import Rejected, check_record, judge_finding
+from server.services.verdicts import Rejected, check_record, judge_finding, rule_context
 from server.timeutil import isoformat, utcnow
 
 KINDS = (("inspection", "inspections"), ("finding", "findings"), ("record", "records"))
@@ -422,7 +427,7 @@ def _problem(
         department_code=None if responsible == RESPONSIBLE_LOCATION else responsible,
         severity=spec["severity"],
         points=spec["points"],
-        rectification_days=spec.get("rectification_days"),
+        rectification_days=deadline_days(spec),
         found_at=found_at,
     )
 
@@ -508,7 +513,7 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
             errors={"record_type": ["No checklist defines this record type."]},
         )
     version, spec = found
-    values, broken = check_record(spec, data["fields_"])
+    values, broken = check_record(spec, data["fields_"], rule_context(location.hospital.settings))
     row = {
         "id": data["id"],
         "inspection_id": data["inspection_id"],
@@ -613,18 +618,8 @@ def _report_broken_rules(
     """Report each rule a stored record broke as a problem of its own."""
     rules = {rule["id"]: rule for rule in record_spec["rules"]}
     for failure in row["failed_rules"]:
-        rule = rules[failure["id"]]
-        text = {
-            "zh-CN": f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
-            "en": f"{record_spec['title']['en']}: {rule['text']['en']}",
-        }
-        problem = _problem(
-            location,
-            version.checklist_id,
-            f"{record_spec['id']}.{rule['id']}",
-            text,
-            {**rule, "responsible": responsible_of(record_spec)},
-            row["recorded_at"],
+        problem = tasks.record_rule_problem(
+            location, version.checklist_id, record_spec, rules[failure["id"]], row["recorded_at"]
         )
         ledger.report_failure(problem, tz, record_id=row["id"])
 

@@ -27,6 +27,11 @@ from server.models import (
     task_findings,
     task_records,
 )
+from server.schemas.checklist_definition import (
+    RESPONSIBLE_LOCATION,
+    deadline_days,
+    responsible_of,
+)
 from server.services import bulk
 from server.services.changes import lock_change_log, record_changes
 from server.services.permissions import sees_all_tasks_of_hospital, visible_hospital_ids
@@ -59,6 +64,26 @@ class Problem:
     points: float
     rectification_days: int | None
     found_at: datetime
+
+
+def record_rule_problem(
+    location: Location, checklist_id: str, record_spec: dict, rule: dict, found_at: datetime
+) -> Problem:
+    """Describe a broken rule of a record form: titled by form and rule, routed like the form."""
+    responsible = responsible_of(record_spec)
+    return Problem(
+        hospital_id=location.hospital_id,
+        location=location,
+        checklist_id=checklist_id,
+        item_id=f"{record_spec['id']}.{rule['id']}",
+        text_zh=f"{record_spec['title']['zh-CN']}：{rule['text']['zh-CN']}",
+        text_en=f"{record_spec['title']['en']}: {rule['text']['en']}",
+        department_code=None if responsible == RESPONSIBLE_LOCATION else responsible,
+        severity=rule["severity"],
+        points=rule["points"],
+        rectification_days=deadline_days(rule),
+        found_at=found_at,
+    )
 
 
 def task_event(
@@ -119,7 +144,8 @@ class TaskLedger:
     every writer of tasks takes it first, so the open tasks read here stay as read until commit.
     """
 
-    def __init__(self, session: Session, actor: User, now: datetime) -> None:
+    def __init__(self, session: Session, actor: User | None, now: datetime) -> None:
+        """``actor`` is who reported the batch; None for a scheduled job (no one re-checks)."""
         self.session, self.actor, self.now = session, actor, now
         self._open: dict[ProblemKey, RectificationTask | None] = {}
         self._task_of_finding: dict[uuid.UUID, RectificationTask] = {}
@@ -369,7 +395,7 @@ class TaskLedger:
             }
             for task in changed
         ]
-        actor_id = self.actor.id
+        actor_id = self.actor.id if self.actor else None
         announced = [(task.id, task.hospital_id) for task in changed]
         for task in changed:
             session.expire(task)  # drops the in-memory edits: the UPDATE below stores them

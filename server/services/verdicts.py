@@ -122,8 +122,23 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def check_record(record_type: dict, fields: dict) -> tuple[dict, list[dict]]:
-    """Return the normalised fields and the rules they break; reject input that is not valid."""
+def rule_context(settings: dict) -> dict[str, Any]:
+    """Return what a rule's ``when`` may ask of the hospital, from its settings.
+
+    A hospital that has not stated its sewage category is judged as discharging directly
+    (GB 18466 table 2, discharge standard): the rule that held before the category existed.
+    """
+    return {"hospital.sewage_category": settings.get("sewage_category") or "direct_discharge"}
+
+
+def check_record(
+    record_type: dict, fields: dict, context: dict | None = None
+) -> tuple[dict, list[dict]]:
+    """Return the normalised fields and the rules they break; reject input that is not valid.
+
+    ``context`` is the hospital's ``rule_context``; a rule whose ``when`` does not hold for the
+    record (a UV rule on a wiping log, a new-lamp rule on a lamp in use) is not applied.
+    """
     specs = {spec["id"]: spec for spec in record_type["fields"]}
     if unknown := sorted(set(fields) - set(specs)):
         raise Rejected(
@@ -140,9 +155,21 @@ def check_record(record_type: dict, fields: dict) -> tuple[dict, list[dict]]:
     broken = [
         {"id": rule["id"], "severity": rule["severity"], "points": rule["points"]}
         for rule in record_type["rules"]
-        if _breaks(rule, values)
+        if _applies(rule, values, context or {}) and _breaks(rule, values)
     ]
     return values, broken
+
+
+def _applies(rule: dict, values: dict, context: dict) -> bool:
+    """Return whether every ``when`` condition of a rule holds (a rule without one: always)."""
+    for name, wanted in rule.get("when", {}).items():
+        actual = context.get(name) if name in context else values.get(name)
+        if wanted == "present":
+            if _empty(actual):
+                return False
+        elif actual is None or not any(type(actual) is type(v) and actual == v for v in wanted):
+            return False
+    return True
 
 
 def _breaks(rule: dict, values: dict) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import expect_waiting, finish, login, start_inspection
+from tests.browser.conftest import answer, expect_waiting, finish, login, start_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,8 @@ def test_numbers_counts_choices_and_text_are_sent_and_judged(
     go_to_item(page, 22)  # UV irradiance: not applicable here
     page.get_by_label("不适用").check()
     expect(page.get_by_test_id("answer-number")).to_be_disabled()
-    go_to_item(page, 30)  # residual chlorine between 3 and 10
-    page.get_by_test_id("answer-number").fill("5.5")
+    go_to_item(page, 30)  # the chlorine reading was taken and entered in its record form
+    answer(page, "合格")
     expect(page.get_by_test_id("verdict")).to_have_text("合格")
     finish(page)
 
@@ -61,6 +61,6 @@ def test_numbers_counts_choices_and_text_are_sent_and_judged(
         "disinfection.log_missing_days": ("fail", 3),
         "disinfection.chlorine_test": ("fail", "too_low"),
         "disinfection.uv_irradiance": ("na", None),
-        "sewage.residual_chlorine": ("pass", 5.5),
+        "sewage.chlorine_reading": ("pass", None),
         "conduct.interview_notes": ("na", "患者反映候诊区座位不足"),
     }

@@ -122,7 +122,7 @@ def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files
     check_screen(page, "tasks")
     start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE")
     open_overview(page)
-    add_record(page, "医疗废物交接登记")
+    add_record(page, "医疗废物交接登记（科室→收集运送人员）")
     page.get_by_test_id("record-save").click()  # every required field named, under its field
     expect(page.get_by_test_id("record-summary")).to_contain_text("产生科室")
     check_screen(page, "record")
@@ -131,15 +131,14 @@ def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files
     check_screen(page, "review with a record")
 
 
-def fill_handover(page) -> None:
-    """A handover with one signature, collected 60 hours after it was stored."""
-    page.get_by_label("产生科室").fill("内科一病区")
-    page.get_by_label("废物类别").select_option(label="感染性废物")
-    page.get_by_label("重量").fill("12.5")
-    page.get_by_label("包装件数").fill("3")
-    page.get_by_label("入暂存处时间").fill("2026-11-17T08:00")
+def fill_transfer(page) -> None:
+    """A collection with one signature, 60 hours after the oldest waste was stored."""
+    page.get_by_label("本次转移中最早一批入暂存处时间").fill("2026-11-17T08:00")
     page.get_by_label("处置单位收运时间").fill("2026-11-19T20:00")
-    page.get_by_label("交出人签名").fill("王护士")
+    page.get_by_label("集中处置单位").fill("市医疗废物集中处置中心")
+    page.get_by_label("转移联单号").fill("2026-3301-000123")
+    page.get_by_label("重量").fill("12.5")
+    page.get_by_label("暂存处交出人签名").fill("赵师傅")
 
 
 def test_record_form_in_chinese_and_english(context, page, base_url, shots):
@@ -147,8 +146,8 @@ def test_record_form_in_chinese_and_english(context, page, base_url, shots):
     start_inspection(page, "消毒与医疗废物检查", "SVC-WASTE")
     open_overview(page)
     check_screen(page, "review")
-    add_record(page, "医疗废物交接登记")
-    fill_handover(page)
+    add_record(page, "医疗废物转移登记（暂存处→集中处置单位）")
+    fill_transfer(page)
     expect(page.get_by_test_id("rule-hint")).to_have_count(2)
     page.evaluate("window.scrollTo(0, 0)")
     capture(page, shots, "record")
@@ -158,11 +157,17 @@ def test_record_form_in_chinese_and_english(context, page, base_url, shots):
     page.get_by_role("link", name="设置").click()
     page.get_by_role("radio", name="English").check()
     page.go_back()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Medical-waste handover")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Medical-waste transfer (store → licensed disposal contractor)"
+    )
     expect(page.get_by_label("Weight (kg)")).to_have_value("12.5")
-    expect(page.get_by_label("Waste class")).to_have_value("infectious")
-    expect(page.get_by_label("Put into the temporary store at")).to_have_value("2026-11-17T08:00")
-    expect(page.get_by_test_id("rule-hint").first).to_have_text("Both parties have signed")
+    expect(page.get_by_label("Transfer-manifest number")).to_have_value("2026-3301-000123")
+    expect(
+        page.get_by_label("When the oldest waste of this transfer entered the store")
+    ).to_have_value("2026-11-17T08:00")
+    expect(page.get_by_test_id("rule-hint").first).to_have_text(
+        "Medical waste leaves the temporary store within 2 days (48 hours)"
+    )
     check_screen(page, "record-en")
 
 

@@ -97,7 +97,7 @@ def test_every_item_is_routed_on_purpose(definitions, name):
         ("infection-control", "waste_sorting.sharps_boxes", RESPONSIBLE_LOCATION),
         ("civilized-city", "toilets.fixtures_intact", "general_affairs"),  # repairs
         ("smoke-free", "signs.entrances", "general_affairs"),
-        ("infection-control", "sewage.residual_chlorine", "general_affairs"),
+        ("infection-control", "sewage.chlorine_reading", "general_affairs"),
         ("civilized-city", "complaints.boxes", "patient_service"),  # from the section
     ],
 )
@@ -106,10 +106,11 @@ def test_items_go_where_a_campaign_office_would_send_them(definitions, name, ite
     assert routed[item_id] == responsible
 
 
-def test_infection_control_declares_the_four_record_types(definitions):
+def test_infection_control_declares_its_record_types(definitions):
     declared = {record["id"] for record in definitions["infection-control"]["record_types"]}
     assert {
         "medical_waste_handover",
+        "medical_waste_transfer",
         "disinfection_log",
         "uv_lamp_check",
         "sewage_chlorine",

@@ -170,6 +170,7 @@ def test_settings_are_updated_and_other_settings_kept(session):
         "auto_close_on_recheck": True,
         "escalate_to_supervisors_after_days": None,
         "escalate_to_leadership_after_days": None,
+        "sewage_category": None,
         "webhooks": [],
         "kept": 1,
     }
@@ -394,3 +395,23 @@ def test_leadership_hears_no_sooner_than_the_supervisors():
     [line] = _problems(data)
 
     assert "escalate_to_leadership_after_days: Leadership hears after supervisors." in line
+
+
+def test_an_unknown_sewage_category_is_refused_naming_the_setting():
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {"sewage_category": "river"}
+
+    [line] = _problems(data)
+
+    assert "sewage_category" in line
+
+
+def test_the_sewage_category_is_stored_and_exported(session):
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {"sewage_category": "infectious_disease"}
+
+    report = _import(session, data)
+
+    assert report.hospital.settings["sewage_category"] == "infectious_disease"
+    exported = export_hospital(session, report.hospital)
+    assert exported["hospital"]["settings"]["sewage_category"] == "infectious_disease"
