@@ -75,11 +75,31 @@ def demo_command() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--no-demo", is_flag=True, help="Do not seed the demo hospital.")
+@click.option(
+    "--cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this certificate (PEM, full chain); needs --key.",
+)
+@click.option(
+    "--key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The private key of --cert (PEM).",
+)
 @with_appcontext
-def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
-    """Migrate, load checklists, seed the demo, and serve API and client with gunicorn."""
-    from server.wsgi_server import run_gunicorn
+def serve_command(
+    host: str, port: int, threads: int, no_demo: bool, cert: Path | None, key: Path | None
+) -> None:
+    """Migrate, load checklists, seed the demo, and serve API and client with gunicorn.
 
+    With ``--cert`` and ``--key`` it serves HTTPS itself: enough for a small site without a
+    reverse proxy (phones need HTTPS for photos and offline use).
+    """
+    from server.lan import startup_lines
+    from server.wsgi_server import TlsFiles, run_gunicorn
+
+    if (cert is None) != (key is None):
+        raise click.UsageError("--cert and --key go together: give both or neither.")
+    tls = TlsFiles(cert, key) if cert and key else None
     app = current_app._get_current_object()
     if app.config["AUTO_MIGRATE"]:
         initialise(app)
@@ -88,10 +108,13 @@ def serve_command(host: str, port: int, threads: int, no_demo: bool) -> None:
     with app.app_context():
         db.engine.dispose()  # no pooled connection may cross gunicorn's fork
     embedded = app.config["WARDWALK_SCHEDULER"] == "embedded"
-    click.echo(f"Wardwalk on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/ping)")
+    for line in startup_lines(host, port, tls=tls is not None):
+        click.echo(line)
     if not embedded:
         click.echo("Scheduler off here (WARDWALK_SCHEDULER); run `wardwalk scheduler` once.")
-    run_gunicorn(app, bind=f"{host}:{port}", workers=1, threads=threads, with_scheduler=embedded)
+    run_gunicorn(
+        app, bind=f"{host}:{port}", workers=1, threads=threads, with_scheduler=embedded, tls=tls
+    )
 
 
 @click.command("scheduler")

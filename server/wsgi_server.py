@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import NamedTuple
+
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+
+class TlsFiles(NamedTuple):
+    """A certificate chain and its private key, PEM files."""
+
+    cert: Path
+    key: Path
 
 
 class _Gunicorn(BaseApplication):
@@ -21,9 +31,19 @@ class _Gunicorn(BaseApplication):
 
 
 def run_gunicorn(
-    app: Flask, *, bind: str, workers: int = 1, threads: int = 8, with_scheduler: bool = False
+    app: Flask,
+    *,
+    bind: str,
+    workers: int = 1,
+    threads: int = 8,
+    with_scheduler: bool = False,
+    tls: TlsFiles | None = None,
 ) -> None:
-    """Serve ``app`` until interrupted; optionally run the scheduler inside the single worker."""
+    """Serve ``app`` until interrupted; optionally run the scheduler inside the single worker.
+
+    With ``tls`` gunicorn wraps each connection in TLS itself (its ``certfile``/``keyfile``
+    settings, an ``ssl.SSLContext`` with the default server protocol), and the app sees https.
+    """
     options = {
         "bind": bind,
         "workers": workers,
@@ -33,6 +53,8 @@ def run_gunicorn(
         "timeout": 60,
         "graceful_timeout": 10,
     }
+    if tls:
+        options.update(certfile=str(tls.cert), keyfile=str(tls.key))
     if with_scheduler:
         if workers != 1:
             raise ValueError("the embedded scheduler needs exactly one worker")

@@ -37,6 +37,16 @@ def test_compose_web_workers_count_login_attempts_in_the_shared_redis():
     assert compose["services"]["redis"]["image"].startswith("redis:")
 
 
+def test_compose_web_service_is_reached_only_through_the_tls_proxy():
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    web, proxy = compose["services"]["web"], compose["services"]["proxy"]
+    assert "ports" not in web
+    assert web["environment"]["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-1}"
+    assert proxy["image"] == "caddy:2"
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+
+
 @pytest.fixture
 def web_service(backend, tmp_path, request, redis_url):
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None

@@ -7,6 +7,8 @@ start, then gunicorn against PostgreSQL.
 from __future__ import annotations
 
 import os
+import ssl
+import subprocess
 import sys
 import time
 import urllib.request
@@ -18,10 +20,9 @@ from tests.conftest import PROJECT_ROOT, fresh_database_url
 from tests.support.servers import free_port, request_json, running
 
 
-@pytest.fixture
-def served(backend, tmp_path, request):
+def serve_env(backend, tmp_path, request) -> dict:
+    """The environment of ``wardwalk serve`` on a fresh database of the run's kind."""
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
-    port = free_port()
     env = {
         **os.environ,
         "WARDWALK_INSTANCE_DIR": str(tmp_path / "instance"),
@@ -31,10 +32,45 @@ def served(backend, tmp_path, request):
         env["DATABASE_URL"] = fresh_database_url(backend, tmp_path, pg_url, "wardwalk_serve")
     else:
         env.pop("DATABASE_URL", None)
-    wardwalk = Path(sys.executable).parent / "wardwalk"
-    command = [str(wardwalk), "serve", "--port", str(port), "--threads", "2"]
+    return env
+
+
+WARDWALK = Path(sys.executable).parent / "wardwalk"
+
+
+@pytest.fixture
+def served(backend, tmp_path, request):
+    port = free_port()
+    env = serve_env(backend, tmp_path, request)
+    command = [str(WARDWALK), "serve", "--port", str(port), "--threads", "2"]
     with running(command, f"http://127.0.0.1:{port}", env, PROJECT_ROOT) as base:
         yield base
+
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with the openssl CLI."""
+    cert, key = tmp_path / "site.crt", tmp_path / "site.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def served_tls(backend, tmp_path, request, certificate):
+    cert, key = certificate
+    port = free_port()
+    env = serve_env(backend, tmp_path, request)
+    command = [str(WARDWALK), "serve", "--port", str(port), "--threads", "2"]
+    command += ["--cert", str(cert), "--key", str(key)]
+    trust = ssl.create_default_context(cafile=str(cert))
+    with running(command, f"https://127.0.0.1:{port}", env, PROJECT_ROOT, context=trust) as base:
+        yield base, trust
 
 
 def test_serve_answers_ping_and_serves_the_seeded_demo(served):
@@ -64,3 +100,26 @@ def test_serve_runs_the_scheduled_jobs_in_its_worker(served):
         codes = [notification["code"] for notification in inbox]
         time.sleep(0.3)
     assert "coverage.gap" in codes
+
+
+def test_serve_with_cert_and_key_serves_https(served_tls):
+    base, trust = served_tls
+    login = request_json(
+        f"{base}/api/v1/auth/login",
+        {"username": "inspector", "password": "serve-test-pass"},
+        context=trust,
+    )
+    assert login["user"]["username"] == "inspector"
+
+
+def test_serve_over_tls_tells_browsers_to_keep_to_https(served_tls):
+    base, trust = served_tls
+    with urllib.request.urlopen(f"{base}/", timeout=10, context=trust) as response:
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_serve_refuses_a_certificate_without_its_key(runner, certificate):
+    cert, _key = certificate
+    result = runner.invoke(args=["serve", "--cert", str(cert)])
+    assert result.exit_code != 0
+    assert "--cert and --key go together" in result.output

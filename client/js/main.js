@@ -15,6 +15,7 @@ import { FeedbackView } from './ui/feedback-view.js';
 import { HomeView } from './ui/home.js';
 import { InboxBadge } from './ui/inbox-badge.js';
 import { InboxView } from './ui/inbox-view.js';
+import { InsecureBanner } from './ui/insecure-banner.js';
 import { LoginView } from './ui/login.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
@@ -96,6 +97,7 @@ function handlers(name) {
         await db.meta.set('lang', code);
         i18n.translate(document);
         statusbar.render();
+        insecureBanner.render();
         router.resolve();
       },
       onLoggedOut: () => router.go('/login', { replace: true }),
@@ -105,11 +107,15 @@ function handlers(name) {
 }
 
 let statusbar;
+let insecureBanner;
 
 async function boot() {
   await db.open();
   await i18n.load((await db.meta.get('lang')) ?? i18n.DEFAULT_LANGUAGE);
   i18n.translate(document);
+  // Before anything else can fail: on plain HTTP, say at once what to open instead.
+  insecureBanner = new InsecureBanner(document.getElementById('insecure'));
+  insecureBanner.render();
   statusbar = new StatusBar(document.getElementById('status'), sync);
   await new InboxBadge(document.getElementById('inbox-badge')).refresh();
   new UpdateBanner(document.getElementById('update'), updates, async () => {

@@ -5,6 +5,7 @@
 import { t } from '../i18n.js';
 import * as photos from '../photos.js';
 import { fill, h } from './dom.js';
+import { photoButtons } from './photo-buttons.js';
 
 const MAX_PHOTOS = 10; // the server's limit per submission
 
@@ -14,15 +15,9 @@ export class PhotoPicker {
     this.urls = new Map();
     this.list = h('ul', { class: 'thumbs' });
     this.status = h('p', { class: 'muted', 'aria-live': 'polite' });
-    const input = (camera) => h('input', {
-      type: 'file', accept: 'image/*', class: 'visually-hidden', capture: camera ? 'environment' : null, multiple: !camera,
-      'data-testid': camera ? 'picker-camera' : 'picker-gallery', onchange: (event) => this.add(event.target, camera),
-    });
     this.element = h('div', { class: 'stack' },
       this.list,
-      h('div', { class: 'row wrap' },
-        h('label', { class: 'btn' }, t('photos.camera'), input(true)),
-        h('label', { class: 'btn' }, t('photos.gallery'), input(false))),
+      photoButtons('picker', (input, camera) => this.add(input, camera)),
       this.status);
   }
 

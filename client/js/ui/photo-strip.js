@@ -3,6 +3,7 @@ import { t } from '../i18n.js';
 import * as inspections from '../inspections.js';
 import * as photos from '../photos.js';
 import { append, fill, h } from './dom.js';
+import { photoButtons } from './photo-buttons.js';
 
 const MAX_PHOTOS = 10; // the server's limit per finding
 
@@ -22,16 +23,10 @@ export class PhotoStrip {
     }
     this.list = h('ul', { class: 'thumbs', 'data-testid': 'thumbs' });
     this.status = h('p', { class: 'muted', 'aria-live': 'polite', 'data-testid': 'photo-status' });
-    const input = (camera) => h('input', {
-      type: 'file', accept: 'image/*', class: 'visually-hidden', capture: camera ? 'environment' : null, multiple: !camera,
-      'data-testid': camera ? 'photo-camera' : 'photo-gallery', onchange: (event) => this.add(event.target, camera),
-    });
-    append(this.element, 
+    append(this.element,
       h('h2', { class: 'h3' }, t('photos.title')),
       this.list,
-      h('div', { class: 'row wrap' },
-        h('label', { class: 'btn' }, t('photos.camera'), input(true)),
-        h('label', { class: 'btn' }, t('photos.gallery'), input(false))),
+      photoButtons('photo', (input, camera) => this.add(input, camera)),
       this.status,
     );
     return this.show();
