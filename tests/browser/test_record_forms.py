@@ -227,6 +227,8 @@ def test_a_new_uv_lamp_is_held_to_90_and_one_in_use_to_70(context, page, base_ur
     page.get_by_label("新灯管").check()
     save_record(page)
     page.get_by_test_id("finish").click()
+    page.get_by_test_id("dialog-confirm").click()  # no item answered: only the log was kept
+    expect(page.get_by_test_id("outbox-record")).to_have_count(2)
 
     context.set_offline(False)
     expect_waiting(page, 0)
