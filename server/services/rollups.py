@@ -32,11 +32,13 @@ from server.models import (
     Hospital,
     Inspection,
     Location,
+    RecordEntry,
     RectificationTask,
     TaskSubmission,
     User,
     WeeklyRollup,
     task_findings,
+    task_records,
 )
 from server.schemas.checklist_definition import iter_items
 from server.services.permissions import require, visible_hospital_ids
@@ -154,20 +156,21 @@ def _failed_in(finding, hospital_id: int, start: datetime, end: datetime):
     )
 
 
-def _corrected(session: Session, hospital_id: int, start: datetime, end: datetime) -> list:
-    """Return the ids of the week's failed findings that a later answer corrected.
+def corrected_findings(
+    session: Session, hospital_id: int, start: datetime, end: datetime, failed: bool = True
+) -> list:
+    """Return the ids of the period's findings (its failed ones only by default) since corrected.
 
     A correction belongs to the inspection of the answer it supersedes, so it is looked up by
-    the inspection index among the week's failing inspections (a few hundred ids). Done in one
-    query, both databases scan every finding for ``supersedes_id``, which has no index.
+    the inspection index among the period's inspections (with a failure, by default). Done in
+    one query, both databases scan every finding for ``supersedes_id``.
     """
-    inspections = list(
-        session.scalars(
-            select(Finding.inspection_id)
-            .distinct()
-            .where(_failed_in(Finding, hospital_id, start, end))
-        )
+    recorded = and_(
+        Finding.hospital_id == hospital_id, Finding.recorded_at >= start, Finding.recorded_at < end
     )
+    if failed:
+        recorded = _failed_in(Finding, hospital_id, start, end)
+    inspections = list(session.scalars(select(Finding.inspection_id).distinct().where(recorded)))
     corrected = []
     for index in range(0, len(inspections), 500):
         corrected += session.scalars(
@@ -247,23 +250,55 @@ def _median_days_to_close(session: Session, hospital_id: int, start, end) -> flo
     return round(statistics.median(spans), 2) if spans else None
 
 
+def department_deductions(
+    session: Session, hospital_id: int, start: datetime, end: datetime, corrected: list
+) -> dict[int | None, float]:
+    """Return the points deducted in [start, end) per department: failures and broken rules.
+
+    The one place deductions are computed (weekly scores, the ranking). A failed finding, and
+    each rule a record entry broke, belongs to one task; the task's department answers for its
+    points (a task moved to another department takes them along). The link tables are filtered
+    by the period's failures (IN) so that no lookup by finding or record id is needed.
+    """
+    totals: dict[int | None, float] = {}
+    week_failures = select(Finding.id).where(_live_failures(hospital_id, start, end, corrected))
+    for department_id, points in session.execute(
+        select(T.department_id, func.sum(Finding.points))
+        .select_from(task_findings)
+        .join(Finding, Finding.id == task_findings.c.finding_id)
+        .join(T, T.id == task_findings.c.task_id)
+        .where(task_findings.c.finding_id.in_(week_failures))
+        .group_by(T.department_id)
+    ):
+        totals[department_id] = float(points or 0)
+    # A record's task is the problem "<record type>.<rule id>"; its points are those the rule
+    # carried when the record was judged (stored in ``failed_rules``).
+    broken = select(RecordEntry.id).where(
+        RecordEntry.hospital_id == hospital_id,
+        RecordEntry.verdict == "fail",
+        _in(RecordEntry.recorded_at, start, end),
+    )
+    for department_id, item_id, record_type, failed_rules in session.execute(
+        select(T.department_id, T.item_id, RecordEntry.record_type, RecordEntry.failed_rules)
+        .select_from(task_records)
+        .join(RecordEntry, RecordEntry.id == task_records.c.record_id)
+        .join(T, T.id == task_records.c.task_id)
+        .where(task_records.c.record_id.in_(broken))
+    ):
+        points = sum(
+            float(rule.get("points") or 0)
+            for rule in failed_rules or []
+            if f"{record_type}.{rule['id']}" == item_id
+        )
+        totals[department_id] = totals.get(department_id, 0.0) + points
+    return totals
+
+
 def _by_department(
     session: Session, hospital_id: int, start, end, counts: dict[int | None, dict], corrected: list
 ) -> list[dict]:
     """Return ``counts`` and the week's deductions per department; every department is listed."""
-    # One finding belongs to one task; the task's department answers for its points. The link
-    # table is filtered by the week's failures (IN) so that no lookup by finding id is needed.
-    week_failures = select(Finding.id).where(_live_failures(hospital_id, start, end, corrected))
-    deductions = dict(
-        session.execute(
-            select(T.department_id, func.sum(Finding.points))
-            .select_from(task_findings)
-            .join(Finding, Finding.id == task_findings.c.finding_id)
-            .join(T, T.id == task_findings.c.task_id)
-            .where(task_findings.c.finding_id.in_(week_failures))
-            .group_by(T.department_id)
-        ).all()
-    )
+    deductions = department_deductions(session, hospital_id, start, end, corrected)
     departments = session.execute(
         select(Department.id, Department.code, Department.name_zh, Department.name_en).where(
             Department.hospital_id == hospital_id
@@ -506,7 +541,7 @@ def compute_rollup(
     start, end = week_bounds(week, hospital.timezone)
     as_of = min(end, now)
     totals, by_severity, by_department = _task_counts(session, hospital.id, start, end, as_of)
-    corrected = _corrected(session, hospital.id, start, end)
+    corrected = corrected_findings(session, hospital.id, start, end)
     return {
         "hospital": {
             "id": hospital.id,
