@@ -32,16 +32,15 @@ from server.models import (
     Hospital,
     Inspection,
     Location,
-    RecordEntry,
     RectificationTask,
     TaskSubmission,
     User,
     WeeklyRollup,
-    task_findings,
-    task_records,
 )
 from server.schemas.checklist_definition import iter_items
+from server.services.deductions import corrected_findings, department_deductions, live_failures
 from server.services.permissions import require, visible_hospital_ids
+from server.services.ranking import COVERED_KINDS, Period, department_ranking
 from server.timeutil import (
     as_utc,
     iso_week_bounds,
@@ -55,7 +54,6 @@ SEVERITIES = ("minor", "major", "critical")
 AGE_BUCKETS = {"0-3": (0, 3), "4-7": (4, 7), "8-14": (8, 14), ">14": (15, None)}
 TREND_WEEKS = 8
 COVERAGE_DAYS = 14
-COVERED_KINDS = ("area", "point")
 TOP_ITEMS = 10
 UNCOVERED_LIMIT = 50
 NO_DEPARTMENT = {"zh-CN": "未指定科室", "en": "No department"}
@@ -147,47 +145,6 @@ def _week_counts(start: datetime, end: datetime, as_of: datetime, suffix: str = 
     ]
 
 
-def _failed_in(finding, hospital_id: int, start: datetime, end: datetime):
-    return and_(
-        finding.hospital_id == hospital_id,
-        finding.recorded_at >= start,
-        finding.recorded_at < end,
-        finding.verdict == "fail",
-    )
-
-
-def corrected_findings(
-    session: Session, hospital_id: int, start: datetime, end: datetime, failed: bool = True
-) -> list:
-    """Return the ids of the period's findings (its failed ones only by default) since corrected.
-
-    A correction belongs to the inspection of the answer it supersedes, so it is looked up by
-    the inspection index among the period's inspections (with a failure, by default). Done in
-    one query, both databases scan every finding for ``supersedes_id``.
-    """
-    recorded = and_(
-        Finding.hospital_id == hospital_id, Finding.recorded_at >= start, Finding.recorded_at < end
-    )
-    if failed:
-        recorded = _failed_in(Finding, hospital_id, start, end)
-    inspections = list(session.scalars(select(Finding.inspection_id).distinct().where(recorded)))
-    corrected = []
-    for index in range(0, len(inspections), 500):
-        corrected += session.scalars(
-            select(Finding.supersedes_id).where(
-                Finding.inspection_id.in_(inspections[index : index + 500]),
-                Finding.supersedes_id.is_not(None),
-            )
-        )
-    return corrected
-
-
-def _live_failures(hospital_id: int, start: datetime, end: datetime, corrected: list):
-    """Select failed findings recorded in [start, end) that are not in ``corrected``."""
-    condition = _failed_in(Finding, hospital_id, start, end)
-    return and_(condition, Finding.id.not_in(corrected)) if corrected else condition
-
-
 def _bilingual(zh: str | None, en: str | None) -> dict[str, str | None]:
     return {"zh-CN": zh, "en": en}
 
@@ -250,50 +207,6 @@ def _median_days_to_close(session: Session, hospital_id: int, start, end) -> flo
     return round(statistics.median(spans), 2) if spans else None
 
 
-def department_deductions(
-    session: Session, hospital_id: int, start: datetime, end: datetime, corrected: list
-) -> dict[int | None, float]:
-    """Return the points deducted in [start, end) per department: failures and broken rules.
-
-    The one place deductions are computed (weekly scores, the ranking). A failed finding, and
-    each rule a record entry broke, belongs to one task; the task's department answers for its
-    points (a task moved to another department takes them along). The link tables are filtered
-    by the period's failures (IN) so that no lookup by finding or record id is needed.
-    """
-    totals: dict[int | None, float] = {}
-    week_failures = select(Finding.id).where(_live_failures(hospital_id, start, end, corrected))
-    for department_id, points in session.execute(
-        select(T.department_id, func.sum(Finding.points))
-        .select_from(task_findings)
-        .join(Finding, Finding.id == task_findings.c.finding_id)
-        .join(T, T.id == task_findings.c.task_id)
-        .where(task_findings.c.finding_id.in_(week_failures))
-        .group_by(T.department_id)
-    ):
-        totals[department_id] = float(points or 0)
-    # A record's task is the problem "<record type>.<rule id>"; its points are those the rule
-    # carried when the record was judged (stored in ``failed_rules``).
-    broken = select(RecordEntry.id).where(
-        RecordEntry.hospital_id == hospital_id,
-        RecordEntry.verdict == "fail",
-        _in(RecordEntry.recorded_at, start, end),
-    )
-    for department_id, item_id, record_type, failed_rules in session.execute(
-        select(T.department_id, T.item_id, RecordEntry.record_type, RecordEntry.failed_rules)
-        .select_from(task_records)
-        .join(RecordEntry, RecordEntry.id == task_records.c.record_id)
-        .join(T, T.id == task_records.c.task_id)
-        .where(task_records.c.record_id.in_(broken))
-    ):
-        points = sum(
-            float(rule.get("points") or 0)
-            for rule in failed_rules or []
-            if f"{record_type}.{rule['id']}" == item_id
-        )
-        totals[department_id] = totals.get(department_id, 0.0) + points
-    return totals
-
-
 def _by_department(
     session: Session, hospital_id: int, start, end, counts: dict[int | None, dict], corrected: list
 ) -> list[dict]:
@@ -347,7 +260,7 @@ def _item_texts(session: Session, wanted: set[tuple[str, int]]) -> dict[tuple[st
     }
 
 
-def _top_failing_items(
+def top_failing_items(
     session: Session, hospital_id: int, start, end, corrected: list
 ) -> list[dict]:
     """Return the items that failed most often in the week, with their checklist text."""
@@ -359,7 +272,7 @@ def _top_failing_items(
             failures,
             func.max(Finding.checklist_version).label("version"),
         )
-        .where(_live_failures(hospital_id, start, end, corrected))
+        .where(live_failures(hospital_id, start, end, corrected))
         .group_by(Finding.checklist_id, Finding.item_id)
         .order_by(failures.desc(), Finding.checklist_id, Finding.item_id)
         .limit(TOP_ITEMS)
@@ -563,11 +476,23 @@ def compute_rollup(
         "age_buckets": {label: totals[f"age{label}"] for label in AGE_BUCKETS},
         "on_time_rate": _ratio(totals["on_time"], totals["closed"]),
         "median_days_to_close": _median_days_to_close(session, hospital.id, start, end),
-        "top_failing_items": _top_failing_items(session, hospital.id, start, end, corrected),
+        "top_failing_items": top_failing_items(session, hospital.id, start, end, corrected),
         "coverage": _coverage(session, hospital, as_of),
         "trend": _trend(session, hospital, week, now),
         "problems": _problems(session, hospital, as_of),
+        "ranking": weekly_ranking(session, hospital, week),
     }
+
+
+def weekly_ranking(session: Session, hospital: Hospital, week: str) -> dict:
+    """Rank the departments in ``week`` against the week before (see ``ranking``)."""
+    previous = shift_week(week, -1)
+    return department_ranking(
+        session,
+        hospital,
+        Period(week, *week_bounds(week, hospital.timezone)),
+        Period(previous, *week_bounds(previous, hospital.timezone)),
+    )
 
 
 # --- snapshots and readers -------------------------------------------------------------------
@@ -639,11 +564,13 @@ def rollup_for(
                 errors={"week": ["The week has not begun yet."]},
             )
         stored = _stored(session, hospital.id, week) if end <= now else None
-        rollups.append(
-            {**stored.data, "snapshot": True}
-            if stored
-            else compute_rollup(session, hospital, week, now)
-        )
+        if stored is None:
+            rollups.append(compute_rollup(session, hospital, week, now))
+            continue
+        rollup = {**stored.data, "snapshot": True}
+        if "ranking" not in rollup:  # stored before the ranking existed: ranked from the rows
+            rollup["ranking"] = weekly_ranking(session, hospital, week)
+        rollups.append(rollup)
     return rollups
 
 
