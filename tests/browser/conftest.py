@@ -323,7 +323,10 @@ def failed_task(server_api, tmp_path) -> int:
 
 @pytest.fixture
 def checked_this_week(server_api) -> None:
-    """The outpatient hall passed two items just now: this week's ranking has a ranked row."""
+    """Just now at the outpatient hall: two items passed, one failed (its photo not yet sent).
+
+    This week's ranking: general affairs 0.00 per 100 checks (1st), outpatient 100.00 (2nd).
+    """
     now = datetime.now(UTC).isoformat()
     inspection_id = str(uuid.uuid4())
     inspection = {
@@ -349,6 +352,9 @@ def checked_this_week(server_api) -> None:
         }
         for item in (FAILED_ITEM, "environment.public_areas_clean")
     ]
+    photo = {"id": str(uuid.uuid4()), "sha256": hashlib.sha256(b"later").hexdigest(), "bytes": 5}
+    failure = {**findings[1], "id": str(uuid.uuid4()), "item_id": "environment.no_dead_corners"}
+    findings.append({**failure, "result": "fail", "note": "楼梯间堆放杂物", "photos": [photo]})
     body = {"device_id": "d-test", "inspections": [inspection], "findings": findings}
     answer = server_api.call("POST", "/sync/push", {**body, "records": []})
     assert {result["status"] for result in answer["results"]} == {"created"}, answer
