@@ -8,8 +8,8 @@ its check along with its points. Deductions come from ``rollups.department_deduc
 place they are computed. Coverage is the share of the department's own areas and points where an
 inspection checked something in the period. See docs/reports.md, "The department ranking".
 
-Rows per period: one grouped query over findings, one over record entries (with their task's
-department), the place tree and the checklist versions named — all small.
+Per period: one query over findings grouped by place, item and task department; one over the
+record entries (a row each, with their tasks); the place tree and the checklist versions met.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -121,16 +121,18 @@ def _findings(session, routing: _Routing, hospital_id: int, period: Period, supe
     ]
     if superseded:
         live.append(Finding.id.not_in(superseded))
-    # A failure's task (at most one per finding) says whose it is; an answer without one is routed.
+    # A failure's task (one per finding, as for deductions) says whose it is; any other answer
+    # is routed. Grouped in SQL: one row per place, item and task department, not per finding.
+    has_task = T.id.is_not(None).label("has_task")
     rows = session.execute(
         select(
             Finding.location_id,
             Finding.checklist_id,
             Finding.checklist_version,
             Finding.item_id,
-            T.id.is_not(None).label("has_task"),
+            has_task,
             T.department_id,
-            Finding.id,
+            func.count().label("checks"),
         )
         .outerjoin(
             task_findings,
@@ -138,13 +140,17 @@ def _findings(session, routing: _Routing, hospital_id: int, period: Period, supe
         )
         .outerjoin(T, T.id == task_findings.c.task_id)
         .where(*live)
+        .group_by(
+            Finding.location_id,
+            Finding.checklist_id,
+            Finding.checklist_version,
+            Finding.item_id,
+            has_task,
+            T.department_id,
+        )
     ).all()
     routing.load_versions((row.checklist_id, row.checklist_version) for row in rows)
-    counted = set()
     for row in rows:
-        if row.id in counted:  # a finding linked to two tasks is still one check
-            continue
-        counted.add(row.id)
         department_id = (
             row.department_id
             if row.has_task
@@ -152,7 +158,7 @@ def _findings(session, routing: _Routing, hospital_id: int, period: Period, supe
                 row.location_id, (row.checklist_id, row.checklist_version), row.item_id
             )
         )
-        figures.setdefault(department_id, _Figures()).checks += 1
+        figures.setdefault(department_id, _Figures()).checks += int(row.checks)
         owner = routing.owner(row.location_id)
         figures.setdefault(owner, _Figures()).inspected.add(row.location_id)
 
