@@ -93,7 +93,7 @@ def test_the_department_ranking_is_read_in_the_weekly_view(page, base_url, check
     first = ranking.get_by_test_id("ranking-row").first
     expect(first).to_contain_text("每百项扣 0.00 分 · 检查 1 项次")
     expect(first.locator(".rank")).to_have_text("1")
-    expect(ranking).to_contain_text("未检查")  # the departments nobody inspected this week
+    expect(ranking.get_by_test_id("ranking-unchecked")).to_contain_text("未检查（")  # nobody came
 
 
 def test_the_monthly_report_opens_to_print(context, page, base_url, checked_this_week):

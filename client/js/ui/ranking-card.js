@@ -18,22 +18,31 @@ function movement(department) {
 }
 
 function row(department) {
-  const ranked = department.rank !== null;
-  const figures = ranked
-    ? t('ranking.figures', {
-      rate: department.rate.toFixed(2),
-      checks: department.checks,
-      points: department.deductions,
-    })
-    : t('ranking.unchecked');
+  const figures = t('ranking.figures', {
+    rate: department.rate.toFixed(2),
+    checks: department.checks,
+    points: department.deductions,
+  });
   return h('li', { class: 'list-item ranking-row', 'data-testid': 'ranking-row', 'data-code': department.code },
-    h('span', { class: 'rank', 'aria-label': ranked ? t('ranking.rank', { rank: department.rank }) : t('ranking.unchecked') },
-      ranked ? String(department.rank) : '—'),
+    h('span', { class: 'rank', 'aria-label': t('ranking.rank', { rank: department.rank }) }, String(department.rank)),
     h('div', { class: 'grow' },
       h('strong', {}, pick(department.name)),
       h('div', { class: 'muted' }, figures),
       h('div', { class: 'muted' }, t('ranking.places', { inspected: department.places_inspected, places: department.places }))),
     movement(department));
+}
+
+/** The ranked departments as a list; those nobody checked in one line after it. */
+function ranking(departments) {
+  const ranked = departments.filter((department) => department.rank !== null);
+  const unchecked = departments.filter((department) => department.rank === null);
+  return [
+    ranked.length ? h('ol', { class: 'list ranking' }, ranked.map(row)) : h('p', {}, t('ranking.none')),
+    unchecked.length ? h('p', { class: 'muted', 'data-testid': 'ranking-unchecked' }, t('ranking.unchecked_list', {
+      n: unchecked.length,
+      names: unchecked.map((department) => pick(department.name)).join(t('ranking.separator')),
+    })) : null,
+  ];
 }
 
 export class RankingCard {
@@ -49,7 +58,7 @@ export class RankingCard {
   show(rollups) {
     fill(this.body, rollups.map((rollup) => [
       rollups.length > 1 ? h('h3', {}, pick(rollup.hospital.name)) : null,
-      h('ol', { class: 'list ranking' }, rollup.ranking.departments.map(row)),
+      ranking(rollup.ranking.departments),
     ]));
   }
 
