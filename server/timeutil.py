@@ -55,3 +55,10 @@ def iso_week_bounds(year: int, week: int, tz: str) -> tuple[datetime, datetime]:
     """Return [Monday 00:00, next Monday 00:00) of an ISO week in ``tz``, as aware UTC."""
     monday = date.fromisocalendar(year, week, 1)
     return start_of_local_day(monday, tz), start_of_local_day(monday + timedelta(days=7), tz)
+
+
+def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
+    """Return [the 1st 00:00, the next month's 1st 00:00) of a calendar month in ``tz``, as UTC."""
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return start_of_local_day(first, tz), start_of_local_day(following, tz)

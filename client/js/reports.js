@@ -1,6 +1,6 @@
 /**
- * The weekly report for those who read it: the printable page with its charts, and the
- * problem list as Excel or CSV. No DOM. Reports are made on the server from everything synced,
+ * The reports for those who read them: the weekly page with its charts and its figures (the
+ * department ranking), the problem list as Excel or CSV, and the monthly department report page. No DOM. Reports are made on the server from everything synced,
  * so they need a connection.
  */
 import * as api from './api.js';
@@ -22,6 +22,24 @@ export function recentWeeks(count, today = new Date()) {
     day.setDate(day.getDate() - 7 * index);
     return isoWeek(day);
   });
+}
+
+/** Return this month and the ``count - 1`` before it, newest first: ``2026-11``. */
+export function recentMonths(count, today = new Date()) {
+  return Array.from({ length: count }, (_, index) => {
+    const day = new Date(today.getFullYear(), today.getMonth() - index, 1);
+    return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}`;
+  });
+}
+
+/** Return the weekly rollups of ``week``, one per hospital (with their ``ranking``). */
+export async function weekly(week) {
+  return (await api.call('GET', `/reports/weekly?week=${week}`, { timeout: 60000 })).hospitals;
+}
+
+/** Return the printable monthly department report of ``month`` as a blob. */
+export async function monthlyPage(month) {
+  return api.call('GET', `/reports/monthly.html?month=${month}`, { blob: true, timeout: 60000 });
 }
 
 /** Return the printable weekly page's HTML. */

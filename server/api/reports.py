@@ -1,4 +1,4 @@
-"""Reports: the weekly rollup (JSON, XLSX, CSV, printable HTML) and one inspection's report."""
+"""Reports: weekly rollup (JSON, XLSX, CSV, HTML), monthly 通报 (JSON, HTML), inspection report."""
 
 from urllib.parse import quote
 
@@ -7,8 +7,13 @@ from flask.views import MethodView
 
 from server.api.base import Blueprint, auth_required, printable_page
 from server.extensions import db
-from server.schemas.reports import WeeklyQuerySchema, WeeklyReportSchema
-from server.services import exports, inspection_report, rollups
+from server.schemas.reports import (
+    MonthlyQuerySchema,
+    MonthlyReportSchema,
+    WeeklyQuerySchema,
+    WeeklyReportSchema,
+)
+from server.services import exports, inspection_report, monthly, rollups
 
 blp = Blueprint("reports", __name__, description="Weekly rollups and printable reports")
 
@@ -22,6 +27,14 @@ def _week_and_rollups(query: dict) -> tuple[str, list[dict]]:
         db.session, g.user, current_app.config["HOSPITAL_TZ"]
     )
     return week, rollups.rollup_for(db.session, g.user, week, query.get("hospital_id"))
+
+
+def _month_and_reports(query: dict) -> tuple[str, list[dict]]:
+    """Return the asked (or running) month and the caller's 通报 of it."""
+    month = query.get("month") or monthly.default_month(
+        db.session, g.user, current_app.config["HOSPITAL_TZ"]
+    )
+    return month, monthly.monthly_for(db.session, g.user, month, query.get("hospital_id"))
 
 
 def _download(data: bytes, mimetype: str, week: str, extension: str) -> Response:
@@ -96,6 +109,36 @@ class WeeklyReportPage(MethodView):
         """Render the weekly report for print: figures, SVG charts and the problem list."""
         week, found = _week_and_rollups(query)
         return printable_page(exports.weekly_html(found, week))
+
+
+@blp.route("/reports/monthly")
+class MonthlyReport(MethodView):
+    """The monthly 通报 of the caller's hospitals: the department ranking and worst problems."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(MonthlyQuerySchema, location="query")
+    @blp.response(200, MonthlyReportSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Return one 通报 per hospital, computed from the stored rows."""
+        month, found = _month_and_reports(query)
+        return {"month": month, "hospitals": found}
+
+
+@blp.route("/reports/monthly.html")
+class MonthlyReportPage(MethodView):
+    """The monthly 通报 as a printable page."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(MonthlyQuerySchema, location="query")
+    @blp.response(200, content_type="text/html", description="Printable A4 page")
+    @blp.doc(security=SECURITY)
+    def get(self, query):
+        """Render the month's ranking table and its worst problems for print."""
+        month, found = _month_and_reports(query)
+        return printable_page(exports.monthly_html(found, month))
 
 
 @blp.route("/inspections/<uuid:inspection_id>/report")

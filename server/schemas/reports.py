@@ -1,4 +1,4 @@
-"""The weekly rollup as clients see it, and the query that picks the week and hospital.
+"""The weekly rollup and the monthly 通报 as clients see them, and the queries that pick them.
 
 Timestamps in a rollup are already ISO 8601 strings in UTC (a stored snapshot is JSON), so they
 are dumped as strings here.
@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from server.errors import Invalid
 from server.schemas.common import id_field
+from server.services.monthly import parse_month
 from server.services.rollups import parse_week
 
 # The weeks ``parse_week`` takes (years 1900–9998), as far as a pattern can say: a week 53
@@ -23,6 +24,25 @@ def _iso_week(value: str) -> None:
         parse_week(value)
     except Invalid as exc:
         raise ValidationError("Not an ISO week like 2026-W47.") from exc
+
+
+MONTH_PATTERN = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
+
+
+def _month(value: str) -> None:
+    try:
+        parse_month(value)
+    except Invalid as exc:
+        raise ValidationError("Not a month like 2026-11.") from exc
+
+
+class MonthlyQuerySchema(Schema):
+    """``month`` ("2026-11", default: the running month) and an optional hospital."""
+
+    month = fields.String(
+        validate=_month, metadata={"example": "2026-11", "pattern": MONTH_PATTERN}
+    )
+    hospital_id = id_field(strict=False)
 
 
 class WeeklyQuerySchema(Schema):
@@ -139,6 +159,36 @@ class ProblemSchema(Schema):
     occurrences = fields.Integer()
 
 
+class RankedDepartmentSchema(Schema):
+    """One department's row of the ranking (docs/reports.md, "The department ranking")."""
+
+    department_id = fields.Integer()
+    code = fields.String()
+    name = _bilingual()
+    checks = fields.Integer()
+    deductions = fields.Float()
+    rate = fields.Float(allow_none=True)
+    places = fields.Integer()
+    places_inspected = fields.Integer()
+    coverage = fields.Float(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"enum": ["ranked", "unchecked"]})
+    previous_rate = fields.Float(allow_none=True)
+    previous_rank = fields.Integer(allow_none=True)
+    rank_change = fields.Integer(allow_none=True)
+    rate_change = fields.Float(allow_none=True)
+    movement = fields.String(allow_none=True, metadata={"enum": ["up", "down", "same", "new"]})
+
+
+class RankingSchema(Schema):
+    """The departments ranked by points lost per 100 checks in a period, best first."""
+
+    period = fields.String()
+    previous_period = fields.String()
+    per_checks = fields.Integer()
+    departments = fields.List(fields.Nested(RankedDepartmentSchema))
+
+
 class RollupSchema(Schema):
     """The weekly rollup of one hospital."""
 
@@ -161,6 +211,7 @@ class RollupSchema(Schema):
     coverage = fields.Nested(CoverageSchema)
     trend = fields.List(fields.Nested(TrendWeekSchema))
     problems = fields.List(fields.Nested(ProblemSchema))
+    ranking = fields.Nested(RankingSchema)
 
 
 class WeeklyReportSchema(Schema):
@@ -168,3 +219,40 @@ class WeeklyReportSchema(Schema):
 
     week = fields.String()
     hospitals = fields.List(fields.Nested(RollupSchema))
+
+
+class WorstProblemSchema(Schema):
+    """One of the month's worst new problems."""
+
+    task_id = fields.Integer()
+    title = _bilingual()
+    location = fields.Nested(PlaceSchema)
+    department = fields.Nested(NamedRefSchema, allow_none=True)
+    severity = fields.String()
+    occurrences = fields.Integer()
+    status = fields.String()
+    due_date = fields.String()
+    late = fields.Boolean()
+
+
+class MonthlySchema(Schema):
+    """The monthly 通报 of one hospital."""
+
+    hospital = fields.Nested(HospitalRefSchema)
+    month = fields.String()
+    start = fields.String()
+    end = fields.String()
+    first_day = fields.String()
+    last_day = fields.String()
+    as_of = fields.String()
+    generated_at = fields.String()
+    ranking = fields.Nested(RankingSchema)
+    top_failing_items = fields.List(fields.Nested(FailingItemSchema))
+    worst_problems = fields.List(fields.Nested(WorstProblemSchema))
+
+
+class MonthlyReportSchema(Schema):
+    """``GET /reports/monthly``: the month and one 通报 per hospital."""
+
+    month = fields.String()
+    hospitals = fields.List(fields.Nested(MonthlySchema))

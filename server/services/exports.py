@@ -1,4 +1,4 @@
-"""The weekly rollup as files: the problem list (问题清单) as XLSX and CSV, and a printable page.
+"""Reports as files: the problem list (问题清单) as XLSX and CSV, the weekly and monthly pages.
 
 The problem list is the ``problems`` of the rollups ``rollup_for`` returns, so a download says
 exactly what the JSON says. Its eight contract columns come first and in order; the XLSX adds
@@ -436,5 +436,16 @@ def weekly_html(rollups: list[dict], week: str) -> str:
         hospitals=[{"rollup": rollup, "charts": _charts(rollup)} for rollup in rollups],
         status_words=STATUS_WORDS,
         recheck_words=RECHECK_WORDS,
+        severity_words=SEVERITY_WORDS,
+    )
+
+
+def monthly_html(reports: list[dict], month: str) -> str:
+    """Render the printable monthly 通报 (A4): the ranking table and the worst problems."""
+    return render(
+        "monthly_report.html",
+        month=month,
+        hospitals=reports,
+        status_words=STATUS_WORDS,
         severity_words=SEVERITY_WORDS,
     )

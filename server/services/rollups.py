@@ -36,11 +36,12 @@ from server.models import (
     TaskSubmission,
     User,
     WeeklyRollup,
-    task_findings,
 )
 from server.schemas.checklist_definition import iter_items
+from server.services.deductions import corrected_findings, department_deductions, live_failures
 from server.services.inspections import counts_as_visit
 from server.services.permissions import require, visible_hospital_ids
+from server.services.ranking import COVERED_KINDS, Period, department_ranking
 from server.timeutil import (
     as_utc,
     iso_week_bounds,
@@ -54,7 +55,6 @@ SEVERITIES = ("minor", "major", "critical")
 AGE_BUCKETS = {"0-3": (0, 3), "4-7": (4, 7), "8-14": (8, 14), ">14": (15, None)}
 TREND_WEEKS = 8
 COVERAGE_DAYS = 14
-COVERED_KINDS = ("area", "point")
 TOP_ITEMS = 10
 UNCOVERED_LIMIT = 50
 NO_DEPARTMENT = {"zh-CN": "未指定科室", "en": "No department"}
@@ -146,46 +146,6 @@ def _week_counts(start: datetime, end: datetime, as_of: datetime, suffix: str = 
     ]
 
 
-def _failed_in(finding, hospital_id: int, start: datetime, end: datetime):
-    return and_(
-        finding.hospital_id == hospital_id,
-        finding.recorded_at >= start,
-        finding.recorded_at < end,
-        finding.verdict == "fail",
-    )
-
-
-def _corrected(session: Session, hospital_id: int, start: datetime, end: datetime) -> list:
-    """Return the ids of the week's failed findings that a later answer corrected.
-
-    A correction belongs to the inspection of the answer it supersedes, so it is looked up by
-    the inspection index among the week's failing inspections (a few hundred ids). Done in one
-    query, both databases scan every finding for ``supersedes_id``, which has no index.
-    """
-    inspections = list(
-        session.scalars(
-            select(Finding.inspection_id)
-            .distinct()
-            .where(_failed_in(Finding, hospital_id, start, end))
-        )
-    )
-    corrected = []
-    for index in range(0, len(inspections), 500):
-        corrected += session.scalars(
-            select(Finding.supersedes_id).where(
-                Finding.inspection_id.in_(inspections[index : index + 500]),
-                Finding.supersedes_id.is_not(None),
-            )
-        )
-    return corrected
-
-
-def _live_failures(hospital_id: int, start: datetime, end: datetime, corrected: list):
-    """Select failed findings recorded in [start, end) that are not in ``corrected``."""
-    condition = _failed_in(Finding, hospital_id, start, end)
-    return and_(condition, Finding.id.not_in(corrected)) if corrected else condition
-
-
 def _bilingual(zh: str | None, en: str | None) -> dict[str, str | None]:
     return {"zh-CN": zh, "en": en}
 
@@ -252,19 +212,7 @@ def _by_department(
     session: Session, hospital_id: int, start, end, counts: dict[int | None, dict], corrected: list
 ) -> list[dict]:
     """Return ``counts`` and the week's deductions per department; every department is listed."""
-    # One finding belongs to one task; the task's department answers for its points. The link
-    # table is filtered by the week's failures (IN) so that no lookup by finding id is needed.
-    week_failures = select(Finding.id).where(_live_failures(hospital_id, start, end, corrected))
-    deductions = dict(
-        session.execute(
-            select(T.department_id, func.sum(Finding.points))
-            .select_from(task_findings)
-            .join(Finding, Finding.id == task_findings.c.finding_id)
-            .join(T, T.id == task_findings.c.task_id)
-            .where(task_findings.c.finding_id.in_(week_failures))
-            .group_by(T.department_id)
-        ).all()
-    )
+    deductions = department_deductions(session, hospital_id, start, end, corrected)
     departments = session.execute(
         select(Department.id, Department.code, Department.name_zh, Department.name_en).where(
             Department.hospital_id == hospital_id
@@ -313,7 +261,7 @@ def _item_texts(session: Session, wanted: set[tuple[str, int]]) -> dict[tuple[st
     }
 
 
-def _top_failing_items(
+def top_failing_items(
     session: Session, hospital_id: int, start, end, corrected: list
 ) -> list[dict]:
     """Return the items that failed most often in the week, with their checklist text."""
@@ -325,7 +273,7 @@ def _top_failing_items(
             failures,
             func.max(Finding.checklist_version).label("version"),
         )
-        .where(_live_failures(hospital_id, start, end, corrected))
+        .where(live_failures(hospital_id, start, end, corrected))
         .group_by(Finding.checklist_id, Finding.item_id)
         .order_by(failures.desc(), Finding.checklist_id, Finding.item_id)
         .limit(TOP_ITEMS)
@@ -508,7 +456,7 @@ def compute_rollup(
     start, end = week_bounds(week, hospital.timezone)
     as_of = min(end, now)
     totals, by_severity, by_department = _task_counts(session, hospital.id, start, end, as_of)
-    corrected = _corrected(session, hospital.id, start, end)
+    corrected = corrected_findings(session, hospital.id, start, end)
     return {
         "hospital": {
             "id": hospital.id,
@@ -530,11 +478,23 @@ def compute_rollup(
         "age_buckets": {label: totals[f"age{label}"] for label in AGE_BUCKETS},
         "on_time_rate": _ratio(totals["on_time"], totals["closed"]),
         "median_days_to_close": _median_days_to_close(session, hospital.id, start, end),
-        "top_failing_items": _top_failing_items(session, hospital.id, start, end, corrected),
+        "top_failing_items": top_failing_items(session, hospital.id, start, end, corrected),
         "coverage": _coverage(session, hospital, as_of),
         "trend": _trend(session, hospital, week, now),
         "problems": _problems(session, hospital, as_of),
+        "ranking": weekly_ranking(session, hospital, week),
     }
+
+
+def weekly_ranking(session: Session, hospital: Hospital, week: str) -> dict:
+    """Rank the departments in ``week`` against the week before (see ``ranking``)."""
+    previous = shift_week(week, -1)
+    return department_ranking(
+        session,
+        hospital,
+        Period(week, *week_bounds(week, hospital.timezone)),
+        Period(previous, *week_bounds(previous, hospital.timezone)),
+    )
 
 
 # --- snapshots and readers -------------------------------------------------------------------
@@ -606,11 +566,13 @@ def rollup_for(
                 errors={"week": ["The week has not begun yet."]},
             )
         stored = _stored(session, hospital.id, week) if end <= now else None
-        rollups.append(
-            {**stored.data, "snapshot": True}
-            if stored
-            else compute_rollup(session, hospital, week, now)
-        )
+        if stored is None:
+            rollups.append(compute_rollup(session, hospital, week, now))
+            continue
+        rollup = {**stored.data, "snapshot": True}
+        if "ranking" not in rollup:  # stored before the ranking existed: ranked from the rows
+            rollup["ranking"] = weekly_ranking(session, hospital, week)
+        rollups.append(rollup)
     return rollups
 
 

@@ -49,6 +49,52 @@ def due_at_for(found_at: datetime, severity: str, rectification_days: int | None
     return end_of_local_day(last_day, tz)
 
 
+# --- who answers for a problem (docs/checklists.md, "Who answers for a failure") -------------
+
+PlaceTree = dict[int, tuple[int | None, int | None]]  # place id → (parent id, department id)
+
+
+def department_codes(session: Session, hospital_id: int) -> dict[str, int]:
+    """Return {department code: id} of a hospital."""
+    return dict(
+        session.execute(
+            select(Department.code, Department.id).where(Department.hospital_id == hospital_id)
+        ).all()
+    )
+
+
+def place_tree(session: Session, hospital_id: int) -> PlaceTree:
+    """Return the hospital's places as {id: (parent id, department id)}."""
+    rows = session.execute(
+        select(Location.id, Location.parent_id, Location.department_id).where(
+            Location.hospital_id == hospital_id
+        )
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def owner_in_tree(places: PlaceTree, place_id: int | None) -> int | None:
+    """Return the department of the place, or of the nearest enclosing place that names one."""
+    seen: set[int] = set()
+    while place_id is not None and place_id not in seen:
+        seen.add(place_id)
+        place_id, department_id = places.get(place_id, (None, None))
+        if department_id is not None:
+            return department_id
+    return None
+
+
+def route(department_code: str | None, codes: dict[str, int], owner) -> int | None:
+    """Return the department a problem goes to: its code's, else ``owner()`` (the place's).
+
+    ``department_code`` is None for ``responsible: location``; a code the hospital lacks falls
+    back to the place too. ``owner`` is called only when needed (it may read the place tree).
+    """
+    if department_code and department_code in codes:
+        return codes[department_code]
+    return owner()
+
+
 @dataclass(frozen=True)
 class Problem:
     """What failed, where, and what the checklist says about it."""
@@ -473,19 +519,14 @@ class TaskLedger:
 
         See docs/checklists.md, "Who answers for a failure".
         """
+        codes: dict[str, int] = {}
         if problem.department_code:
             if problem.hospital_id not in self._departments:
-                self._departments[problem.hospital_id] = dict(
-                    self.session.execute(
-                        select(Department.code, Department.id).where(
-                            Department.hospital_id == problem.hospital_id
-                        )
-                    ).all()
+                self._departments[problem.hospital_id] = department_codes(
+                    self.session, problem.hospital_id
                 )
-            found = self._departments[problem.hospital_id].get(problem.department_code)
-            if found:
-                return found
-        return self._owner_of(problem.location)
+            codes = self._departments[problem.hospital_id]
+        return route(problem.department_code, codes, lambda: self._owner_of(problem.location))
 
     def _owner_of(self, location: Location) -> int | None:
         """Return the place's department, or that of the nearest enclosing place that has one.
@@ -496,20 +537,8 @@ class TaskLedger:
         if location.department_id is not None:
             return location.department_id
         if location.hospital_id not in self._places:
-            rows = self.session.execute(
-                select(Location.id, Location.parent_id, Location.department_id).where(
-                    Location.hospital_id == location.hospital_id
-                )
-            )
-            self._places[location.hospital_id] = {row[0]: (row[1], row[2]) for row in rows}
-        places = self._places[location.hospital_id]
-        place_id, seen = location.parent_id, {location.id}
-        while place_id is not None and place_id not in seen:
-            seen.add(place_id)
-            place_id, department_id = places.get(place_id, (None, None))
-            if department_id is not None:
-                return department_id
-        return None
+            self._places[location.hospital_id] = place_tree(self.session, location.hospital_id)
+        return owner_in_tree(self._places[location.hospital_id], location.id)
 
     def _latest_failure_of(self, task: RectificationTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""

@@ -176,7 +176,14 @@ EXPECTED: dict[str, dict[str, str]] = {
             "-": "401 200 200 403 200 200 200",
             "other_hospital": "401 403 403 403 403 403 200",
         }
-        for name in ("weekly", "weekly.csv", "weekly.html", "weekly.xlsx")
+        for name in (
+            "weekly",
+            "weekly.csv",
+            "weekly.html",
+            "weekly.xlsx",
+            "monthly",
+            "monthly.html",
+        )
     },
 }
 
@@ -510,7 +517,7 @@ def _report(name: str) -> Builder:
     return build
 
 
-for _name in ("weekly", "weekly.csv", "weekly.html", "weekly.xlsx"):
+for _name in ("weekly", "weekly.csv", "weekly.html", "weekly.xlsx", "monthly", "monthly.html"):
     BUILDERS[f"GET /api/v1/reports/{_name}"] = _report(_name)
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from server.errors import Invalid
+from server.services.monthly import parse_month
 from server.services.rollups import parse_week
 
 
@@ -84,5 +85,20 @@ def test_the_documented_week_pattern_admits_every_week_the_server_takes(spec, ye
             parse_week(text)
         except Invalid:
             assert number == 53 or not pattern.match(text), text
+        else:
+            assert pattern.match(text), text
+
+
+@pytest.mark.parametrize("year", [1899, 1900, 2026, 9998, 9999])
+def test_the_documented_month_pattern_admits_every_month_the_server_takes(spec, year):
+    parameters = spec["paths"]["/api/v1/reports/monthly"]["get"]["parameters"]
+    (month,) = [parameter for parameter in parameters if parameter["name"] == "month"]
+    pattern = re.compile(month["schema"]["pattern"])
+    for number in range(0, 14):
+        text = f"{year}-{number:02d}"
+        try:
+            parse_month(text)
+        except Invalid:
+            assert not pattern.match(text), text
         else:
             assert pattern.match(text), text

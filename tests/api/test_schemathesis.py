@@ -31,17 +31,19 @@ MAX_EXAMPLES = 10
 
 # Answers that refuse a request for what it refers to rather than its shape, on operations whose
 # rules JSON Schema cannot state (docs/security.md): a week 53 exists only in some years and a
-# week may not have begun; an id in a body must name a row in the caller's scope (422 naming the
-# field, contract: Tasks, Users); a photo must decode and match its X-Content-SHA256; a task's
-# PATCH needs the current version in If-Match (412/428) and a reason with a new deadline or a
-# cancellation; a push's records are objects (the envelope documents them as anything — left to
-# the sync rewrite, which owns server/schemas/sync.py).
+# week or a month may not have begun; an id in a body must name a row in the caller's scope (422
+# naming the field, contract: Tasks, Users); a photo must decode and match its X-Content-SHA256;
+# a task's PATCH needs the current version in If-Match (412/428) and a reason with a new deadline
+# or a cancellation; a push's records are objects (the envelope documents them as anything — left
+# to the sync rewrite, which owns server/schemas/sync.py).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 REFUSED_BY_RULE = [
     ("/api/v1/reports/weekly", "GET", [*ACCEPTED, "422"]),
     ("/api/v1/reports/weekly.xlsx", "GET", [*ACCEPTED, "422"]),
     ("/api/v1/reports/weekly.csv", "GET", [*ACCEPTED, "422"]),
     ("/api/v1/reports/weekly.html", "GET", [*ACCEPTED, "422"]),
+    ("/api/v1/reports/monthly", "GET", [*ACCEPTED, "422"]),
+    ("/api/v1/reports/monthly.html", "GET", [*ACCEPTED, "422"]),
     ("/api/v1/users", "POST", [*ACCEPTED, "422"]),
     ("/api/v1/users/{user_id}", "PATCH", [*ACCEPTED, "422"]),
     ("/api/v1/tasks/{task_id}", "PATCH", [*ACCEPTED, "412", "422", "428"]),

@@ -13,6 +13,7 @@ import io
 import json
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -329,3 +330,42 @@ def failed_task(server_api, tmp_path) -> int:
     answer = server_api.call("POST", "/sync/push", body)
     server_api.put_photo(photo["id"], data)
     return answer["tasks"][0]["id"]
+
+
+@pytest.fixture
+def checked_this_week(server_api) -> None:
+    """Just now at the outpatient hall: two items passed, one failed (its photo not yet sent).
+
+    This week's ranking: general affairs 0.00 per 100 checks (1st), outpatient 100.00 (2nd).
+    """
+    now = datetime.now(UTC).isoformat()
+    inspection_id = str(uuid.uuid4())
+    inspection = {
+        "id": inspection_id,
+        "checklist_id": "civilized-city",
+        "checklist_version": 1,
+        "location_id": server_api.location_id(FAILED_AT),
+        "kind": "supervision",
+        "started_at": now,
+        "finished_at": now,
+        "note": "",
+    }
+    findings = [
+        {
+            "id": str(uuid.uuid4()),
+            "inspection_id": inspection_id,
+            "item_id": item,
+            "result": "pass",
+            "value": None,
+            "note": "",
+            "photos": [],
+            "recorded_at": now,
+        }
+        for item in (FAILED_ITEM, "environment.public_areas_clean")
+    ]
+    photo = {"id": str(uuid.uuid4()), "sha256": hashlib.sha256(b"later").hexdigest(), "bytes": 5}
+    failure = {**findings[1], "id": str(uuid.uuid4()), "item_id": "environment.no_dead_corners"}
+    findings.append({**failure, "result": "fail", "note": "楼梯间堆放杂物", "photos": [photo]})
+    body = {"device_id": "d-test", "inspections": [inspection], "findings": findings}
+    answer = server_api.call("POST", "/sync/push", {**body, "records": []})
+    assert {result["status"] for result in answer["results"]} == {"created"}, answer

@@ -83,3 +83,27 @@ def test_a_department_head_opens_on_tasks_without_the_inspection_tab(page, base_
     expect(page.get_by_role("link", name="巡查")).to_be_hidden()
     page.goto(f"{base_url}/#/")
     expect(page).to_have_url(f"{base_url}/#/tasks")
+
+
+def test_the_department_ranking_is_read_in_the_weekly_view(page, base_url, checked_this_week):
+    open_reports(page, base_url)
+
+    ranking = page.get_by_test_id("ranking")
+    expect(ranking.get_by_role("heading", name="科室排名")).to_be_visible()
+    first = ranking.get_by_test_id("ranking-row").first
+    expect(first).to_contain_text("每百项扣 0.00 分 · 检查 1 项次")
+    expect(first.locator(".rank")).to_have_text("1")
+    expect(ranking.get_by_test_id("ranking-unchecked")).to_contain_text("未检查（")  # nobody came
+
+
+def test_the_monthly_report_opens_to_print(context, page, base_url, checked_this_week):
+    open_reports(page, base_url)
+    monthly = page.get_by_test_id("monthly")
+
+    with context.expect_page() as opened:
+        monthly.get_by_role("button", name="打开月度通报").click()
+    report = opened.value
+    report.wait_for_load_state()
+
+    expect(report.get_by_role("heading", level=1)).to_contain_text("科室月度通报")
+    expect(report.get_by_test_id("ranking-table")).to_contain_text("每100项扣分")

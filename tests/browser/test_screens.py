@@ -215,6 +215,31 @@ def test_reports_screen(context, page, base_url, failed_task, shots):
     check_screen(page, "reports at 200 %")
 
 
+def test_ranking_screen_and_monthly_report(context, page, base_url, checked_this_week, shots):
+    login(page, base_url, "leader")
+    page.get_by_role("link", name="周报").click()
+    ranking = page.get_by_test_id("ranking")
+    expect(ranking.get_by_test_id("ranking-row").first.locator(".rank")).to_have_text("1")
+    ranking.scroll_into_view_if_needed()
+    capture(page, shots, "ranking")
+    monthly = page.get_by_test_id("monthly")
+    with context.expect_page() as opened:
+        monthly.get_by_role("button", name="打开月度通报").click()
+    report = opened.value
+    report.wait_for_load_state()
+    expect(report.get_by_test_id("ranking-table")).to_be_visible()
+    report.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    report.screenshot(path=str(shots / "monthly-report.png"))
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    page.go_back()
+    expect(page.get_by_test_id("ranking").get_by_role("heading")).to_have_text("Department ranking")
+    check_screen(page, "ranking-en")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "ranking at 200 %")
+
+
 def test_users_screen(page, base_url, shots):
     login(page, base_url, "admin")
     page.get_by_role("link", name="设置").click()

@@ -36,11 +36,13 @@ from server.models import (
     Hospital,
     Inspection,
     Location,
+    RecordEntry,
     RectificationTask,
     TaskSubmission,
     User,
     WeeklyRollup,
     task_findings,
+    task_records,
 )
 from server.services import rollups
 from server.services.rollups import (
@@ -438,6 +440,44 @@ def test_by_department_with_deductions_and_scores_worst_first(rollup, world):
             "score": 100.0,
         },
     ]
+
+
+def test_a_broken_record_rule_costs_its_tasks_department_the_rules_points(session, world):
+    """A handover missing a signature (2 points) in W47, its task with B: B loses 3 + 2."""
+    place = world.places["l2"]
+    task = make_task(
+        session,
+        world.hospital,
+        place,
+        item="waste_handover.both_signatures",
+        created=at(11, 19, 8),
+        due=end_of(11, 21),
+        department=world.b,
+    )
+    record = RecordEntry(
+        id=uuid.uuid4(),
+        hospital_id=world.hospital.id,
+        location_id=place.id,
+        record_type="waste_handover",
+        checklist_id="walk",
+        checklist_version=1,
+        fields={},
+        verdict="fail",
+        failed_rules=[{"id": "both_signatures", "severity": "major", "points": 2}],
+        recorded_at=at(11, 19, 8),
+        recorded_by_id=world.inspector.id,
+        device_id="test-device",
+        content_sha256="0" * 64,
+    )
+    session.add(record)
+    session.flush()
+    session.execute(task_records.insert().values(task_id=task.id, record_id=record.id))
+    session.commit()
+
+    departments = compute_rollup(session, world.hospital, WEEK, NOW)["by_department"]
+
+    b = next(d for d in departments if d["department_id"] == world.b.id)
+    assert (b["deductions"], b["score"]) == (5.0, 95.0)
 
 
 def test_age_buckets_of_open_tasks_in_whole_days(rollup):

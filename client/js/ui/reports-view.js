@@ -1,6 +1,7 @@
 /**
- * The weekly report on screen: choose a week, read the printable page (figures, charts, the
- * problem list), open it to print, or download the problem list for Excel.
+ * The weekly report on screen: choose a week, read the department ranking and the printable
+ * page (figures, charts, the problem list), open it to print, download the problem list for
+ * Excel, or open a month's department report to print.
  */
 import * as api from '../api.js';
 import * as db from '../db.js';
@@ -8,8 +9,10 @@ import { codeText, t } from '../i18n.js';
 import * as reports from '../reports.js';
 import { append, BlobUrls, h, uid } from './dom.js';
 import { locationPath } from './location-picker.js';
+import { RankingCard } from './ranking-card.js';
 
 const WEEKS = 12;
+const MONTHS = 12;
 
 export class ReportsView {
   constructor(element) {
@@ -23,6 +26,7 @@ export class ReportsView {
       reports.recentWeeks(WEEKS).map((week, index) => h('option', { value: week },
         index === 0 ? t('reports.this_week', { week }) : week)));
     this.status = h('p', { class: 'muted', role: 'status', 'data-testid': 'report-status' });
+    this.ranking = new RankingCard();
     this.frame = h('iframe', {
       class: 'report-frame', sandbox: '', title: t('reports.frame'), 'data-testid': 'report-frame',
     });
@@ -36,9 +40,35 @@ export class ReportsView {
           h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => this.download('xlsx') }, t('reports.xlsx')),
           h('button', { type: 'button', class: 'btn', onclick: () => this.download('csv') }, t('reports.csv')))),
       this.status,
+      this.ranking.element,
       this.frame,
+      this.monthlyCard(),
       await this.labelsCard());
     await this.show();
+  }
+
+  /** The monthly department report: the ranking of a month and its worst problems, opened to print. */
+  monthlyCard() {
+    const monthId = uid('month');
+    const month = h('select', { id: monthId },
+      reports.recentMonths(MONTHS).map((value, index) => h('option', { value },
+        index === 0 ? t('reports.this_month', { month: value }) : value)));
+    const status = h('p', { class: 'muted', role: 'status' });
+    const open = async () => {
+      status.textContent = t('reports.loading');
+      try {
+        window.open(this.urls.make(await reports.monthlyPage(month.value)), '_blank', 'noopener');
+        status.textContent = '';
+      } catch (error) {
+        status.textContent = this.explain(error);
+      }
+    };
+    return h('section', { class: 'card stack', 'data-testid': 'monthly' },
+      h('h2', {}, t('reports.monthly_title')),
+      h('p', { class: 'muted' }, t('reports.monthly_intro')),
+      h('label', { for: monthId }, t('reports.month')), month,
+      h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn', onclick: open }, t('reports.monthly_open'))),
+      status);
   }
 
   /** Printable QR labels of a building, a floor… (places inside places), to stick at the doors. */
@@ -74,12 +104,16 @@ export class ReportsView {
   async show() {
     this.status.textContent = t('reports.loading');
     try {
-      this.html = await reports.page(this.week.value);
-      this.frame.srcdoc = this.html;
+      const [html, rollups] = await Promise.all([
+        reports.page(this.week.value), reports.weekly(this.week.value)]);
+      this.html = html;
+      this.frame.srcdoc = html;
+      this.ranking.show(rollups);
       this.status.textContent = '';
     } catch (error) {
       this.html = null;
       this.frame.srcdoc = '';
+      this.ranking.clear();
       this.status.textContent = this.explain(error);
     }
   }
