@@ -43,7 +43,12 @@ from server.schemas.checklist_definition import rectification_days_of
 from server.schemas.common import MAX_ID
 from server.services.changes import lock_change_log, record_change
 from server.services.notifications import notify_task_event
-from server.services.permissions import may_assign_in, may_submit_evidence_for, require
+from server.services.permissions import (
+    is_named_assignee,
+    may_assign_in,
+    may_submit_evidence_for,
+    require,
+)
 from server.services.tasks import due_at_for, task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
 
@@ -377,12 +382,16 @@ def submit_evidence(
     note: str,
     photo_ids: list[uuid.UUID],
 ):
-    """Record the department's evidence that the problem is fixed; the task awaits verification."""
-    require(user, "tasks.submit_evidence", task.hospital_id)
+    """Record the department's evidence that the problem is fixed; the task awaits verification.
+
+    The department's head sends it, or the person named on the task (责任人) for their own fix.
+    """
+    if not is_named_assignee(user, task.department_id, task.assignee_id):
+        require(user, "tasks.submit_evidence", task.hospital_id)
     digest = _digest(kind="evidence", result=None, note=note, photo_ids=[str(p) for p in photo_ids])
     if _replayed(session, task, submission_id, digest):
         return task
-    if not may_submit_evidence_for(user, task.department_id):
+    if not may_submit_evidence_for(user, task.department_id, task.assignee_id):
         raise Forbidden(
             "Only the responsible department submits evidence.", code="task.not_your_department"
         )
