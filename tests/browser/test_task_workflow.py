@@ -92,7 +92,7 @@ def test_the_submitter_is_neither_offered_verification_nor_told_it_waits(
     supervisor = ServerApi(base_url, "supervisor")
     supervisor.call("POST", f"/tasks/{failed_task}/evidence", evidence("ok"))
 
-    open_task(page, base_url, "supervisor", failed_task, listed="全部未关闭")
+    open_task(page, base_url, "supervisor", failed_task, listed="任务清单")
 
     expect(page.get_by_test_id("verify-form")).to_have_count(0)
     expect(page.get_by_test_id("assign-form")).to_be_visible()

@@ -134,7 +134,9 @@ def test_who_submits_evidence_for_a_department(role, department_id, expected):
         ("leader", 5, 10, False),  # a reader changes nothing, even if named
     ],
 )
-def test_the_person_named_on_a_task_submits_its_evidence(role, department_id, assignee_id, expected):
+def test_the_person_named_on_a_task_submits_its_evidence(
+    role, department_id, assignee_id, expected
+):
     user = _user(role, department_id=5, user_id=10)
     assert p.may_submit_evidence_for(user, department_id, assignee_id) is expected
 
