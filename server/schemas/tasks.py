@@ -124,7 +124,9 @@ class TaskDetailSchema(TaskSchema):
 
 def _choices(values: tuple[str, ...]) -> DelimitedList:
     """Return a field for a comma-separated list of known values (``status=open,closed``)."""
-    return DelimitedList(fields.String(), validate=validate.ContainsOnly(values))
+    # The values on the item field, so the OpenAPI document lists them (the error names the
+    # parameter and the position of the unknown value).
+    return DelimitedList(fields.String(validate=validate.OneOf(values)))
 
 
 class TaskQuerySchema(Schema):
