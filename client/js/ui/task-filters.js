@@ -55,11 +55,11 @@ export class TaskFilters {
     this.search.addEventListener('input', () => this.read());
     this.form.addEventListener('change', () => this.read());
     this.sort.addEventListener('change', () => this.read());
-    this.label();
+    this.read({ quiet: true }); // a saved place or department no longer offered counts as none
   }
 
-  /** Take the criteria from the controls and tell the list. */
-  read() {
+  /** Take the criteria from the controls and tell the list (unless ``quiet``). */
+  read({ quiet = false } = {}) {
     const data = new FormData(this.form);
     this.criteria = {
       q: this.search.value,
@@ -72,7 +72,7 @@ export class TaskFilters {
       sort: this.sort.querySelector('select').value,
     };
     this.label();
-    this.onChange(this.criteria);
+    if (!quiet) this.onChange(this.criteria);
   }
 
   reset() {

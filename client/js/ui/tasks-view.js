@@ -56,6 +56,7 @@ export class TasksView {
         this.show();
       },
     });
+    this.criteria = this.filters.criteria;
     this.bulk = new BulkMove({
       departments,
       onClear: () => this.select([], false),
