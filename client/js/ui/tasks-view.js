@@ -40,7 +40,8 @@ export class TasksView {
     const waiting = this.modes.includes('todo') && this.tasks.some((task) => waitsFor(task, user));
     this.mode = this.modes.includes(chosen) ? chosen : (waiting ? 'todo' : 'list');
     this.criteria = restore(sessionStorage.getItem('tasks.criteria'));
-    this.intro = h('p', { class: 'muted', 'data-testid': 'tasks-intro' });
+    // The count is announced as the search narrows the list; the rows themselves are not.
+    this.intro = h('p', { class: 'muted', 'data-testid': 'tasks-intro', 'aria-live': 'polite' });
     this.chips = h('div', { class: 'row wrap', role: 'group', 'aria-label': t('tasks.mode.label') },
       this.modes.map((name) => h('button', {
         type: 'button', class: 'btn btn-small', 'data-filter': name, onclick: () => this.choose(name),
@@ -68,7 +69,7 @@ export class TasksView {
     const allId = uid('tasks-all');
     this.all = h('input', { type: 'checkbox', id: allId, 'data-testid': 'task-select-all', onchange: (event) => this.select(this.shown, event.target.checked) });
     this.allRow = h('div', { class: 'check select-all' }, this.all, h('label', { for: allId }, t('tasks.select_all')));
-    this.results = h('ul', { class: 'list task-table', 'aria-live': 'polite' });
+    this.results = h('ul', { class: 'list task-table' });
     append(this.element, h('h1', { tabindex: -1 }, t('tasks.title')), this.intro, this.chips, this.filters.element,
       this.bulk.element, this.allRow, this.results);
     this.show();
