@@ -19,12 +19,14 @@ export const isOpen = (task) => OPEN.has(task.status);
 export function allowed(task, user) {
   const roles = new Set(user?.roles || []);
   const manager = roles.has('admin') || roles.has('supervisor');
-  const head = roles.has('department_head') && user.department_id != null
-    && user.department_id === task.department_id;
+  const ownDepartment = user?.department_id != null && user.department_id === task.department_id;
+  const head = roles.has('department_head') && ownDepartment;
+  // the person named on the task reports their own fix; a leader changes nothing even if named
+  const named = task.assignee_id === user?.id && ownDepartment && [...roles].some((role) => role !== 'leader');
   return {
     manage: manager && isOpen(task), // move to another department, reschedule, cancel
     assign: (manager || head) && isOpen(task), // name the person within the department
-    evidence: (manager || head) && (task.status === 'open' || task.status === 'assigned'),
+    evidence: (manager || head || named) && (task.status === 'open' || task.status === 'assigned'),
     // nobody verifies what they sent themselves
     verify: (manager || roles.has('inspector')) && task.status === 'submitted'
       && task.submitted_by_id !== user.id,
@@ -42,6 +44,12 @@ export function waitsFor(task, user) {
   if (task.assignee_id === user?.id && task.status === 'assigned') return true;
   if (may.evidence && task.department_id === user.department_id) return true;
   return may.manage && task.status === 'open';
+}
+
+/** Return the open tasks the device holds, optionally of one location, soonest deadline first. */
+export async function openTasks(locationId) {
+  const tasks = locationId === undefined ? await db.all('tasks') : await db.all('tasks', 'location_id', locationId);
+  return tasks.filter(isOpen).sort((a, b) => (a.due_at || '').localeCompare(b.due_at || ''));
 }
 
 /** Keep the device's copy of a task current (the list and the visit screen read it offline). */
@@ -80,6 +88,27 @@ async function patch(id, etag, changes) {
 
 /** Give the task to another department; the reason is kept in the history. */
 export const move = (id, etag, departmentId, reason) => patch(id, etag, { department_id: departmentId, reason });
+
+/**
+ * Move several tasks to one department, one PATCH each under the version this device holds, as
+ * the contract has it; one refused (412: changed meanwhile) never stops the others. Answers
+ * ``[{task, ok, error}]`` in order; ``onEach(done, total)`` follows the progress. A task that
+ * changed meanwhile is read again, so the list shows its current state for another try.
+ */
+export async function moveMany(list, departmentId, reason, onEach = () => {}) {
+  const results = [];
+  for (const [index, task] of list.entries()) {
+    onEach(index, list.length);
+    try {
+      const answer = await move(task.id, `"${task.version}"`, departmentId, reason);
+      results.push({ task: answer.task, ok: true });
+    } catch (error) {
+      results.push({ task, ok: false, error });
+      if (error instanceof api.ApiError && error.status === 412) await load(task.id).catch(() => {});
+    }
+  }
+  return results;
+}
 
 /** Give the task to a person (null: back to unassigned). */
 export const assign = (id, etag, assigneeId) => patch(id, etag, { assignee_id: assigneeId });

@@ -76,8 +76,15 @@ class Push(MethodView):
 
 
 # How each kind of change is rendered for a user: entity ids → data (None: not visible).
+def _tasks(session, user, ids) -> dict:
+    """Render the tasks the user sees; a task they saw and no longer see is ``LOST_SIGHT``."""
+    data = _dump(tasks.visible_tasks(session, user, ids), TaskSchema())
+    gone = tasks.lost_sight(session, user, set(ids) - set(data))
+    return {**dict.fromkeys(gone, changes.LOST_SIGHT), **data}
+
+
 RENDERERS = {
-    "task": lambda s, u, ids: _dump(tasks.visible_tasks(s, u, ids), TaskSchema()),
+    "task": _tasks,
     "checklist": lambda s, u, ids: _dump(
         [v for v in checklists.current_versions(s) if v.checklist_id in ids],
         ChecklistSummarySchema(),

@@ -17,6 +17,7 @@ from server.models.photo import Photo
 from server.models.rollup import WeeklyRollup
 from server.models.task import (
     OPEN_STATUSES,
+    TASK_SOURCES,
     TASK_STATUSES,
     RectificationTask,
     TaskEvent,
@@ -32,6 +33,7 @@ __all__ = [
     "NOTIFICATION_CODES",
     "ROBOT_VENDORS",
     "OPEN_STATUSES",
+    "TASK_SOURCES",
     "TASK_STATUSES",
     "Change",
     "Finding",

@@ -27,11 +27,15 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from server.models.base import Base, JSONType
 from server.models.inspection import Finding, RecordEntry
+from server.models.org import Department, Location
 from server.models.user import User
 from server.timeutil import utcnow
 
 TASK_STATUSES = ("open", "assigned", "submitted", "closed", "cancelled")
 OPEN_STATUSES = ("open", "assigned", "submitted")
+# Where a task came from: a failed answer on a walk, a record that broke a rule, or a problem
+# reported from outside the walk (a city notice, a third-party visit: issue #12).
+TASK_SOURCES = ("finding", "record", "external")
 _OPEN_SQL = "status IN ('open', 'assigned', 'submitted')"
 
 task_findings = Table(
@@ -61,6 +65,7 @@ class RectificationTask(Base):
             "status IN ('open', 'assigned', 'submitted', 'closed', 'cancelled')",
             name="status_known",
         ),
+        CheckConstraint("source IN ('finding', 'record', 'external')", name="source_known"),
         # At most one open task per problem (item at location): repeats add occurrences. The
         # partial unique index also settles two pushes racing to open the same task.
         Index(
@@ -87,6 +92,7 @@ class RectificationTask(Base):
     title_zh: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
     severity: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10), default="finding", server_default="finding")
     points: Mapped[float] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(12), default="open")
     due_at: Mapped[datetime]
@@ -102,6 +108,10 @@ class RectificationTask(Base):
     records: Mapped[list[RecordEntry]] = relationship(secondary=task_records, lazy="selectin")
     # Loaded only where one task is shown whole (its detail), never for lists.
     assignee: Mapped[User | None] = relationship()
+    # Every answer names the responsible department and the place; lists load them in bulk
+    # (``selectinload``), the task ledger never touches them.
+    department: Mapped[Department | None] = relationship(viewonly=True)
+    location: Mapped[Location] = relationship(viewonly=True)
     submissions: Mapped[list[TaskSubmission]] = relationship(
         order_by="TaskSubmission.created_at", viewonly=True
     )

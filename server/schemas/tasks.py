@@ -1,8 +1,12 @@
 """The rectification task as clients see it."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
+from server.models import TASK_SOURCES, TASK_STATUSES
+from server.schemas.checklist_definition import SEVERITIES
 from server.schemas.common import Bilingual, BoundedInteger, Text, UTCDateTimeField, id_field
+from server.services.task_workflow import TASK_SORTS
 from server.timeutil import utcnow
 
 
@@ -17,11 +21,27 @@ class TaskSchema(Schema):
     checklist_id = fields.String(dump_only=True)
     hospital_id = fields.Integer(dump_only=True)
     location_id = fields.Integer(dump_only=True)
+    location_name = fields.Function(
+        lambda task: {"zh-CN": task.location.name_zh, "en": task.location.name_en},
+        dump_only=True,
+    )
     department_id = fields.Integer(dump_only=True, allow_none=True)
+    # The responsible department (责任科室) by name, so no screen has to look it up.
+    department_name = fields.Function(
+        lambda task: (
+            {"zh-CN": task.department.name_zh, "en": task.department.name_en}
+            if task.department
+            else None
+        ),
+        dump_only=True,
+    )
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
     # Of a submitted task: who sent the evidence or re-check it waits on (they may not verify it).
     submitted_by_id = fields.Integer(dump_only=True, allow_none=True)
     severity = fields.String(dump_only=True)
+    # Where the task came from: ``finding`` (a failed answer), ``record`` (a record broke a rule),
+    # ``external`` (reported from outside the walk).
+    source = fields.String(dump_only=True)
     points = fields.Float(dump_only=True)
     due_at = UTCDateTimeField(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
@@ -102,16 +122,35 @@ class TaskDetailSchema(TaskSchema):
         return FailureSchema(many=True).dump(failures)
 
 
-class TaskQuerySchema(Schema):
-    """Filters and paging for the task list."""
+def _choices(values: tuple[str, ...]) -> DelimitedList:
+    """Return a field for a comma-separated list of known values (``status=open,closed``)."""
+    # The values on the item field, so the OpenAPI document lists them (the error names the
+    # parameter and the position of the unknown value).
+    return DelimitedList(fields.String(validate=validate.OneOf(values)))
 
-    status = fields.String(
-        validate=validate.OneOf(("open", "assigned", "submitted", "closed", "cancelled"))
+
+class TaskQuerySchema(Schema):
+    """Search, filters, order and paging for the task list; an unknown value is a 422."""
+
+    q = Text(
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "Words in the title (zh-CN or en), the place's or the responsible "
+            "department's name, or the task id"
+        },
     )
+    status = _choices(TASK_STATUSES)
+    severity = _choices(SEVERITIES)
+    source = _choices(TASK_SOURCES)
     department_id = id_field(strict=False)
     location_id = id_field(strict=False)
     assignee_id = id_field(strict=False)
     overdue = fields.Boolean()
+    sort = fields.String(
+        load_default="due_at",
+        validate=validate.OneOf(TASK_SORTS),
+        metadata={"description": "``-`` first: newest/latest first; severity: most severe first"},
+    )
     page = BoundedInteger(strict=False, load_default=1)
     per_page = BoundedInteger(maximum=200, strict=False, load_default=50)
 

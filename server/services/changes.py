@@ -70,6 +70,11 @@ def record_changes(
     )
 
 
+# What a renderer answers for an entity the user saw once and may no longer see (a task moved
+# to another department): the device is told to drop its copy.
+LOST_SIGHT = "lost-sight"
+
+
 @dataclass
 class PullPage:
     """One page of changes the user may see."""
@@ -88,8 +93,10 @@ def pull(
 ) -> PullPage:
     """Return changes after ``cursor`` that ``user`` may see, oldest first.
 
-    ``render[kind](session, user, entity_ids)`` returns the current data of each entity, or
-    None for one the user may not see; those are skipped but still advance the cursor.
+    ``render[kind](session, user, entity_ids)`` returns the current data of each entity, None
+    for one the user may not see (skipped, but the cursor still advances past it), or
+    ``LOST_SIGHT`` for one the user could see before and no longer may: that is sent as a
+    ``delete``, so the device drops its copy.
     """
     rows = list(
         session.scalars(
@@ -115,7 +122,7 @@ def pull(
     changes = []
     for row in rows:
         rendered = data.get((row.kind, row.entity_id))
-        if row.op == "delete":
+        if row.op == "delete" or rendered == LOST_SIGHT:
             changes.append(
                 {"seq": row.seq, "kind": row.kind, "op": "delete", "data": {"id": row.entity_id}}
             )

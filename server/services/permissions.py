@@ -43,6 +43,9 @@ POLICY: dict[str, frozenset[str]] = {
     "tasks.assign": SUPERVISING | {"department_head"},
     "tasks.assign_any_department": SUPERVISING,
     "tasks.submit_evidence": SUPERVISING | {"department_head"},
+    # The person named on a task (责任人) reports their own fix, whatever their role: hospitals
+    # expect whoever fixed it to say so. Only while named, and within their own department.
+    "tasks.submit_evidence_as_assignee": ALL_ROLES - READING,
     # Submit evidence for any department; the rest: for their own department's tasks.
     "tasks.submit_evidence_any_department": SUPERVISING,
     "tasks.verify": SUPERVISING | {"inspector"},
@@ -122,8 +125,28 @@ def may_assign_in(user: User, department_id: int | None) -> bool:
     return allowed(user, "tasks.assign_any_department") or _own_department(user, department_id)
 
 
-def may_submit_evidence_for(user: User, department_id: int | None) -> bool:
-    """Return whether ``user`` may report the fix of a task of ``department_id``."""
+def is_named_assignee(user: User, department_id: int | None, assignee_id: int | None) -> bool:
+    """Return whether ``user`` is the person named on a task of ``department_id`` (its 责任人).
+
+    A move to a department the assignee is not in takes them off, so this holds only for a
+    member of the task's department; it is checked here again all the same.
+    """
+    return (
+        allowed(user, "tasks.submit_evidence_as_assignee")
+        and assignee_id == user.id
+        and _own_department(user, department_id)
+    )
+
+
+def may_submit_evidence_for(
+    user: User, department_id: int | None, assignee_id: int | None = None
+) -> bool:
+    """Return whether ``user`` may report the fix of a task of ``department_id``.
+
+    Its department's head (or a supervisor) may, and so may the person named on it.
+    """
+    if is_named_assignee(user, department_id, assignee_id):
+        return True
     if not allowed(user, "tasks.submit_evidence"):
         return False
     return allowed(user, "tasks.submit_evidence_any_department") or _own_department(

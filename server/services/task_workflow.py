@@ -22,8 +22,8 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
@@ -31,6 +31,7 @@ from server.models import (
     ChecklistVersion,
     Department,
     Hospital,
+    Location,
     Photo,
     PhotoSlot,
     RectificationTask,
@@ -39,9 +40,15 @@ from server.models import (
     User,
 )
 from server.schemas.checklist_definition import rectification_days_of
+from server.schemas.common import MAX_ID
 from server.services.changes import lock_change_log, record_change
 from server.services.notifications import notify_task_event
-from server.services.permissions import may_assign_in, may_submit_evidence_for, require
+from server.services.permissions import (
+    is_named_assignee,
+    may_assign_in,
+    may_submit_evidence_for,
+    require,
+)
 from server.services.tasks import due_at_for, task_event, visible_task_query
 from server.timeutil import isoformat, utcnow
 
@@ -59,25 +66,76 @@ def get_task(session: Session, user: User, task_id: int, *, for_update: bool = F
     return task
 
 
+# The orders of the task list; ties go by id, so pages never overlap.
+TASK_SORTS = ("due_at", "-due_at", "created_at", "-created_at", "severity")
+_MOST_SEVERE_FIRST = case(
+    {"critical": 0, "major": 1, "minor": 2}, value=RectificationTask.severity, else_=3
+)
+_ORDERS = {
+    "due_at": (RectificationTask.due_at, RectificationTask.id),
+    "-due_at": (RectificationTask.due_at.desc(), RectificationTask.id.desc()),
+    "created_at": (RectificationTask.created_at, RectificationTask.id),
+    "-created_at": (RectificationTask.created_at.desc(), RectificationTask.id.desc()),
+    "severity": (_MOST_SEVERE_FIRST, RectificationTask.due_at, RectificationTask.id),
+}
+
+
+def _matching(words: str):
+    """Return the condition "the task's title, place or department contains ``words``".
+
+    ``#41`` finds the task with id 41 alone; a plain number also finds it, beside the tasks whose
+    words hold it (a place such as "2号楼"). Case is ignored; ``%`` and ``_`` are themselves.
+    """
+    words = words.strip()
+    number = words.removeprefix("#")
+    by_id = number.isascii() and number.isdigit() and int(number) <= MAX_ID
+    if words.startswith("#") and by_id:
+        return RectificationTask.id == int(number)
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    columns = (
+        RectificationTask.title_zh,
+        RectificationTask.title_en,
+        Location.name_zh,
+        Location.name_en,
+        Department.name_zh,
+        Department.name_en,
+    )
+    condition = or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+    return condition | (RectificationTask.id == int(number)) if by_id else condition
+
+
 def list_tasks(
     session: Session,
     user: User,
     *,
-    status: str | None = None,
+    q: str | None = None,
+    status: list[str] | None = None,
+    severity: list[str] | None = None,
+    source: list[str] | None = None,
     department_id: int | None = None,
     location_id: int | None = None,
     assignee_id: int | None = None,
     overdue: bool | None = None,
+    sort: str = "due_at",
     page: int = 1,
     per_page: int = 50,
     now: datetime | None = None,
 ) -> tuple[list[RectificationTask], int]:
-    """Return one page of the tasks the user may see, soonest deadline first, and the total."""
+    """Return one page of the tasks the user may see, in ``sort`` order, and the total.
+
+    The scope is ``visible_task_query``'s; every filter only narrows it.
+    """
     require(user, "tasks.read")
     now = now or utcnow()
     query = visible_task_query(user)
-    for column, value in (
+    for column, values in (
         (RectificationTask.status, status),
+        (RectificationTask.severity, severity),
+        (RectificationTask.source, source),
+    ):
+        if values:
+            query = query.where(column.in_(values))
+    for column, value in (
         (RectificationTask.department_id, department_id),
         (RectificationTask.location_id, location_id),
         (RectificationTask.assignee_id, assignee_id),
@@ -87,9 +145,18 @@ def list_tasks(
     if overdue is not None:
         late = RectificationTask.status.in_(OPEN_STATUSES) & (RectificationTask.due_at < now)
         query = query.where(late if overdue else ~late)
+    if q and q.strip():
+        query = (
+            query.join(Location, Location.id == RectificationTask.location_id)
+            .outerjoin(Department, Department.id == RectificationTask.department_id)
+            .where(_matching(q))
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
-        query.order_by(RectificationTask.due_at, RectificationTask.id)
+        query.options(
+            selectinload(RectificationTask.department), selectinload(RectificationTask.location)
+        )
+        .order_by(*_ORDERS[sort])
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
@@ -315,12 +382,16 @@ def submit_evidence(
     note: str,
     photo_ids: list[uuid.UUID],
 ):
-    """Record the department's evidence that the problem is fixed; the task awaits verification."""
-    require(user, "tasks.submit_evidence", task.hospital_id)
+    """Record the department's evidence that the problem is fixed; the task awaits verification.
+
+    The department's head sends it, or the person named on the task (责任人) for their own fix.
+    """
+    if not is_named_assignee(user, task.department_id, task.assignee_id):
+        require(user, "tasks.submit_evidence", task.hospital_id)
     digest = _digest(kind="evidence", result=None, note=note, photo_ids=[str(p) for p in photo_ids])
     if _replayed(session, task, submission_id, digest):
         return task
-    if not may_submit_evidence_for(user, task.department_id):
+    if not may_submit_evidence_for(user, task.department_id, task.assignee_id):
         raise Forbidden(
             "Only the responsible department submits evidence.", code="task.not_your_department"
         )

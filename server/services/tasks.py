@@ -8,11 +8,12 @@ repeat while the task is open adds an occurrence instead of a second task.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, true, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from server.models import (
     OPEN_STATUSES,
@@ -294,6 +295,7 @@ class TaskLedger:
                 hospital_id=problem.hospital_id,
                 location_id=problem.location.id,
                 department_id=self._department_id(problem),
+                source="record" if record_id is not None else "finding",
                 checklist_id=problem.checklist_id,
                 item_id=problem.item_id,
                 title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
@@ -590,7 +592,43 @@ def tasks_of_finding(session: Session, finding_id: uuid.UUID) -> list[int]:
 def visible_tasks(session: Session, user: User, task_ids: list) -> list[RectificationTask]:
     """Return those of ``task_ids`` that ``user`` may see."""
     ids = [int(task_id) for task_id in task_ids]
-    return list(session.scalars(visible_task_query(user).where(RectificationTask.id.in_(ids))))
+    return list(
+        session.scalars(
+            visible_task_query(user)
+            .where(RectificationTask.id.in_(ids))
+            .options(
+                selectinload(RectificationTask.department),
+                selectinload(RectificationTask.location),
+            )
+        )
+    )
+
+
+def lost_sight(session: Session, user: User, task_ids: Iterable[str]) -> set[str]:
+    """Return those of ``task_ids`` (tasks ``user`` may not see) that ``user`` once saw.
+
+    A department head sees their department's tasks: one moved to another department was theirs
+    before, and their device must drop it (a ``delete`` on the next pull). The history says so:
+    a ``moved`` event that took it from the user's department. Users who see every task of their
+    hospitals lose none this way.
+    """
+    ids = [int(task_id) for task_id in task_ids]
+    if not ids or user.department_id is None or sees_all_tasks_of_hospital(user):
+        return set()
+    moves = session.execute(
+        select(TaskEvent.task_id, TaskEvent.before)
+        .join(RectificationTask, RectificationTask.id == TaskEvent.task_id)
+        .where(
+            TaskEvent.task_id.in_(ids),
+            TaskEvent.action == "moved",
+            RectificationTask.hospital_id.in_(visible_hospital_ids(user)),
+        )
+    )
+    return {
+        str(task_id)
+        for task_id, before in moves
+        if before.get("department_id") == user.department_id
+    }
 
 
 def responsible_people(session: Session, task: RectificationTask) -> list[User]:

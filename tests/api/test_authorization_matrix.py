@@ -152,6 +152,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "other_department": "401 200 200 403 404 403 200",
         "other_hospital": "401 404 404 404 404 404 200",
     },
+    # The person named on the task (责任人) reports their own fix, whatever their role; a leader
+    # named on one still changes nothing
+    "POST /api/v1/tasks/<id:task_id>/evidence assignee": {
+        "own": "401 200 200 200 200 403 200",
+    },
     "POST /api/v1/tasks/<id:task_id>/verify": {
         "own": "401 200 200 200 403 403 200",
         "other_department": "401 200 200 200 404 403 200",
@@ -492,6 +497,14 @@ def _move_task(w, session, caller, target):
 @builds("POST /api/v1/tasks/<id:task_id>/evidence")
 def _evidence(w, session, caller, target):
     task = _task(w, session, target, status="assigned", assignee_id=w.workers[target].id)
+    return Call(f"/api/v1/tasks/{task.id}/evidence", json={"id": f.new_id(), "note": "已整改"})
+
+
+@builds("POST /api/v1/tasks/<id:task_id>/evidence assignee")
+def _own_evidence(w, session, caller, target):
+    """On a task of the caller's department that names the caller as its person."""
+    named = w.callers.get(caller, w.workers[target])
+    task = _task(w, session, target, status="assigned", assignee_id=named.id)
     return Call(f"/api/v1/tasks/{task.id}/evidence", json={"id": f.new_id(), "note": "已整改"})
 
 

@@ -270,3 +270,110 @@ def test_a_department_head_names_the_person_only_by_itself(client, org, task_id,
     response = _patch(client, org["ga_head"][1], task_id, {**body, "reason": "晚一点"})
 
     assert_error(response, 403, "auth.forbidden")
+
+
+# --- the person named reports the fix -------------------------------------------------------------
+
+
+def _evidence(client, headers, task_id: int):
+    body = {"id": f.new_id(), "note": "已清理"}
+    return client.post(f"{TASKS}/{task_id}/evidence", json=body, headers=headers)
+
+
+def _name(client, org, task_id: int, who: str):
+    response = _patch(client, org["ga_head"][1], task_id, {"assignee_id": org[who][0].id})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_the_person_named_on_a_task_sends_the_evidence_of_their_fix(client, org, task_id):
+    _name(client, org, task_id, "ga_worker")
+
+    response = _evidence(client, org["ga_worker"][1], task_id)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (response.json["status"], response.json["submitted_by_id"]) == (
+        "submitted",
+        org["ga_worker"][0].id,
+    )
+
+
+def test_a_member_who_is_not_named_sends_no_evidence(
+    client, session, hospital, org, task_id, assert_error
+):
+    colleague = f.user(session, hospital, department=org["general_affairs"])
+    headers = f.auth_headers(session, colleague)
+    session.commit()
+    _name(client, org, task_id, "ga_worker")
+
+    assert_error(_evidence(client, headers, task_id), 403, "auth.forbidden")
+
+
+def test_an_assignee_taken_off_by_a_move_sends_no_evidence(client, org, task_id, assert_error):
+    _name(client, org, task_id, "ga_worker")
+    _move(client, org, task_id, org["ward"])
+
+    assert_error(_evidence(client, org["ga_worker"][1], task_id), 403, "auth.forbidden")
+
+
+def test_the_assignee_cannot_verify_their_own_fix(client, org, task_id, assert_error):
+    _name(client, org, task_id, "ga_worker")  # also an inspector: a verifier of others' work
+    _evidence(client, org["ga_worker"][1], task_id)
+
+    body = {"id": f.new_id(), "result": "pass"}
+    response = client.post(f"{TASKS}/{task_id}/verify", json=body, headers=org["ga_worker"][1])
+
+    assert_error(response, 403, "task.self_verification")
+
+
+# --- what devices pull after a move ---------------------------------------------------------------
+
+PULL = "/api/v1/sync/pull"
+
+
+def _pull(client, headers, cursor: int = 0) -> tuple[list[dict], int]:
+    page = client.get(f"{PULL}?cursor={cursor}&limit=500", headers=headers).json
+    return [change for change in page["changes"] if change["kind"] == "task"], page["cursor"]
+
+
+def test_the_old_departments_devices_drop_a_moved_task_on_their_next_pull(client, org, task_id):
+    held, cursor = _pull(client, org["ga_head"][1])
+    assert [change["op"] for change in held] == ["upsert"]
+
+    _move(client, org, task_id, org["ward"])
+    changes, _ = _pull(client, org["ga_head"][1], cursor)
+
+    assert changes == [
+        {"seq": changes[0]["seq"], "kind": "task", "op": "delete", "data": {"id": str(task_id)}}
+    ]
+
+
+def test_the_new_department_pulls_a_moved_task_whole(client, org, task_id):
+    _move(client, org, task_id, org["ward"])
+
+    changes, _ = _pull(client, org["ward_head"][1])
+
+    assert [(change["op"], change["data"]["id"]) for change in changes] == [("upsert", task_id)]
+    assert changes[0]["data"]["department_name"]["zh-CN"] == org["ward"].name_zh
+
+
+def test_a_department_that_never_held_a_moved_task_is_not_told_of_it(
+    client, session, hospital, org, task_id
+):
+    pharmacy = f.department(session, hospital, code="pharmacy")
+    head = f.user(session, hospital, roles=("department_head",), department=pharmacy)
+    headers = f.auth_headers(session, head)
+    session.commit()
+    _move(client, org, task_id, org["ward"])
+
+    assert _pull(client, headers)[0] == []
+
+
+def test_a_supervisor_keeps_pulling_a_moved_task(client, org, task_id):
+    _, cursor = _pull(client, org["supervisor"][1])
+    _move(client, org, task_id, org["ward"])
+
+    changes, _ = _pull(client, org["supervisor"][1], cursor)
+
+    assert [(change["op"], change["data"]["department_id"]) for change in changes] == [
+        ("upsert", org["ward"].id)
+    ]

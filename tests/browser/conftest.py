@@ -369,3 +369,63 @@ def checked_this_week(server_api) -> None:
     body = {"device_id": "d-test", "inspections": [inspection], "findings": findings}
     answer = server_api.call("POST", "/sync/push", {**body, "records": []})
     assert {result["status"] for result in answer["results"]} == {"created"}, answer
+
+
+# A problem list as a hospital's week leaves it: (place, department, severity, source, deadline in
+# days from now, status, title zh/en). Made in the database (and announced to the pull log like
+# any change) so the list screens have something to search, filter and sort.
+# fmt: off
+PROBLEMS = (
+    ("IPD-5F-WARD", "internal_medicine", "major", "finding", 2, "open",
+     "内科病区：走廊堆放杂物", "Medical ward: corridor cluttered"),
+    ("IPD-5F-NS", "internal_medicine", "critical", "finding", 0.5, "open",
+     "内科护士站：缺少速干手消毒剂", "Medical nurses' station: no hand rub"),
+    ("IPD-5F-WC", "property", "minor", "finding", 6, "open",
+     "五层卫生间：水龙头漏水", "5F toilets: leaking tap"),
+    ("IPD-6F-WARD", "surgery", "minor", "finding", -1, "open",
+     "外科病区：床头卡写有诊断", "Surgical ward: diagnosis on bed cards"),
+    ("SVC-WASTE", "general_affairs", "major", "record", 3, "submitted",
+     "医疗废物暂存处：交接双方签名不全", "Waste store: handover not signed by both"),
+    ("OPD-1F-ENT", "general_affairs", "critical", "finding", -3, "closed",
+     "门诊入口：禁烟标识缺失", "Outpatient entrance: no no-smoking sign"),
+)
+# fmt: on
+
+
+@pytest.fixture
+def problem_list(demo, session) -> dict[str, int]:
+    """The demo hospital's problem list; answers task ids by English title."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from server.models import Department, Location
+    from server.services.changes import record_changes
+    from server.timeutil import utcnow
+    from tests import factories
+
+    def by_code(model, code):
+        return session.scalars(
+            select(model).where(model.hospital_id == demo.id, model.code == code)
+        ).one()
+
+    ids = {}
+    for place, department, severity, source, days, status, zh, en in PROBLEMS:
+        task = factories.task(
+            session,
+            demo,
+            location=by_code(Location, place),
+            department_id=by_code(Department, department).id,
+            title_zh=zh,
+            title_en=en,
+            severity=severity,
+            source=source,
+            status=status,
+            due_at=utcnow() + timedelta(days=days),
+            created_at=utcnow() - timedelta(days=7 - days),
+            closed_at=utcnow() if status == "closed" else None,
+        )
+        ids[en] = task.id
+    record_changes(session, "task", [(task_id, demo.id) for task_id in ids.values()])
+    session.commit()
+    return ids

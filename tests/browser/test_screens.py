@@ -91,7 +91,7 @@ def test_main_screens_in_chinese_and_english(context, page, base_url, photo_file
     expect_waiting(page, 0)
     page.get_by_role("link", name="整改").click()
     expect(page.get_by_test_id("task")).to_have_count(1)
-    capture(page, shots, "tasks")
+    check_screen(page, "tasks")  # the screenshot is test_task_list_on_a_phone_and_a_desktop's
 
     page.get_by_role("link", name="设置").click()
     page.get_by_role("radio", name="English").check()
@@ -197,6 +197,40 @@ def test_task_screens_in_chinese_and_english(context, page, base_url, failed_tas
     check_screen(page, "task-en")
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "task at 200 %")
+
+
+def test_task_list_on_a_phone_and_a_desktop(page, base_url, problem_list, shots):
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="整改").click()
+    page.get_by_role("button", name="任务清单", exact=False).click()
+    expect(page.get_by_test_id("task")).to_have_count(5)
+    page.get_by_test_id("task-filters-toggle").click()
+    check_screen(page, "tasks with the filters open")
+    page.get_by_test_id("task-filters").get_by_label("状态").select_option(
+        label="全部（含已关闭、已撤销）"
+    )
+    page.get_by_test_id("task-filters-toggle").click()
+    expect(page.get_by_test_id("task")).to_have_count(6)
+    page.evaluate("window.scrollTo(0, 0)")
+    capture(page, shots, "tasks")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for title in ("5F toilets: leaking tap", "Medical ward: corridor cluttered"):
+        page.locator(f'[data-task-id="{problem_list[title]}"]').get_by_test_id(
+            "task-select"
+        ).check()
+    expect(page.get_by_test_id("bulk-move")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    capture(page, shots, "tasks-desktop")
+
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("radio", name="English").check()
+    page.go_back()
+    expect(page.get_by_test_id("bulk-move")).to_be_hidden()  # the choice is not kept
+    expect(page.get_by_test_id("task").first).to_contain_text("Department")
+    check_screen(page, "tasks-en on a desktop")
+    page.set_viewport_size({"width": 195, "height": 422})  # a 390×844 phone at 200 %
+    check_screen(page, "tasks at 200 %")
 
 
 def test_reports_screen(context, page, base_url, failed_task, shots):

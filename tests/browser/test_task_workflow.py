@@ -92,7 +92,7 @@ def test_the_submitter_is_neither_offered_verification_nor_told_it_waits(
     supervisor = ServerApi(base_url, "supervisor")
     supervisor.call("POST", f"/tasks/{failed_task}/evidence", evidence("ok"))
 
-    open_task(page, base_url, "supervisor", failed_task, listed="全部未关闭")
+    open_task(page, base_url, "supervisor", failed_task, listed="任务清单")
 
     expect(page.get_by_test_id("verify-form")).to_have_count(0)
     expect(page.get_by_test_id("assign-form")).to_be_visible()
@@ -226,6 +226,24 @@ def test_the_ward_head_names_a_nurse_of_the_ward_and_nobody_else(page, base_url,
         head.call("PATCH", f"/tasks/{ward_task}", body, headers={"If-Match": head.etag})
     assert refused.value.code == 422
     assert json.loads(refused.value.read())["errors"].keys() == {"assignee_id"}
+
+
+def test_the_nurse_named_on_a_ward_task_reports_her_own_fix(page, base_url, ward_task):
+    head = ServerApi(base_url, "neike")
+    head.call("GET", f"/tasks/{ward_task}")
+    nurse = ServerApi(base_url, "nurse").user["id"]
+    named = {"assignee_id": nurse}
+    head.call("PATCH", f"/tasks/{ward_task}", named, headers={"If-Match": head.etag})
+    open_task(page, base_url, "nurse", ward_task)
+
+    form = page.get_by_test_id("evidence-form")
+    form.get_by_label("说明").fill("走廊杂物已清走")
+    form.get_by_role("button", name="提交整改").click()
+
+    expect_status(page, "待复查")
+    expect(page.get_by_test_id("verify-form")).to_have_count(0)  # nobody verifies their own
+    [submission] = head.call("GET", f"/tasks/{ward_task}")["submissions"]
+    assert submission["actor_name"] == "内科 赵护士"
 
 
 def test_a_failed_check_sends_the_task_back_with_a_new_deadline(page, base_url, failed_task):

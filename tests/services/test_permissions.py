@@ -125,6 +125,22 @@ def test_who_submits_evidence_for_a_department(role, department_id, expected):
     assert p.may_submit_evidence_for(user, department_id) is expected
 
 
+@pytest.mark.parametrize(
+    ("role", "department_id", "assignee_id", "expected"),
+    [
+        ("inspector", 5, 10, True),  # named on their own department's task
+        ("inspector", 5, 11, False),  # someone else is named
+        ("inspector", 7, 10, False),  # named, but the task is another department's
+        ("leader", 5, 10, False),  # a reader changes nothing, even if named
+    ],
+)
+def test_the_person_named_on_a_task_submits_its_evidence(
+    role, department_id, assignee_id, expected
+):
+    user = _user(role, department_id=5, user_id=10)
+    assert p.may_submit_evidence_for(user, department_id, assignee_id) is expected
+
+
 def test_a_department_head_without_a_department_submits_for_none():
     assert not p.may_submit_evidence_for(_user("department_head"), None)
 

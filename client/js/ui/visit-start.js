@@ -3,9 +3,10 @@ import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { pick, t } from '../i18n.js';
 import * as inspections from '../inspections.js';
+import { openTasks } from '../tasks.js';
 import { append, fill, h } from './dom.js';
 import { LocationPicker, locationPath } from './location-picker.js';
-import { openTasks, taskItem } from './tasks-view.js';
+import { taskItem } from './task-row.js';
 
 export class VisitStartView {
   constructor(element, { params: [draftId], router }) {
