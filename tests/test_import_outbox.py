@@ -202,12 +202,12 @@ def test_a_file_exported_by_another_user_is_refused(
     assert _count(session, Inspection) == 0
 
 
-def test_an_admin_of_another_hospital_may_not_import(
+def test_an_admin_of_another_hospital_does_not_find_the_user(
     runner, tmp_path, session, walk, inspector, make_user
 ):
     elsewhere = make_user("admin", hospital=f.hospital(session))[0]
     result = _import(runner, tmp_path, walk, inspector[0].username, elsewhere.username)
-    assert result.exit_code == 1 and "auth.forbidden" in result.output
+    assert result.exit_code == 1 and "import.unknown_user" in result.output
     assert _count(session, Inspection) == 0
 
 

@@ -67,3 +67,9 @@ class OutboxFileSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     outbox = fields.List(fields.Nested(OutboxEntrySchema), required=True)
     photos = fields.List(fields.Nested(ExportedPhotoSchema), load_default=list)
+
+
+class ImportQuerySchema(Schema):
+    """``POST /sync/import?user=…``: whose outbox the body is."""
+
+    user = Text(required=True, validate=validate.Length(1, 80))

@@ -30,7 +30,7 @@ from server.errors import DomainError, Forbidden, Invalid, NotFound
 from server.models import Photo, User
 from server.schemas.outbox_file import OutboxFileSchema
 from server.services import photos, sync
-from server.services.permissions import may_manage_user
+from server.services.permissions import may_manage_user, require
 from server.storage import PhotoStorage
 
 log = logging.getLogger(__name__)
@@ -87,20 +87,22 @@ def device_user(session: Session, admin: User, username: str, exported: dict) ->
     """Return the user the file's records are stored as, after checking the admin may.
 
     The user must exist, be the one the file names (if it names one), and belong only to the
-    admin's hospitals: the same rule as for changing that user's account.
+    admin's hospitals: the same rule as for changing that user's account. A user of none of the
+    admin's hospitals answers as an unknown one, so their existence does not leak.
     """
+    require(admin, "outbox.import")
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None or not user.active:
-        raise NotFound(f"No active user {username!r}.", code="import.unknown_user")
+    if user is None or not user.active or not set(user.hospital_ids) & set(admin.hospital_ids):
+        raise NotFound("No such user in your hospitals.", code="import.unknown_user")
+    if not may_manage_user(admin, user.hospital_ids, []):
+        raise Forbidden("The user also belongs to other hospitals.", code="auth.forbidden")
     named = exported["user"]["username"] if exported["user"] else None
     if named is not None and named != username:
         raise Invalid(
-            f"The file was exported by {named!r}, not {username!r}.",
+            "The file was exported by another user.",
             code="import.other_user",
             errors={"user": [f"The file names {named!r}."]},
         )
-    if not may_manage_user(admin, user.hospital_ids, []):
-        raise Forbidden(f"{username!r} is not a user of your hospitals.", code="auth.forbidden")
     return user
 
 
