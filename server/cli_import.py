@@ -58,6 +58,7 @@ def import_outbox_command(file: Path, username: str, admin_name: str) -> None:
                 limits=photos.PhotoLimits.from_config(current_app.config),
                 batch=current_app.config["SYNC_MAX_RECORDS"],
             )
+            db.session.commit()  # ends the last read, which holds SQLite's write lock here
     except DomainError as exc:
         db.session.rollback()
         problems = f" {exc.errors}" if exc.errors else ""
