@@ -52,6 +52,8 @@ def read_file(data: bytes) -> dict:
         raise _malformed({"file": ["Not UTF-8 text."]}) from None
     except json.JSONDecodeError as exc:
         raise _malformed({"file": [f"Not JSON: {exc.msg} (line {exc.lineno})."]}) from None
+    except RecursionError:
+        raise _malformed({"file": ["JSON nested too deeply."]}) from None
     if not isinstance(document, dict):
         raise _malformed({"file": ["Not a JSON object."]})
     try:
@@ -124,7 +126,8 @@ def _push_records(
         for entry, result in zip(chunk, answer["results"], strict=True):
             if entry["kind"] == "finding" and result["status"] in _SETTLED:
                 refs = entry["body"].get("photos") or []
-                wanted.update(str(ref.get("id")) for ref in refs if isinstance(ref, dict))
+                # Stored findings' refs were loaded, so each id is a UUID; compare canonical forms.
+                wanted.update(str(uuid.UUID(str(ref["id"]))) for ref in refs)
     return wanted
 
 

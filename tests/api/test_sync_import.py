@@ -49,6 +49,17 @@ def test_a_body_that_is_not_json_answers_422_naming_the_file(client, make_user, 
     assert (response.json["code"], list(response.json["errors"])) == ("import.malformed", ["file"])
 
 
+def test_json_nested_too_deeply_answers_422_not_500(client, make_user, inspector):
+    _, headers = make_user("admin")
+    response = client.post(
+        f"{IMPORT}?user={inspector[0].username}",
+        data=b"[" * 100_000 + b"]" * 100_000,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"file": ["JSON nested too deeply."]}
+
+
 def test_a_missing_photo_field_answers_422_naming_it(client, make_user, inspector, exported):
     _, headers = make_user("admin")
     exported["photos"] = [{"id": f.new_id(), "type": "image/jpeg", "sha256": "ab"}]
