@@ -63,6 +63,10 @@ def import_outbox_command(file: Path, username: str, admin_name: str) -> None:
         db.session.rollback()
         problems = f" {exc.errors}" if exc.errors else ""
         raise click.ClickException(f"{exc.code}: {exc.message}{problems}") from exc
+    click.echo(
+        f"outbox of {report.username} from device {report.device_id}, "
+        f"exported {exported['exported_at'].isoformat()}, imported by {admin.username}"
+    )
     for result in report.records + report.photos:
         click.echo(_line(result))
     click.echo(f"records: {_tally(report.records)}; photos: {_tally(report.photos)}")

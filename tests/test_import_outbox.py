@@ -108,6 +108,14 @@ def test_an_import_stores_every_record_and_photo_as_the_phones_user(
     assert _count(session, RectificationTask) >= 1  # the failed finding opened its task
 
 
+def test_the_importing_admin_is_named_in_the_output_and_the_log(
+    runner, tmp_path, walk, inspector, admin, caplog
+):
+    result = _import(runner, tmp_path, walk, inspector[0].username, admin.username)
+    assert f"imported by {admin.username}" in result.output
+    assert f"outbox import by admin {admin.username} as {inspector[0].username}" in caplog.text
+
+
 def test_importing_the_same_file_again_answers_duplicate_and_changes_nothing(
     runner, tmp_path, session, walk, inspector, admin
 ):
