@@ -131,7 +131,9 @@ def _push_records(
     return wanted
 
 
-def _import_photo(session: Session, storage: PhotoStorage, user: User, photo: dict, limits) -> dict:
+def _import_photo(
+    session: Session, storage: PhotoStorage, user: User, photo: dict, limits: photos.PhotoLimits
+) -> dict:
     """Store one photo through the upload pipeline; return its result."""
     result = {"id": str(photo["id"]), "kind": "photo"}
     try:
