@@ -33,7 +33,10 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
-  if (event.data?.type === 'version') event.source?.postMessage({ type: 'version', version: VERSION });
+  if (event.data?.type === 'version') {
+    // Answer on the port the page sent (an export waits for it), or to the page itself (settings).
+    (event.ports[0] ?? event.source)?.postMessage({ type: 'version', version: VERSION });
+  }
   if (event.data?.type === 'forget-data') caches.delete(DATA_CACHE);
 });
 

@@ -1,4 +1,4 @@
-"""The ``wardwalk`` command: serve, init, demo, users, checklists, org, backup, restore, Flask's."""
+"""The ``wardwalk`` command: serve, init, demo, users, checklists, org, backup, import-outbox."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import inspect
 
 from server.cli_backup import backup_command, restore_command
+from server.cli_import import import_outbox_command
 from server.cli_org import org_group
 from server.extensions import db
 from server.files import write_private_text
@@ -239,6 +240,7 @@ def register_commands(app: Flask) -> None:
         run_job_command,
         backup_command,
         restore_command,
+        import_outbox_command,
     ):
         app.cli.add_command(command)
 

@@ -1,10 +1,19 @@
 /**
- * "Export unsent data": everything not yet confirmed by the server, as one JSON file with the
- * photos inlined as base64 — an escape hatch when a phone cannot sync (lost account, no network
- * for days, a bug). An administrator can read it, or push it with a script.
+ * "Export unsent data": everything the server has not confirmed, as ONE JSON file with the photos
+ * inlined as base64 — the way out when a phone cannot sync for days (a lost password, a server
+ * move). An admin imports it with ``wardwalk import-outbox`` or ``POST /sync/import``, which
+ * store it exactly once, as a push would (docs/sync.md, "Outbox export"). No DOM; exporting
+ * changes nothing on the phone.
+ *
+ * JSON rather than a zip: a phone writes it with nothing but ``JSON.stringify`` and ``btoa``, an
+ * admin can read it in any editor, and the server parses it with the standard library. Base64
+ * costs a third more bytes; the photos are already downscaled JPEGs of a few hundred KB.
  */
 import * as db from './db.js';
 import { now } from './ids.js';
+import { workerVersion } from './updates.js';
+
+export const FORMAT = 'wardwalk-unsent/1';
 
 async function base64(blob) {
   const bytes = new Uint8Array(await blob.arrayBuffer());
@@ -15,21 +24,31 @@ async function base64(blob) {
   return btoa(binary);
 }
 
-/** Return a Blob of the outbox, the drafts and their photos. */
-export async function unsentData() {
-  const [outbox, drafts, photos, user, deviceId] = await Promise.all([
-    db.all('outbox', 'seq'), db.all('drafts'), db.all('photos'), db.meta.get('user'), db.meta.get('deviceId'),
+/**
+ * Return the export as a plain object: the outbox records in the order recorded (each with the
+ * body a push would send), the drafts (unfinished, for people to read; never imported) and
+ * every photo on the phone with its bytes, type, size and sha256.
+ */
+export async function unsentDocument() {
+  const [outbox, drafts, photos, user, deviceId, appVersion] = await Promise.all([
+    db.all('outbox', 'seq'), db.all('drafts'), db.all('photos'), db.meta.get('user'),
+    db.meta.get('deviceId'), workerVersion(),
   ]);
-  const exported = {
-    format: 'wardwalk-unsent/1',
+  return {
+    format: FORMAT,
     exported_at: now(),
     device_id: deviceId,
-    user: user ? { id: user.id, username: user.username } : null,
+    app_version: appVersion,
+    user: user ? { id: user.id, username: user.username, display_name: user.display_name } : null,
     outbox,
     drafts,
     photos: await Promise.all(photos.map(async ({ blob, ...photo }) => ({ ...photo, data_base64: await base64(blob) }))),
   };
-  return new Blob([JSON.stringify(exported, null, 1)], { type: 'application/json' });
+}
+
+/** Return the export as a Blob, ready to save or share. */
+export async function unsentData() {
+  return new Blob([JSON.stringify(await unsentDocument(), null, 1)], { type: 'application/json' });
 }
 
 /** Return the file name for an export made now. */

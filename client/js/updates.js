@@ -5,6 +5,24 @@
  * background and waits. The page emits "available"; only when the user agrees — after the
  * current draft is saved — does the worker take over and the page reload onto the new version.
  */
+/**
+ * Return the running client's version (the worker's hash of the client files), or null when no
+ * worker controls the page or it does not answer within ``timeout`` ms.
+ */
+export function workerVersion(timeout = 1000) {
+  const worker = globalThis.navigator?.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(null), timeout);
+    channel.port1.onmessage = (event) => {
+      clearTimeout(timer);
+      resolve(event.data?.version ?? null);
+    };
+    worker.postMessage({ type: 'version' }, [channel.port2]);
+  });
+}
+
 export class Updates extends EventTarget {
   /** Register ``/sw.js`` and watch for a waiting worker. */
   async register() {

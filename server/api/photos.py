@@ -22,16 +22,6 @@ SHA256_HEADER = {
 }
 
 
-def _limits() -> photos.PhotoLimits:
-    config = current_app.config
-    return photos.PhotoLimits(
-        max_bytes=config["PHOTO_MAX_BYTES"],
-        max_pixels=config["PHOTO_MAX_PIXELS"],
-        max_edge=config["PHOTO_MAX_EDGE"],
-        thumb_edge=config["PHOTO_THUMB_EDGE"],
-    )
-
-
 @blp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
     """Answer a body over MAX_CONTENT_LENGTH with the photo code (a handler must not raise)."""
@@ -57,7 +47,7 @@ class PhotoResource(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     def put(self, photo_id):
         """Upload the image bytes with ``X-Content-SHA256``; replays answer 200."""
-        limits = _limits()
+        limits = photos.PhotoLimits.from_config(current_app.config)
         if (request.content_length or 0) > limits.max_bytes:
             raise photos.PhotoTooLarge(f"The photo is over {limits.max_bytes} bytes.")
         data = request.get_data(cache=False)

@@ -8,10 +8,20 @@ from server.api.base import Blueprint, auth_required
 from server.errors import DomainError
 from server.extensions import db
 from server.schemas.checklists import ChecklistSummarySchema
+from server.schemas.outbox_file import ImportQuerySchema
 from server.schemas.reference import DepartmentSchema, LocationSchema
 from server.schemas.sync import PullQuerySchema, PushSchema
 from server.schemas.tasks import TaskSchema
-from server.services import changes, checklists, epochs, reference, sync, tasks
+from server.services import (
+    changes,
+    checklists,
+    epochs,
+    outbox_import,
+    photos,
+    reference,
+    sync,
+    tasks,
+)
 
 blp = Blueprint("sync", __name__, url_prefix="/sync", description="Device sync")
 
@@ -25,9 +35,9 @@ class BatchTooLarge(DomainError):
 
 @blp.before_request
 def _refuse_oversized_push():
-    """Refuse a body over the limit before reading it."""
+    """Refuse a push over the limit before reading it (an import has the app's own limit)."""
     limit = current_app.config["SYNC_MAX_BYTES"]
-    if request.method == "POST" and (request.content_length or 0) > limit:
+    if request.endpoint == "sync.Push" and (request.content_length or 0) > limit:
         raise BatchTooLarge(f"Push at most {limit} bytes at a time.")
 
 
@@ -73,6 +83,49 @@ class Push(MethodView):
         answer = sync.push(db.session, g.user, payload)
         db.session.commit()
         return answer
+
+
+class ImportReportSchema(Schema):
+    """What became of each record and photo of an imported outbox."""
+
+    user = fields.String()
+    device_id = fields.String()
+    records = fields.List(fields.Dict())
+    photos = fields.List(fields.Dict())
+    missing_photos = fields.List(fields.String())
+    tasks = fields.List(fields.Dict())
+
+
+@blp.route("/import")
+class Import(MethodView):
+    """An admin stores a phone's exported outbox as its user (docs/operations.md)."""
+
+    decorators = [auth_required]
+
+    @blp.arguments(ImportQuerySchema, location="query")
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": 'The file the phone exported (docs/sync.md, "Outbox export").',
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        security=[{"bearerAuth": []}],
+    )
+    @blp.response(200, ImportReportSchema)
+    def post(self, query):
+        """Store the file's records and photos exactly once; every one gets its own result."""
+        exported = outbox_import.read_file(request.get_data(cache=False))
+        report = outbox_import.import_outbox(
+            db.session,
+            current_app.extensions["photo_storage"],
+            g.user,
+            query["user"],
+            exported,
+            limits=photos.PhotoLimits.from_config(current_app.config),
+            batch=current_app.config["SYNC_MAX_RECORDS"],
+        )
+        db.session.commit()
+        return report.as_dict()
 
 
 # How each kind of change is rendered for a user: entity ids → data (None: not visible).

@@ -27,6 +27,8 @@ POLICY: dict[str, frozenset[str]] = {
     # List the active members of their own department (whom a task can be given to).
     "users.read_own_department": SUPERVISING | {"department_head"},
     "users.manage": frozenset({"admin"}),
+    # Store a phone's exported outbox as its user (a phone that cannot sync).
+    "outbox.import": frozenset({"admin"}),
     "inspections.record": SUPERVISING | {"inspector"},
     # Add findings and records to an inspection someone else recorded; the rest: their own.
     "inspections.record_for_others": SUPERVISING,

@@ -14,7 +14,9 @@ import io
 import re
 import uuid
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +44,16 @@ class PhotoLimits:
     max_edge: int = 2048
     thumb_edge: int = 320
     quality: int = 85
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PhotoLimits:
+        """Return the limits an app is configured with (uploads and imports share them)."""
+        return cls(
+            max_bytes=config["PHOTO_MAX_BYTES"],
+            max_pixels=config["PHOTO_MAX_PIXELS"],
+            max_edge=config["PHOTO_MAX_EDGE"],
+            thumb_edge=config["PHOTO_THUMB_EDGE"],
+        )
 
 
 @dataclass(frozen=True)

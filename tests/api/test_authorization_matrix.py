@@ -103,6 +103,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Sync: department heads and leaders do not record; pull filters by scope
     "POST /api/v1/sync/push": {"-": "401 200 200 200 403 403 200"},
     "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200 200"},
+    # A phone's exported outbox: an admin of every hospital of the phone's user
+    "POST /api/v1/sync/import": {
+        "own": "401 200 403 403 403 403 403",
+        "other_hospital": "401 404 403 403 403 403 403",
+        "two_hospitals": "401 403 403 403 403 403 403",
+    },
     # Inspections: inspectors see those they recorded, other roles all of their hospitals'
     "GET /api/v1/inspections": {"-": "401 200 200 200 200 200 200"},
     "GET /api/v1/inspections/<uuid:inspection_id>": {
@@ -440,6 +446,23 @@ def _push(w, session, caller, target):
     return Call("/api/v1/sync/push", json=f.push_body([inspection], device_id=f"matrix-{caller}"))
 
 
+@builds("POST /api/v1/sync/import")
+def _import_outbox(w, session, caller, target):
+    """An export of the target user holding one new inspection at a place of their hospital."""
+    user = w.users[target]
+    place = w.places["other_hospital" if target == "other_hospital" else "own"]
+    inspection = f.inspection_payload(place.id)
+    exported = {
+        "format": "wardwalk-unsent/1",
+        "exported_at": "2026-11-23T10:00:00Z",
+        "device_id": f"matrix-import-{caller}",
+        "user": {"id": user.id, "username": user.username},
+        "outbox": [{"id": inspection["id"], "kind": "inspection", "body": inspection}],
+        "photos": [],
+    }
+    return Call(f"/api/v1/sync/import?user={user.username}", json=exported)
+
+
 @builds("GET /api/v1/inspections/<uuid:inspection_id>")
 def _inspection(w, session, caller, target):
     return Call(f"/api/v1/inspections/{w.inspections[(target, w.owner(target, caller))].id}")
@@ -600,6 +623,7 @@ def test_every_caller_gets_the_answer_of_the_table(world_app, endpoint, target, 
     ("endpoint", "caller"),
     [
         ("POST /api/v1/users", "inspector"),
+        ("POST /api/v1/sync/import", "inspector"),
         ("PATCH /api/v1/tasks/<id:task_id>", "inspector"),
         ("PATCH /api/v1/tasks/<id:task_id> department_id", "department_head"),
         ("PATCH /api/v1/tasks/<id:task_id>", "leader"),

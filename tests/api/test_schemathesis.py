@@ -35,7 +35,8 @@ MAX_EXAMPLES = 10
 # naming the field, contract: Tasks, Users); a photo must decode and match its X-Content-SHA256;
 # a task's PATCH needs the current version in If-Match (412/428) and a reason with a new deadline
 # or a cancellation; a push's records are objects (the envelope documents them as anything — left
-# to the sync rewrite, which owns server/schemas/sync.py).
+# to the sync rewrite, which owns server/schemas/sync.py); an imported outbox must be a phone's
+# export, which the document names only as an object (docs/sync.md states the format).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 REFUSED_BY_RULE = [
     ("/api/v1/reports/weekly", "GET", [*ACCEPTED, "422"]),
@@ -51,6 +52,7 @@ REFUSED_BY_RULE = [
     ("/api/v1/tasks/{task_id}/verify", "POST", [*ACCEPTED, "422"]),
     ("/api/v1/photos/{photo_id}", "PUT", [*ACCEPTED, "422"]),
     ("/api/v1/sync/push", "POST", [*ACCEPTED, "422"]),
+    ("/api/v1/sync/import", "POST", [*ACCEPTED, "422"]),
 ]
 
 CONFIG = {

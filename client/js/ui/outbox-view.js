@@ -8,6 +8,7 @@ import * as outbox from '../outbox.js';
 import * as forms from '../records.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
+import { saveFile } from './save-file.js';
 import { StoragePanel } from './storage-panel.js';
 
 export class OutboxView {
@@ -95,15 +96,11 @@ export class OutboxView {
     await outbox.discardGroup(groupId);
   }
 
+  /** Save every unsent record and photo as one file; the outbox keeps them all. */
   async export() {
     const blob = await unsentData();
-    const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: fileName(), hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    return formatBytes(blob.size);
+    const outcome = await saveFile(blob, fileName());
+    return outcome === 'cancelled' ? t('export.cancelled') : t(`export.${outcome}`, { size: formatBytes(blob.size) });
   }
 
   leave() {

@@ -30,7 +30,18 @@ export class StoragePanel {
       h('p', { class: 'muted' }, t('export.intro')),
       h('button', {
         type: 'button', class: 'btn', 'data-testid': 'export',
-        onclick: async () => { status.textContent = t('export.done', { size: await this.onExport() }); },
+        onclick: async (event) => {
+          const button = event.currentTarget;
+          button.disabled = true; // one file per tap
+          try {
+            status.textContent = await this.onExport();
+          } catch (error) {
+            console.error(error);
+            status.textContent = t('export.failed');
+          } finally {
+            button.disabled = false;
+          }
+        },
       }, t('export.button')),
       status);
   }
