@@ -46,7 +46,7 @@ def test_an_outbox_exported_offline_is_imported_once_with_its_photos(
 ):
     login(page, base_url)
     context.set_offline(True)
-    start_inspection(page, "无烟医院检查", "OPD-1F-WC")
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
     answer(page, "不合格")
     page.get_by_test_id("photo-gallery").set_input_files(photo_files)
     expect(page.locator("[data-testid=thumbs] img")).to_have_count(2)
