@@ -11,10 +11,24 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_BUSY_SQLSTATES = {"40001", "40P01", "55P03"}
+BUSY_RETRY_AFTER = 2  # seconds: a lock held past the wait clears in about that
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """Return whether the database refused for other writers, which a later try clears.
+
+    SQLite says "database is locked" once ``busy_timeout`` has passed with the write lock held
+    elsewhere (a long import, a backup); PostgreSQL names a conflict or lock wait by SQLSTATE.
+    """
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _BUSY_SQLSTATES or "database is locked" in str(exc.orig)
 
 
 class DomainError(Exception):
@@ -178,6 +192,16 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("integrity error answered as 409: %s", exc.orig)
         response = jsonify(error_body(409, "conflict", "The change conflicts with stored data."))
         response.status_code = 409
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError):
+        if not database_busy(exc):
+            return _unexpected(exc)
+        log.warning("database busy, answered 503: %s", exc.orig)
+        response = jsonify(error_body(503, "server.busy", "The database is busy; try again."))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
         return response
 
     @app.errorhandler(Exception)

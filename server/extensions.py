@@ -22,6 +22,11 @@ api = WardwalkApi()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# How long a writer queues for SQLite's write lock before the database answers "locked" (the
+# request is then answered 503 server.busy, errors.py).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Make SQLite fit for a threaded server: WAL, a busy timeout, and enforced foreign keys.
@@ -33,7 +38,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

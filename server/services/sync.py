@@ -34,7 +34,7 @@ from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
-from server.errors import DomainError
+from server.errors import DomainError, database_busy
 from server.models import (
     ChecklistVersion,
     Finding,
@@ -71,8 +71,6 @@ _LOADERS = {
 }
 _MODELS: dict[str, Any] = {"inspection": Inspection, "finding": Finding, "record": RecordEntry}
 ATTEMPTS = 4
-# PostgreSQL: serialization_failure, deadlock_detected. SQLite: a lock wait past busy_timeout.
-_RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
 
 class SyncBusy(DomainError):
@@ -647,11 +645,6 @@ def _apply(session: Session, user: User, device_id: str, records: list[_Record])
     }
 
 
-def _retryable(exc: OperationalError) -> bool:
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
-
-
 def push(session: Session, user: User, payload: dict) -> dict:
     """Apply a device's push; return per-record results, photos still missing, and tasks."""
     require(user, "inspections.record")
@@ -660,7 +653,7 @@ def push(session: Session, user: User, payload: dict) -> dict:
         try:
             return _apply(session, user, payload["device_id"], records)
         except (_Raced, OperationalError) as exc:
-            if isinstance(exc, OperationalError) and not _retryable(exc):
+            if isinstance(exc, OperationalError) and not database_busy(exc):
                 raise
             session.rollback()
             for record in records:  # decided again from what is stored now

@@ -1,9 +1,12 @@
 """One error shape for every failure, and no client input that reaches a 500 (contract: General)."""
 
 import json
+import sqlite3
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from server import extensions
 from tests import factories
 
 LOGIN = "/api/v1/auth/login"
@@ -298,3 +301,24 @@ def test_an_assignee_id_beyond_its_column_is_422_naming_it(client, session, hosp
     )
     assert response.status_code == 422
     assert list(response.json["errors"]) == ["assignee_id"]
+
+
+def test_a_write_that_waits_too_long_for_the_database_is_503_busy_not_500(
+    app, client, make_user, backend, monkeypatch, assert_error
+):
+    """Another writer holds SQLite's write lock past the wait (a long import, a backup)."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's write lock")
+    _, headers = make_user("inspector")
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    extensions.db.engine.dispose()  # new connections wait only 100 ms
+    other = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    other.isolation_level = None
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post("/api/v1/notifications/read", headers=headers, json={})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert_error(response, 503, "server.busy")
+    assert response.headers["Retry-After"] == "2"
