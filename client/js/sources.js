@@ -1,0 +1,39 @@
+/**
+ * Readable sources: an item's `source` ("000/P2 quote; WS/T 367 …") shown by the names the
+ * checklist's `sources` block gives its documents — "进一步改善医疗服务行动计划 · 第2部分" — not
+ * by codes. A citation belongs to the longest listed code it starts with, as the validator
+ * decides (`cited_code` in server/schemas/checklist_definition.py), which makes every citation of
+ * a shipped checklist resolve; a seed's code is followed by its part ("/P2", "/19").
+ */
+import { pick, t } from './i18n.js';
+
+/** Split a source into citations: {name (bilingual) or null, part or null, quote}. */
+export function citations(source, sources = []) {
+  return String(source ?? '')
+    .split(/[;；]/)
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .map((text) => {
+      const code = sources
+        .filter((entry) => text.startsWith(entry.code))
+        .sort((a, b) => b.code.length - a.code.length)[0];
+      if (!code) return { name: null, part: null, quote: text };
+      let rest = text.slice(code.code.length);
+      const part = rest.match(/^\/P?(\S+)/);
+      if (part) rest = rest.slice(part[0].length);
+      return { name: code.name, part: part ? part[1] : null, quote: rest.trim() };
+    });
+}
+
+/** Return the words for an item's source in the current language, marking a non-verbatim quote. */
+export function sourceText(item, checklist) {
+  const text = citations(item.source, checklist?.sources ?? [])
+    .map(({ name, part, quote }) => {
+      const where = [name ? pick(name) : null, part ? t('source.part', { part }) : null].filter(Boolean).join(' · ');
+      if (!where) return quote;
+      return quote ? `${where} ${t('source.quote', { quote })}` : where;
+    })
+    .join(t('source.separator'));
+  const kind = item.quote_kind && item.quote_kind !== 'verbatim' ? t(`source.kind.${item.quote_kind}`) : '';
+  return kind ? `${text} ${kind}` : text;
+}
