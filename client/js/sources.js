@@ -1,16 +1,16 @@
 /**
  * Readable sources: an item's `source` ("000/P2 quote; WS/T 367 …") shown by the names the
- * checklist's `sources` block gives its documents — "进一步改善医疗服务行动计划 · 第2部分" — not
- * by codes. A citation belongs to the longest listed code it starts with, as the validator
- * decides (`cited_code` in server/schemas/checklist_definition.py), which makes every citation of
- * a shipped checklist resolve; a seed's code is followed by its part ("/P2", "/19").
+ * checklist's `sources` block gives its documents ("Action Plan … · part 2"), not by codes.
+ * A citation belongs to the longest listed code it starts with, as the validator decides
+ * (`cited_code` in server/schemas/checklist_definition.py), which makes every citation of a
+ * shipped checklist resolve; a seed's code is followed by its part ("/P2", "/19").
  */
 import { pick, t } from './i18n.js';
 
 /** Split a source into citations: {name (bilingual) or null, part or null, quote}. */
 export function citations(source, sources = []) {
   return String(source ?? '')
-    .split(/[;；]/)
+    .split(/[;\uff1b]/) // ASCII or full-width semicolon
     .map((text) => text.trim())
     .filter(Boolean)
     .map((text) => {
