@@ -25,13 +25,14 @@ export function citations(source, sources = []) {
     });
 }
 
-/** Return the words for an item's source in the current language, marking a non-verbatim quote. */
+/** Return the words for an item's (or record form's, or checklist's) source in the current
+ * language: document names for codes, the rest as written, a non-verbatim quote marked. */
 export function sourceText(item, checklist) {
   const text = citations(item.source, checklist?.sources ?? [])
     .map(({ name, part, quote }) => {
       const where = [name ? pick(name) : null, part ? t('source.part', { part }) : null].filter(Boolean).join(' · ');
       if (!where) return quote;
-      return quote ? `${where} ${t('source.quote', { quote })}` : where;
+      return quote ? `${where} ${quote}` : where;
     })
     .join(t('source.separator'));
   const kind = item.quote_kind && item.quote_kind !== 'verbatim' ? t(`source.kind.${item.quote_kind}`) : '';
