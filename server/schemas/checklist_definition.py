@@ -7,6 +7,7 @@ readable paths that name the section, item (by id) and field.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -22,6 +23,9 @@ PHOTO_RULES = ("never", "optional", "required", "required_on_fail")
 CHECKLIST_KINDS = ("civilized_city", "infection_control", "smoke_free", "other")
 FIELD_TYPES = ("text", "number", "datetime", "date", "choice", "signature", "boolean")
 RULE_CHECKS = ("present", "range", "max_hours_between", "equals", "one_of")
+# How an item's source quotes its documents: word for word (the default), condensed in our own
+# words, or read from a garbled original (the seeds' mojibake); the walk labels the latter two.
+QUOTE_KINDS = ("verbatim", "paraphrase", "reconstructed")
 # ``responsible: location`` routes a failure to the department that owns the place; any other
 # value is a department code (docs/checklists.md, "Who answers for a failure").
 RESPONSIBLE_LOCATION = "location"
@@ -117,6 +121,7 @@ class ItemSchema(Schema):
     department = _legacy_department()
     rectification_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     source = fields.String(required=True, validate=validate.Length(min=1))
+    quote_kind = fields.String(validate=validate.OneOf(QUOTE_KINDS))
     legal_limit = fields.Boolean()
     guidance = _bilingual()
     unit = _bilingual()
@@ -363,6 +368,27 @@ def _condition_problem(name: str, wanted: Any, by_id: dict[str, dict]) -> str | 
     return None
 
 
+class SourceSchema(Schema):
+    """A document items cite, by the code that starts a citation, with its readable name."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name = _bilingual(required=True)
+
+
+def citations(source: str) -> list[str]:
+    """Split an item's ``source`` into its citations (``;`` or ``；`` between them)."""
+    return [part.strip() for part in re.split(r"[;；]", source) if part.strip()]
+
+
+def cited_code(citation: str, codes: list[str]) -> str | None:
+    """Return the longest declared source code a citation starts with, or None.
+
+    The client resolves citations the same way (``client/js/sources.js``) to show the name.
+    """
+    matches = [code for code in codes if citation.startswith(code)]
+    return max(matches, key=len) if matches else None
+
+
 class ChecklistDefinitionSchema(Schema):
     """A whole checklist file."""
 
@@ -375,6 +401,27 @@ class ChecklistDefinitionSchema(Schema):
         fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1)
     )
     record_types = fields.List(fields.Nested(RecordTypeSchema), load_default=list)
+    sources = fields.List(fields.Nested(SourceSchema))
+
+    @validates_schema
+    def _citations_name_sources(self, data: dict, **_: Any) -> None:
+        """With a ``sources`` block, every item citation must start with one of its codes.
+
+        That is what lets the walk show every source by a readable name, not a bare code.
+        """
+        if "sources" not in data:
+            return
+        codes = [source["code"] for source in data["sources"]]
+        errors: dict = {}
+        for s_index, section in enumerate(data.get("sections", [])):
+            for i_index, item in enumerate(section["items"]):
+                unknown = [c for c in citations(item["source"]) if not cited_code(c, codes)]
+                if unknown:
+                    errors.setdefault(s_index, {"items": {}})["items"][i_index] = {
+                        "source": [f"Cites no document listed under 'sources': {unknown[0]!r}."]
+                    }
+        if errors:
+            raise ValidationError({"sections": errors})
 
     @validates_schema
     def _unique_ids(self, data: dict, **_: Any) -> None:
@@ -398,6 +445,7 @@ _LABELS = {
     "fields": "field",
     "rules": "rule",
     "options": "option",
+    "sources": "source",
 }
 
 

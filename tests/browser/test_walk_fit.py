@@ -12,8 +12,9 @@ pytestmark = pytest.mark.browser
 CIVILIZED_CITY = "医院文明城市创建实地考核"
 TOILET_CLEAN = "卫生间地面、便器、洗手台清洁，无污渍、无积水"
 CANTEEN_PROMPTS = "就餐区摆放文明餐桌提示牌，张贴文明餐桌贴纸、公约"
-# What the civilized-city walk offers at a toilet (the place's use), out of 65 items.
+# What the civilized-city walk offers at a toilet (the place's use), out of ALL items.
 AT_A_TOILET = 14
+ALL = 94
 
 
 def _walk_texts(page) -> list[str]:
@@ -27,7 +28,7 @@ def test_a_walk_at_a_toilet_offers_only_what_applies_and_show_all_shows_the_rest
     login(page, base_url)
     start_inspection(page, CIVILIZED_CITY, "OPD-1F-WC")
     expect(page.get_by_test_id("progress")).to_have_text(f"第 1 项 / 共 {AT_A_TOILET} 项")
-    expect(page.get_by_test_id("scope")).to_contain_text(f"{AT_A_TOILET} / 65")
+    expect(page.get_by_test_id("scope")).to_contain_text(f"{AT_A_TOILET} / {ALL}")
 
     texts = _walk_texts(page)
     assert len(texts) == AT_A_TOILET
@@ -35,7 +36,7 @@ def test_a_walk_at_a_toilet_offers_only_what_applies_and_show_all_shows_the_rest
 
     page.go_back()
     page.get_by_test_id("show-all").check()
-    expect(page.get_by_test_id("progress")).to_have_text("第 1 项 / 共 65 项")
+    expect(page.get_by_test_id("progress")).to_have_text(f"第 1 项 / 共 {ALL} 项")
     assert CANTEEN_PROMPTS in _walk_texts(page)
 
 

@@ -11,6 +11,7 @@ import { codeText, pick, t } from '../i18n.js';
 import { now } from '../ids.js';
 import * as inspections from '../inspections.js';
 import * as forms from '../records.js';
+import { sourceText } from '../sources.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { FieldControl, rangeText } from './record-field.js';
@@ -51,7 +52,7 @@ export class RecordView {
         h('p', { class: 'muted' }, t('record.required_note')),
         fields,
         this.hints,
-        h('p', { class: 'muted source' }, t('walk.source', { source: this.spec.source })),
+        h('p', { class: 'muted source' }, t('walk.source', { source: sourceText(this.spec, checklist) })),
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'record-delete', onclick: () => this.remove() }, t('record.delete')),
           h('a', { class: 'btn', href: `#/review/${this.draftId}`, 'data-testid': 'overview-link' }, t('walk.overview')),

@@ -3,6 +3,7 @@ import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { pick, t } from '../i18n.js';
 import * as inspections from '../inspections.js';
+import { sourceText } from '../sources.js';
 import { openTasks } from '../tasks.js';
 import { append, fill, h } from './dom.js';
 import { LocationPicker, locationPath } from './location-picker.js';
@@ -38,7 +39,7 @@ export class VisitStartView {
       checklist?.description ? h('p', {}, pick(checklist.description)) : null,
       recordTypes ? h('p', { class: 'notice', 'data-testid': 'visit-records' }, t('visit.records', { n: recordTypes }),
         ' ', h('a', { href: `#/review/${draft.id}` }, t('visit.records_link'))) : null,
-      checklist ? h('p', { class: 'muted' }, t('walk.source', { source: checklist.source })) : h('p', { class: 'error' }, t('visit.no_definition')),
+      checklist ? h('p', { class: 'muted' }, t('walk.source', { source: sourceText(checklist, checklist) })) : h('p', { class: 'error' }, t('visit.no_definition')),
       checklist ? h('a', { class: 'btn btn-primary btn-block', href: `#/walk/${draft.id}/${draft.position}`, 'data-testid': 'begin-walk' }, t('visit.begin')) : null,
     );
     await this.show();

@@ -7,6 +7,7 @@ import * as checklists from '../checklists.js';
 import { codeText, pick, t } from '../i18n.js';
 import { now } from '../ids.js';
 import * as inspections from '../inspections.js';
+import { sourceText } from '../sources.js';
 import { append, fill, h, uid } from './dom.js';
 import { AnswerControls } from './answer.js';
 import { PhotoStrip } from './photo-strip.js';
@@ -58,7 +59,7 @@ export class WalkView {
       h('label', { for: noteId }, t('walk.note')),
       h('textarea', { id: noteId, rows: 3, value: this.answer.note, 'data-testid': 'note', oninput: (event) => this.change({ note: event.target.value }) }),
       item.guidance ? h('details', { class: 'guidance' }, h('summary', {}, t('walk.guidance')), h('p', {}, pick(item.guidance))) : null,
-      h('p', { class: 'muted source' }, t('walk.source', { source: item.source })),
+      h('p', { class: 'muted source', 'data-testid': 'source' }, t('walk.source', { source: sourceText(item, this.checklist) })),
       h('nav', { class: 'walk-nav', 'aria-label': t('walk.nav') },
         h('a', { class: 'btn', href: `#/walk/${this.draftId}/${index - 1}`, 'aria-disabled': String(index === 0), hidden: index === 0 }, t('walk.previous')),
         h('a', { class: 'btn', href: `#/review/${this.draftId}`, 'data-testid': 'overview' }, t('walk.overview')),
