@@ -101,7 +101,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "-": "401 200 200 200 200 200 200 200",
         "other_hospital": "401 404 404 404 404 404 404 200",
     },
-    # Sync: department heads and leaders do not record; pull filters by scope
+    # Sync: department heads and leaders do not record, recorders push their logs (an inspection
+    # they push is rejected in the answer); pull filters by scope
     "POST /api/v1/sync/push": {"-": "401 200 200 200 403 403 200 200"},
     "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200 200 200"},
     # A phone's exported outbox: an admin of every hospital of the phone's user
@@ -112,6 +113,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     # Inspections: inspectors see those they recorded, other roles all of their hospitals'
     "GET /api/v1/inspections": {"-": "401 200 200 200 200 200 200 200"},
+    # Logs: inspectors and readers see their hospitals', a recorder the ones they kept
+    "GET /api/v1/records": {"-": "401 200 200 200 200 200 200 200"},
     "GET /api/v1/inspections/<uuid:inspection_id>": {
         "own": "401 200 200 200 200 200 200 200",
         "other_department": "401 200 200 404 200 200 404 200",
@@ -387,6 +390,7 @@ for _endpoint, _path in {
     "GET /api/v1/locations": "/api/v1/locations",
     "GET /api/v1/sync/pull": "/api/v1/sync/pull?cursor=0",
     "GET /api/v1/inspections": "/api/v1/inspections",
+    "GET /api/v1/records": "/api/v1/records",
     "GET /api/v1/tasks": "/api/v1/tasks",
     "GET /api/v1/notifications": "/api/v1/notifications",
     "POST /api/v1/notifications/read": "/api/v1/notifications/read",
