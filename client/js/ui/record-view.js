@@ -58,7 +58,7 @@ export class RecordView {
         h('p', { class: 'muted source' }, t('walk.source', { source: this.spec.source })),
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'record-delete', onclick: () => this.remove() }, t('record.delete')),
-          h('a', { class: 'btn', href: `#${this.back}`, 'data-testid': 'overview-link' }, t(this.draft.log ? 'nav.records' : 'walk.overview')),
+          h('a', { class: 'btn', href: `#${this.back}`, 'data-testid': 'overview-link' }, t(this.draft.log ? 'records.back' : 'walk.overview')),
           h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'record-save' }, t('record.save')))),
     );
     this.showErrors();
