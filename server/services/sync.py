@@ -355,7 +355,7 @@ def _require_inspector(batch: _Batch, field: str) -> None:
     if not allowed(batch.user, "inspections.record"):
         raise Rejected(
             "Your role keeps logs; it does not inspect.",
-            code="sync.forbidden",
+            code="sync.records_only",
             errors={field: ["Your role may not record inspections."]},
         )
 
@@ -526,7 +526,7 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
     if not may_keep_records_at(batch.user, location.department_id):
         raise Rejected(
             "Not a place of your department.",
-            code="sync.forbidden",
+            code="sync.outside_department",
             errors={"location_id": ["You keep the logs of your own department's places only."]},
         )
     found = _record_type(batch, data["record_type"])

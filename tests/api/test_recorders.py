@@ -67,14 +67,14 @@ def test_a_recorder_logs_a_reading_at_their_departments_place(client, operator, 
 def test_a_recorder_may_not_log_at_another_departments_place(client, operator, ward):
     _user, headers = operator
     result = _pushed(client, headers, records=[sewage_reading(ward.id)])
-    assert (result["status"], result["code"]) == ("rejected", "sync.forbidden")
+    assert (result["status"], result["code"]) == ("rejected", "sync.outside_department")
     assert set(result["errors"]) == {"location_id"}
 
 
 def test_a_recorder_may_not_push_an_inspection(client, operator, station):
     _user, headers = operator
     result = _pushed(client, headers, inspections=[f.inspection_payload(station.id)])
-    assert (result["status"], result["code"]) == ("rejected", "sync.forbidden")
+    assert (result["status"], result["code"]) == ("rejected", "sync.records_only")
 
 
 def test_a_department_head_may_not_push_logs(client, make_user, assert_error, station):
