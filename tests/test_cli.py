@@ -34,7 +34,7 @@ def test_demo_seeds_the_demo_hospital_once(empty_app):
     assert db.session.scalar(select(func.count()).select_from(Hospital)) == 1
     usernames = set(db.session.scalars(select(User.username)))
     contract = {"admin", "supervisor", "inspector", "depthead", "leader"}
-    assert usernames == contract | {"neike", "waike", "nurse"}
+    assert usernames == contract | {"neike", "waike", "nurse", "recorder", "porter", "sewage"}
     assert db.session.scalar(select(func.count()).select_from(Location)) > 20
 
 

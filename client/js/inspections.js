@@ -29,9 +29,10 @@ export async function start(summary, locationId, kind) {
 /** Return one draft. */
 export const get = (id) => db.get('drafts', id);
 
-/** Return every draft, newest first. */
+/** Return every draft inspection, newest first (a recorder's unsaved logs are no inspections). */
 export async function list() {
-  return (await db.all('drafts')).sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+  const drafts = (await db.all('drafts')).filter((draft) => !draft.log);
+  return drafts.sort((a, b) => b.updated_at.localeCompare(a.updated_at));
 }
 
 /** Return the answer to an item, creating an empty one (with its finding id) if needed. */

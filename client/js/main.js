@@ -5,7 +5,7 @@
 import * as db from './db.js';
 import * as i18n from './i18n.js';
 import * as inspections from './inspections.js';
-import { mayUse } from './roles.js';
+import { homeOf, mayUse } from './roles.js';
 import { Router } from './router.js';
 import { Sync } from './sync.js';
 import { Updates } from './updates.js';
@@ -19,6 +19,7 @@ import { InsecureBanner } from './ui/insecure-banner.js';
 import { LoginView } from './ui/login.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
+import { RecordsView } from './ui/records-view.js';
 import { ReportsView } from './ui/reports-view.js';
 import { ReviewView } from './ui/review.js';
 import { SettingsView } from './ui/settings.js';
@@ -33,13 +34,13 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
-  inbox: InboxView, inspection: FeedbackView,
+  inbox: InboxView, inspection: FeedbackView, records: RecordsView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
   ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
-  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'],
+  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/records', 'records'],
 ];
 
 const main = document.getElementById('main');
@@ -58,8 +59,9 @@ async function show(name, params) {
     return router.go('/login', { replace: true });
   }
   const user = await db.meta.get('user');
-  // A department head records no inspections: their app opens on their tasks.
-  if (name !== 'login' && !mayUse(user, name)) return router.go('/tasks', { replace: true });
+  // A department head records no inspections: their app opens on their tasks (a recorder's on
+  // their logs).
+  if (name !== 'login' && !mayUse(user, name)) return router.go(homeOf(user), { replace: true });
   await current?.leave?.();
   const element = h('div', { class: 'view', dataset: { view: name } });
   const view = new VIEWS[name](element, { params, router, dialog, sync, ...handlers(name) });
@@ -69,7 +71,8 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
+  let tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
+  if (name === 'record' && !mayUse(user, 'home')) tab = 'records';
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

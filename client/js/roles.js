@@ -9,8 +9,15 @@ export const SCREENS = {
   reports: ['admin', 'supervisor', 'department_head', 'leader'], // "reports.read"
   users: ['admin'], // "users.manage"
   todo: ['admin', 'supervisor', 'inspector', 'department_head'], // "for me": who acts on tasks
+  records: ['recorder'], // logs kept without an inspection ("records.keep", own department's places)
+  tasks: ['admin', 'supervisor', 'inspector', 'department_head', 'leader'], // "tasks.read"
 };
-for (const name of ['start', 'walk', 'review', 'record']) SCREENS[name] = SCREENS.home;
+for (const name of ['start', 'walk', 'review']) SCREENS[name] = SCREENS.home;
+SCREENS.record = [...SCREENS.home, ...SCREENS.records]; // the record form: a visit's, or a log
+SCREENS.task = SCREENS.tasks;
+
+/** The screen a user starts on when the asked one is not theirs: tasks, or a recorder's logs. */
+export const homeOf = (user) => (mayUse(user, 'tasks') ? '/tasks' : '/records');
 
 /** Whether ``user`` may use the screen ``name``. */
 export function mayUse(user, name) {

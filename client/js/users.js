@@ -1,7 +1,7 @@
 /** Accounts, for administrators: list, create, change, close. No DOM; online only. */
 import * as api from './api.js';
 
-export const ROLES = ['inspector', 'supervisor', 'department_head', 'leader', 'admin'];
+export const ROLES = ['inspector', 'supervisor', 'department_head', 'leader', 'recorder', 'admin'];
 
 /** Every account of the administrator's hospitals, the closed ones too, by name. */
 export async function list() {

@@ -19,6 +19,7 @@ from server.jobs import (
     coverage,
     deliveries,
     escalation,
+    missing_logs,
     overdue,
     reminders,
     waste_store,
@@ -47,6 +48,8 @@ JOBS = {
         Job("deliveries", deliveries.run, 1),
         # Hourly: waste still in the temporary store past 48 h is due the same day.
         Job("waste-store", waste_store.run, 60),
+        # Hourly: a day's missing logs are reported in the first hour after local midnight.
+        Job("missing-logs", missing_logs.run, 60),
     )
 }
 

@@ -5,6 +5,7 @@ from server.models.change import CHANGE_KINDS, Change
 from server.models.checklist import ChecklistVersion
 from server.models.epoch import SyncEpoch
 from server.models.inspection import INSPECTION_KINDS, Finding, Inspection, PhotoSlot, RecordEntry
+from server.models.missing_log import MissingLog
 from server.models.notification import (
     NOTIFICATION_CODES,
     ROBOT_VENDORS,
@@ -59,6 +60,7 @@ __all__ = [
     "Department",
     "Hospital",
     "Location",
+    "MissingLog",
     "User",
     "UserRole",
     "user_hospitals",

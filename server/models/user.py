@@ -12,7 +12,8 @@ from server.models.org import Department, Hospital
 from server.timeutil import utcnow
 
 # ``leader``: hospital leadership (院领导) and the health commission's read-only view.
-ROLES = ("admin", "supervisor", "inspector", "department_head", "leader")
+# ``recorder``: a ward nurse, porter or sewage-station operator who keeps their place's logs.
+ROLES = ("admin", "supervisor", "inspector", "department_head", "leader", "recorder")
 
 # A health-commission supervisor sees several hospitals, so scope is many-to-many.
 user_hospitals = Table(
@@ -29,7 +30,7 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'supervisor', 'inspector', 'department_head', 'leader')",
+            "role IN ('admin', 'supervisor', 'inspector', 'department_head', 'leader', 'recorder')",
             name="role_known",
         ),
     )

@@ -279,6 +279,20 @@ class RuleSchema(Schema):
         _legal_limit_is_same_day(data)
 
 
+# How often a log is expected (``expected: {per: day, count: 2}``); the ``missing-logs`` job opens a
+# task for a local day with fewer entries at a place the form ``applies_to``.
+EXPECTED_PERIODS = ("day",)
+
+
+class ExpectedSchema(Schema):
+    """How many entries of a log a place of its uses should have per period."""
+
+    per = fields.String(required=True, validate=validate.OneOf(EXPECTED_PERIODS))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=48))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    points = fields.Float(required=True, validate=validate.Range(min=0))
+
+
 class RecordTypeSchema(Schema):
     """A log form that staff fill in and inspectors look at (disinfection, waste handover, …)."""
 
@@ -294,10 +308,18 @@ class RecordTypeSchema(Schema):
         validate=validate.Length(min=1),
     )
     rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+    applies_to = _applies_to()  # the place uses where this log is kept (absent: anywhere)
+    expected = fields.Nested(ExpectedSchema)
 
     @validates_schema
     def _responsible_once(self, data: dict, **_: Any) -> None:
         _one_responsible(data)
+
+    @validates_schema
+    def _expected_somewhere(self, data: dict, **_: Any) -> None:
+        """Require applies_to with expected: a log expected "everywhere" would flood every ward."""
+        if "expected" in data and "applies_to" not in data:
+            raise ValidationError({"applies_to": ["Say where the expected log is kept."]})
 
     @validates_schema
     def _rules_name_fields(self, data: dict, **_: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -47,6 +47,9 @@ KIND_WORDS = {
     "supervision": ("督导检查", "Supervision"),
     "unannounced": ("暗访", "Unannounced visit"),
 }
+# The staff's own logs shown with a visit: the week before it, at most this many.
+KEPT_LOGS_WINDOW = timedelta(days=7)
+KEPT_LOGS_LIMIT = 50
 VERDICT_WORDS = {
     "pass": ("合格", "Pass"),
     "fail": ("不合格", "Fail"),
@@ -192,6 +195,24 @@ def _field_text(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _form_of(session: Session, entry: RecordEntry) -> dict:
+    """Return the record form an entry was kept on (its own version), or a stand-in."""
+    version = session.scalars(
+        select(ChecklistVersion).where(
+            ChecklistVersion.checklist_id == entry.checklist_id,
+            ChecklistVersion.version == entry.checklist_version,
+        )
+    ).first()
+    return next(
+        (
+            r
+            for r in (version.definition.get("record_types", []) if version else [])
+            if r["id"] == entry.record_type
+        ),
+        {"title": {"zh-CN": entry.record_type, "en": entry.record_type}, "fields": [], "rules": []},
+    )
+
+
 def _records(session: Session, inspection: Inspection, tz: str) -> list[dict]:
     entries = list(
         session.scalars(
@@ -202,24 +223,7 @@ def _records(session: Session, inspection: Inspection, tz: str) -> list[dict]:
     )
     described = []
     for entry in entries:
-        version = session.scalars(
-            select(ChecklistVersion).where(
-                ChecklistVersion.checklist_id == entry.checklist_id,
-                ChecklistVersion.version == entry.checklist_version,
-            )
-        ).first()
-        spec = next(
-            (
-                r
-                for r in (version.definition.get("record_types", []) if version else [])
-                if r["id"] == entry.record_type
-            ),
-            {
-                "title": {"zh-CN": entry.record_type, "en": entry.record_type},
-                "fields": [],
-                "rules": [],
-            },
-        )
+        spec = _form_of(session, entry)
         labels = {f["id"]: f["label"] for f in spec["fields"]}
         order = {f["id"]: index for index, f in enumerate(spec["fields"])}
         rules = {r["id"]: r["text"] for r in spec.get("rules", [])}
@@ -311,6 +315,37 @@ def _tasks(session: Session, inspection: Inspection, tz: str) -> list[dict]:
     ]
 
 
+def _kept_logs(session: Session, inspection: Inspection, tz: str) -> list[dict]:
+    """Return the logs staff kept at the place in the week before the visit, newest first.
+
+    What the inspector looks at on the spot (were the disinfection and chlorine logs kept?),
+    printed with the same-day feedback so the department sees what was seen.
+    """
+    until = inspection.finished_at or inspection.started_at
+    rows = session.execute(
+        select(RecordEntry, User.display_name)
+        .join(User, User.id == RecordEntry.recorded_by_id)
+        .where(
+            RecordEntry.location_id == inspection.location_id,
+            RecordEntry.inspection_id.is_(None),
+            RecordEntry.recorded_at >= until - KEPT_LOGS_WINDOW,
+            RecordEntry.recorded_at <= until,
+        )
+        .order_by(RecordEntry.recorded_at.desc())
+        .limit(KEPT_LOGS_LIMIT)
+    )
+    return [
+        {
+            "title": _form_of(session, entry)["title"],
+            "recorded_at": _local(entry.recorded_at, tz),
+            "recorded_by": name,
+            "verdict": entry.verdict,
+            "verdict_words": VERDICT_WORDS.get(entry.verdict, (entry.verdict, "")),
+        }
+        for entry, name in rows
+    ]
+
+
 def inspection_report(
     session: Session,
     user: User,
@@ -363,6 +398,7 @@ def inspection_report(
         # Nothing judged and no record form: the weekly coverage does not count it.
         counted=bool(summary["pass"] or summary["fail"] or records),
         records=records,
+        kept_logs=_kept_logs(session, inspection, tz),
         tasks=_tasks(session, inspection, tz),
         printed=_local(now or utcnow(), tz),
     )

@@ -18,11 +18,16 @@ ALL_ROLES = frozenset(ROLES)
 SUPERVISING = frozenset({"admin", "supervisor"})
 # Hospital leadership and the health commission read everything in scope and change nothing.
 READING = frozenset({"leader"})
+# Ward nurses, porters, sewage-station operators: they keep the logs of their department's places
+# and see those places and their own logs, nothing else (no tasks, reports or others' rows).
+RECORDING = frozenset({"recorder"})
 
 # action → roles allowed to perform it (scope is checked separately, per hospital).
 POLICY: dict[str, frozenset[str]] = {
     "checklists.read": ALL_ROLES,
     "reference.read": ALL_ROLES,
+    # See every place of their hospitals; the rest (recorders): their own department's places.
+    "places.read_all": ALL_ROLES - RECORDING,
     "users.read": SUPERVISING | READING,
     # List the active members of their own department (whom a task can be given to).
     "users.read_own_department": SUPERVISING | {"department_head"},
@@ -30,13 +35,18 @@ POLICY: dict[str, frozenset[str]] = {
     # Store a phone's exported outbox as its user (a phone that cannot sync).
     "outbox.import": frozenset({"admin"}),
     "inspections.record": SUPERVISING | {"inspector"},
+    # Push record-form entries (logs) without an inspection; recorders at their own places only.
+    "records.keep": SUPERVISING | {"inspector"} | RECORDING,
+    "records.keep_any_place": SUPERVISING | {"inspector"},
+    # Read every log of their hospitals (inspectors see them when they visit); the rest: their own.
+    "records.read_all": SUPERVISING | {"inspector", "department_head"} | READING,
     # Add findings and records to an inspection someone else recorded; the rest: their own.
     "inspections.record_for_others": SUPERVISING,
     # Read every inspection of their hospitals; the rest: the ones they recorded.
     "inspections.read_all": SUPERVISING | {"department_head"} | READING,
     # Store a new photo (for a finding, evidence or a verification to name).
     "photos.upload": ALL_ROLES - READING,
-    "tasks.read": ALL_ROLES,
+    "tasks.read": ALL_ROLES - RECORDING,
     # Read every task of their hospitals; the rest (department heads): their department's.
     "tasks.read_all": SUPERVISING | {"inspector"} | READING,
     # Move to another department, reschedule, cancel: the supervisor owns the department choice.
@@ -47,7 +57,7 @@ POLICY: dict[str, frozenset[str]] = {
     "tasks.submit_evidence": SUPERVISING | {"department_head"},
     # The person named on a task (责任人) reports their own fix, whatever their role: hospitals
     # expect whoever fixed it to say so. Only while named, and within their own department.
-    "tasks.submit_evidence_as_assignee": ALL_ROLES - READING,
+    "tasks.submit_evidence_as_assignee": ALL_ROLES - READING - RECORDING,
     # Submit evidence for any department; the rest: for their own department's tasks.
     "tasks.submit_evidence_any_department": SUPERVISING,
     "tasks.verify": SUPERVISING | {"inspector"},
@@ -89,6 +99,28 @@ def visible_hospital_ids(user: User) -> list[int]:
 def may_record(user: User) -> bool:
     """Return whether ``user`` may push inspections, findings and records at all."""
     return allowed(user, "inspections.record")
+
+
+def may_push(user: User) -> bool:
+    """Return whether ``user`` may push at all: inspections, or logs kept without one."""
+    return allowed(user, "inspections.record") or allowed(user, "records.keep")
+
+
+def may_keep_records_at(user: User, department_id: int | None) -> bool:
+    """Return whether ``user`` may log a record form at a place of ``department_id``."""
+    if not allowed(user, "records.keep"):
+        return False
+    return allowed(user, "records.keep_any_place") or _own_department(user, department_id)
+
+
+def sees_all_places(user: User) -> bool:
+    """Return whether ``user`` sees every place of their hospitals, not only their department's."""
+    return allowed(user, "places.read_all")
+
+
+def sees_all_records(user: User) -> bool:
+    """Return whether ``user`` reads every log of their hospitals, not only those they kept."""
+    return allowed(user, "records.read_all")
 
 
 def may_add_to_inspection(user: User, inspector_id: int) -> bool:

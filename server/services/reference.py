@@ -6,7 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Department, Location, User
-from server.services.permissions import require, visible_hospital_ids
+from server.services.permissions import require, sees_all_places, visible_hospital_ids
+
+
+def _visible_places(user: User):
+    """Places ``user`` may see: their hospitals', or (a recorder) their own department's."""
+    query = select(Location).where(Location.hospital_id.in_(visible_hospital_ids(user)))
+    if sees_all_places(user):
+        return query
+    return query.where(Location.department_id == user.department_id)
 
 
 def list_departments(session: Session, user: User) -> list[Department]:
@@ -26,8 +34,8 @@ def list_locations(session: Session, user: User) -> list[Location]:
     require(user, "reference.read")
     return list(
         session.scalars(
-            select(Location)
-            .where(Location.hospital_id.in_(visible_hospital_ids(user)), Location.active)
+            _visible_places(user)
+            .where(Location.active)
             .order_by(Location.hospital_id, Location.code)
         )
     )
@@ -36,12 +44,7 @@ def list_locations(session: Session, user: User) -> list[Location]:
 def locations_by_ids(session: Session, user: User, ids: list) -> list[Location]:
     """Return those of the locations ``ids`` that ``user`` may see."""
     return list(
-        session.scalars(
-            select(Location).where(
-                Location.id.in_([int(i) for i in ids]),
-                Location.hospital_id.in_(visible_hospital_ids(user)),
-            )
-        )
+        session.scalars(_visible_places(user).where(Location.id.in_([int(i) for i in ids])))
     )
 
 

@@ -22,7 +22,9 @@ DEMO_HOSPITAL_FILE = Path(__file__).resolve().parent.parent / "data" / "demo-hos
 
 # The contract's demo users, the heads of the clinical departments (so a ward's problem reaches
 # a ward), and a nurse of the medical ward (the ward's infection-control link nurse, who also
-# inspects): the person a ward head names as 责任人.
+# inspects): the person a ward head names as 责任人. ``recorder`` is a nurse of the medical ward
+# who keeps the ward's logs, ``porter`` keeps the medical-waste store's (infection control owns
+# it) and ``sewage`` the sewage station's readings (general affairs owns it).
 DEMO_USERS = [
     ("admin", "系统管理员", ["admin"], None),
     ("supervisor", "督导组 王主任", ["supervisor"], None),
@@ -32,6 +34,9 @@ DEMO_USERS = [
     ("neike", "内科 陈护士长", ["department_head"], "internal_medicine"),
     ("waike", "外科 刘护士长", ["department_head"], "surgery"),
     ("nurse", "内科 赵护士", ["inspector"], "internal_medicine"),
+    ("recorder", "内科 孙护士", ["recorder"], "internal_medicine"),
+    ("porter", "医废暂存处 吴师傅", ["recorder"], "infection_control"),
+    ("sewage", "污水站 郑师傅", ["recorder"], "general_affairs"),
 ]
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
-from server.errors import DomainError, database_busy
+from server.errors import DomainError, Forbidden, database_busy
 from server.models import (
     ChecklistVersion,
     Finding,
@@ -59,7 +59,13 @@ from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import bulk, notifications, tasks
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
-from server.services.permissions import in_scope, may_add_to_inspection, require
+from server.services.permissions import (
+    allowed,
+    in_scope,
+    may_add_to_inspection,
+    may_keep_records_at,
+    may_push,
+)
 from server.services.verdicts import Rejected, check_record, judge_finding, rule_context
 from server.timeutil import isoformat, utcnow
 
@@ -342,8 +348,19 @@ class _Batch:
         self.digests[record.kind][record.id] = record.digest
 
 
+def _require_inspector(batch: _Batch, field: str) -> None:
+    """Reject an inspection or finding from someone who only keeps logs (a recorder)."""
+    if not allowed(batch.user, "inspections.record"):
+        raise Rejected(
+            "Your role keeps logs; it does not inspect.",
+            code="sync.records_only",
+            errors={field: ["Your role may not record inspections."]},
+        )
+
+
 def _decide_inspection(batch: _Batch, record: _Record) -> str:
     data = record.data
+    _require_inspector(batch, "id")
     version = batch.known.versions.get((data["checklist_id"], data["checklist_version"]))
     if version is None:
         raise Rejected(
@@ -432,6 +449,7 @@ def _problem(
 
 def _decide_finding(batch: _Batch, record: _Record) -> str:
     data = record.data
+    _require_inspector(batch, "inspection_id")
     inspection = batch.parent(data["inspection_id"])
     version = batch.known.versions.get(
         (inspection["checklist_id"], inspection["checklist_version"])
@@ -503,6 +521,12 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
     if data["inspection_id"] is not None:
         batch.parent(data["inspection_id"])
     location = batch.location(data["location_id"])
+    if not may_keep_records_at(batch.user, location.department_id):
+        raise Rejected(
+            "Not a place of your department.",
+            code="sync.outside_department",
+            errors={"location_id": ["You keep the logs of your own department's places only."]},
+        )
     found = _record_type(batch, data["record_type"])
     if found is None:
         raise Rejected(
@@ -647,7 +671,8 @@ def _apply(session: Session, user: User, device_id: str, records: list[_Record])
 
 def push(session: Session, user: User, payload: dict) -> dict:
     """Apply a device's push; return per-record results, photos still missing, and tasks."""
-    require(user, "inspections.record")
+    if not may_push(user):
+        raise Forbidden("Your role may not push records.", code="auth.forbidden")
     records = [_load(kind, raw) for kind, key in KINDS for raw in payload[key]]
     for attempt in range(1, ATTEMPTS + 1):
         try:

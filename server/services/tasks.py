@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, false, func, select, true, update
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from server.models import (
@@ -35,7 +35,11 @@ from server.schemas.checklist_definition import (
 )
 from server.services import bulk
 from server.services.changes import lock_change_log, record_changes
-from server.services.permissions import sees_all_tasks_of_hospital, visible_hospital_ids
+from server.services.permissions import (
+    allowed,
+    sees_all_tasks_of_hospital,
+    visible_hospital_ids,
+)
 from server.services.users import users_with_role
 from server.timeutil import end_of_local_day, local_date, utcnow
 
@@ -286,8 +290,13 @@ class TaskLedger:
         *,
         finding_id: uuid.UUID | None = None,
         record_id: uuid.UUID | None = None,
+        source: str | None = None,
     ) -> RectificationTask:
-        """Open a task for the problem, or add an occurrence to its open task."""
+        """Open a task for the problem, or add an occurrence to its open task.
+
+        ``source`` says where a new task came from when no finding or record shows it (a log
+        that was never kept is a ``record`` problem with no record to link).
+        """
         key = (problem.hospital_id, problem.location.id, problem.item_id)
         task = self.open_task(key)
         if task is None:
@@ -295,7 +304,7 @@ class TaskLedger:
                 hospital_id=problem.hospital_id,
                 location_id=problem.location.id,
                 department_id=self._department_id(problem),
-                source="record" if record_id is not None else "finding",
+                source=source or ("record" if record_id is not None else "finding"),
                 checklist_id=problem.checklist_id,
                 item_id=problem.item_id,
                 title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
@@ -571,10 +580,15 @@ def report_failure(
 
 
 def visible_task_query(user: User):
-    """Tasks a user may see: department heads their department's, other roles their hospitals'."""
+    """Tasks a user may see: department heads their department's, other roles their hospitals'.
+
+    A role that reads no tasks (a recorder) sees none, in lists and in the pull alike.
+    """
     query = select(RectificationTask).where(
         RectificationTask.hospital_id.in_(visible_hospital_ids(user))
     )
+    if not allowed(user, "tasks.read"):
+        return query.where(false())
     if sees_all_tasks_of_hospital(user):
         return query
     return query.where(RectificationTask.department_id == user.department_id)

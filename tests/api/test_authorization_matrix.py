@@ -47,6 +47,7 @@ CALLERS = (
     "inspector",
     "department_head",
     "leader",
+    "recorder",
     "commission",
 )
 TARGETS = ("-", "own", "other_department", "other_hospital", "two_hospitals", "new")
@@ -54,138 +55,141 @@ MARK = "secretb"  # in every name of hospital B: an answer containing it leaked 
 
 # "METHOD rule" (and, where the body decides, a word naming the body) → target → the status each
 # caller gets, in the order of CALLERS:
-#                      anon adm sup ins head lead comm
+#                      anon adm sup ins head lead rec comm
 EXPECTED: dict[str, dict[str, str]] = {
     # The client and public documents
-    "GET /": {"-": "200 200 200 200 200 200 200"},
-    "GET /<path:filename>": {"-": "200 200 200 200 200 200 200"},
-    "GET /sw.js": {"-": "200 200 200 200 200 200 200"},
-    "GET /static/<path:filename>": {"-": "404 404 404 404 404 404 404"},
-    "GET /api/openapi.json": {"-": "200 200 200 200 200 200 200"},
-    "GET /api/v1/ping": {"-": "200 200 200 200 200 200 200"},
+    "GET /": {"-": "200 200 200 200 200 200 200 200"},
+    "GET /<path:filename>": {"-": "200 200 200 200 200 200 200 200"},
+    "GET /sw.js": {"-": "200 200 200 200 200 200 200 200"},
+    "GET /static/<path:filename>": {"-": "404 404 404 404 404 404 404 404"},
+    "GET /api/openapi.json": {"-": "200 200 200 200 200 200 200 200"},
+    "GET /api/v1/ping": {"-": "200 200 200 200 200 200 200 200"},
     **{
-        f"{method} /api/<path:rest>": {"-": "404 404 404 404 404 404 404"}
+        f"{method} /api/<path:rest>": {"-": "404 404 404 404 404 404 404 404"}
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
     },
     # Sessions (anonymous logs in with a wrong password)
-    "POST /api/v1/auth/login": {"-": "401 200 200 200 200 200 200"},
-    "POST /api/v1/auth/logout": {"-": "401 204 204 204 204 204 204"},
-    "GET /api/v1/me": {"-": "401 200 200 200 200 200 200"},
+    "POST /api/v1/auth/login": {"-": "401 200 200 200 200 200 200 200"},
+    "POST /api/v1/auth/logout": {"-": "401 204 204 204 204 204 204 204"},
+    "GET /api/v1/me": {"-": "401 200 200 200 200 200 200 200"},
     # Users: read by supervisors, admins and leaders (a department head lists their department);
     # changed by an admin of every hospital of the user
-    "GET /api/v1/users": {"-": "401 200 200 403 200 200 200"},
+    "GET /api/v1/users": {"-": "401 200 200 403 200 200 403 200"},
     "POST /api/v1/users": {
-        "own": "401 201 403 403 403 403 403",
-        "other_hospital": "401 422 403 403 403 403 403",
-        "two_hospitals": "401 422 403 403 403 403 403",
+        "own": "401 201 403 403 403 403 403 403",
+        "other_hospital": "401 422 403 403 403 403 403 403",
+        "two_hospitals": "401 422 403 403 403 403 403 403",
     },
     "GET /api/v1/users/<id:user_id>": {
-        "own": "401 200 200 403 403 200 200",
-        "other_department": "401 200 200 403 403 200 200",
-        "other_hospital": "401 404 404 403 403 404 200",
-        "two_hospitals": "401 200 200 403 403 200 200",
+        "own": "401 200 200 403 403 200 403 200",
+        "other_department": "401 200 200 403 403 200 403 200",
+        "other_hospital": "401 404 404 403 403 404 403 200",
+        "two_hospitals": "401 200 200 403 403 200 403 200",
     },
     "PATCH /api/v1/users/<id:user_id>": {
-        "own": "401 200 403 403 403 403 403",
-        "other_department": "401 200 403 403 403 403 403",
-        "other_hospital": "401 404 403 403 403 403 403",
-        "two_hospitals": "401 403 403 403 403 403 403",
+        "own": "401 200 403 403 403 403 403 403",
+        "other_department": "401 200 403 403 403 403 403 403",
+        "other_hospital": "401 404 403 403 403 403 403 403",
+        "two_hospitals": "401 403 403 403 403 403 403 403",
     },
     # Reference data and checklists (B's are filtered out of lists; see the leak check)
-    "GET /api/v1/checklists": {"-": "401 200 200 200 200 200 200"},
-    "GET /api/v1/checklists/<string:checklist_id>": {"-": "401 200 200 200 200 200 200"},
-    "GET /api/v1/departments": {"-": "401 200 200 200 200 200 200"},
-    "GET /api/v1/locations": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/checklists": {"-": "401 200 200 200 200 200 200 200"},
+    "GET /api/v1/checklists/<string:checklist_id>": {"-": "401 200 200 200 200 200 200 200"},
+    "GET /api/v1/departments": {"-": "401 200 200 200 200 200 200 200"},
+    "GET /api/v1/locations": {"-": "401 200 200 200 200 200 200 200"},
     "GET /api/v1/locations/labels.html": {
-        "-": "401 200 200 200 200 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "-": "401 200 200 200 200 200 200 200",
+        "other_hospital": "401 404 404 404 404 404 404 200",
     },
-    # Sync: department heads and leaders do not record; pull filters by scope
-    "POST /api/v1/sync/push": {"-": "401 200 200 200 403 403 200"},
-    "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200 200"},
+    # Sync: department heads and leaders do not record, recorders push their logs (an inspection
+    # they push is rejected in the answer); pull filters by scope
+    "POST /api/v1/sync/push": {"-": "401 200 200 200 403 403 200 200"},
+    "GET /api/v1/sync/pull": {"-": "401 200 200 200 200 200 200 200"},
     # A phone's exported outbox: an admin of every hospital of the phone's user
     "POST /api/v1/sync/import": {
-        "own": "401 200 403 403 403 403 403",
-        "other_hospital": "401 404 403 403 403 403 403",
-        "two_hospitals": "401 403 403 403 403 403 403",
+        "own": "401 200 403 403 403 403 403 403",
+        "other_hospital": "401 404 403 403 403 403 403 403",
+        "two_hospitals": "401 403 403 403 403 403 403 403",
     },
     # Inspections: inspectors see those they recorded, other roles all of their hospitals'
-    "GET /api/v1/inspections": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/inspections": {"-": "401 200 200 200 200 200 200 200"},
+    # Logs: inspectors and readers see their hospitals', a recorder the ones they kept
+    "GET /api/v1/records": {"-": "401 200 200 200 200 200 200 200"},
     "GET /api/v1/inspections/<uuid:inspection_id>": {
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 404 200",
+        "other_hospital": "401 404 404 404 404 404 404 200",
     },
     "GET /api/v1/inspections/<uuid:inspection_id>/report": {
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 404 200",
+        "other_hospital": "401 404 404 404 404 404 404 200",
     },
     # Photos follow what names them; a PUT of a taken id answers as GET does; leaders store none
     "GET /api/v1/photos/<uuid:photo_id>": {
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 404 200",
+        "other_hospital": "401 404 404 404 404 404 404 200",
     },
     "PUT /api/v1/photos/<uuid:photo_id>": {
-        "new": "401 201 201 201 201 403 201",
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 404 200 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "new": "401 201 201 201 201 403 201 201",
+        "own": "401 200 200 200 200 200 200 200",
+        "other_department": "401 200 200 404 200 200 404 200",
+        "other_hospital": "401 404 404 404 404 404 404 200",
     },
     # Tasks: department heads see their department's; supervisors manage; the department reports
     # the fix; supervisors and inspectors verify; leaders read them all and change none
-    "GET /api/v1/tasks": {"-": "401 200 200 200 200 200 200"},
+    "GET /api/v1/tasks": {"-": "401 200 200 200 200 200 403 200"},
     "GET /api/v1/tasks/<id:task_id>": {
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 403 200",
+        "other_department": "401 200 200 200 404 200 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     # The body decides: naming the assignee is also the department head's (own department);
     # moving to another department is the supervisor's alone
     "PATCH /api/v1/tasks/<id:task_id>": {
-        "own": "401 200 200 403 200 403 200",
-        "other_department": "401 200 200 403 404 403 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 403 200 403 403 200",
+        "other_department": "401 200 200 403 404 403 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     "PATCH /api/v1/tasks/<id:task_id> department_id": {
-        "own": "401 200 200 403 403 403 200",
-        "other_department": "401 200 200 403 404 403 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 403 403 403 403 200",
+        "other_department": "401 200 200 403 404 403 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     "POST /api/v1/tasks/<id:task_id>/evidence": {
-        "own": "401 200 200 403 200 403 200",
-        "other_department": "401 200 200 403 404 403 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 403 200 403 403 200",
+        "other_department": "401 200 200 403 404 403 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     # The person named on the task (责任人) reports their own fix, whatever their role; a leader
     # named on one still changes nothing
     "POST /api/v1/tasks/<id:task_id>/evidence assignee": {
-        "own": "401 200 200 200 200 403 200",
+        "own": "401 200 200 200 200 403 403 200",
     },
     "POST /api/v1/tasks/<id:task_id>/verify": {
-        "own": "401 200 200 200 403 403 200",
-        "other_department": "401 200 200 200 404 403 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 403 403 403 200",
+        "other_department": "401 200 200 200 404 403 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     "GET /api/v1/tasks/<id:task_id>/events": {
-        "own": "401 200 200 200 200 200 200",
-        "other_department": "401 200 200 200 404 200 200",
-        "other_hospital": "401 404 404 404 404 404 200",
+        "own": "401 200 200 200 200 200 403 200",
+        "other_department": "401 200 200 200 404 200 403 200",
+        "other_hospital": "401 404 404 404 404 404 403 200",
     },
     # Notifications are their addressee's alone
-    "GET /api/v1/notifications": {"-": "401 200 200 200 200 200 200"},
-    "POST /api/v1/notifications/read": {"-": "401 204 204 204 204 204 204"},
+    "GET /api/v1/notifications": {"-": "401 200 200 200 200 200 200 200"},
+    "POST /api/v1/notifications/read": {"-": "401 204 204 204 204 204 204 204"},
     "POST /api/v1/notifications/<id:notification_id>/read": {
-        "own": "401 204 204 204 204 204 204",
-        "other_department": "401 404 404 404 404 404 404",
-        "other_hospital": "401 404 404 404 404 404 404",
+        "own": "401 204 204 204 204 204 204 204",
+        "other_department": "401 404 404 404 404 404 404 404",
+        "other_hospital": "401 404 404 404 404 404 404 404",
     },
     # Reports: not for inspectors; another hospital only for a caller of it
     **{
         f"GET /api/v1/reports/{name}": {
-            "-": "401 200 200 403 200 200 200",
-            "other_hospital": "401 403 403 403 403 403 200",
+            "-": "401 200 200 403 200 200 403 200",
+            "other_hospital": "401 403 403 403 403 403 403 200",
         }
         for name in (
             "weekly",
@@ -386,6 +390,7 @@ for _endpoint, _path in {
     "GET /api/v1/locations": "/api/v1/locations",
     "GET /api/v1/sync/pull": "/api/v1/sync/pull?cursor=0",
     "GET /api/v1/inspections": "/api/v1/inspections",
+    "GET /api/v1/records": "/api/v1/records",
     "GET /api/v1/tasks": "/api/v1/tasks",
     "GET /api/v1/notifications": "/api/v1/notifications",
     "POST /api/v1/notifications/read": "/api/v1/notifications/read",

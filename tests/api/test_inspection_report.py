@@ -194,3 +194,46 @@ def test_the_inspection_detail_route_still_answers(client, inspector, visit):
     response = client.get(f"/api/v1/inspections/{visit['inspection'].id}", headers=headers)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
+
+
+def _staff_log(session, hospital, place, author, recorded_at) -> RecordEntry:
+    """A waste handover a porter kept at the place on their own (no inspection)."""
+    log = RecordEntry(
+        id=uuid.uuid4(),
+        inspection_id=None,
+        hospital_id=hospital.id,
+        location_id=place.id,
+        record_type="waste_handover",
+        checklist_id="walk",
+        checklist_version=1,
+        fields={"handed_over_by": "王护士", "weight_kg": 2.0},
+        verdict="pass",
+        failed_rules=[],
+        recorded_at=recorded_at,
+        recorded_by_id=author.id,
+        device_id="porter-phone",
+        content_sha256="1" * 64,
+    )
+    session.add(log)
+    session.commit()
+    return log
+
+
+def test_the_logs_staff_kept_at_the_place_that_week_are_listed(
+    client, session, hospital, place, inspector, make_user, visit
+):
+    _user, headers = inspector
+    porter, _ = make_user("recorder", display_name="吴师傅")
+    _staff_log(session, hospital, place, porter, at(11, 16, 8))
+    html = get_report(client, headers, visit["inspection"])
+    [table] = re.findall(r'<table data-testid="kept-logs">.*?</table>', html, re.S)
+    assert "吴师傅" in table and "11-16 08:00" in table
+
+
+def test_a_log_older_than_a_week_before_the_visit_is_not_listed(
+    client, session, hospital, place, inspector, make_user, visit
+):
+    _user, headers = inspector
+    porter, _ = make_user("recorder")
+    _staff_log(session, hospital, place, porter, at(11, 9, 8))
+    assert 'data-testid="kept-logs"' not in get_report(client, headers, visit["inspection"])

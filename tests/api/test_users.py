@@ -196,7 +196,9 @@ def test_a_taken_username_is_409(client, hospital, make_user, assert_error):
     assert set(body["errors"]) == {"username"}
 
 
-@pytest.mark.parametrize("role", ["supervisor", "inspector", "department_head", "leader"])
+@pytest.mark.parametrize(
+    "role", ["supervisor", "inspector", "department_head", "leader", "recorder"]
+)
 def test_only_admins_create_users(client, hospital, make_user, assert_error, role):
     _caller, headers = make_user(role)
     response = client.post(USERS, json=_new_user(hospital.id), headers=headers)

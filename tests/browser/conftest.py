@@ -107,17 +107,20 @@ def page(context):
 
 # Demo users who record no inspections (department heads, the leader): their app opens on tasks.
 TASKS_FIRST = {"depthead", "neike", "waike", "leader"}
+RECORDS_FIRST = {"recorder", "porter", "sewage"}  # recorders keep logs: their app opens on them
 
 
 def login(page, base_url: str, username: str = "inspector") -> None:
     """Log in through the form and wait for the first screen: the home screen, filled by the
-    first sync, or — for those who record no inspections — the task list."""
+    first sync, or — for those who record no inspections — the task list (a recorder's logs)."""
     page.goto(base_url + "/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     if username in TASKS_FIRST:
         expect(page.locator("body[data-view=tasks]")).to_be_attached(timeout=20_000)
+    elif username in RECORDS_FIRST:
+        expect(page.locator("body[data-view=records]")).to_be_attached(timeout=20_000)
     else:
         expect(page.get_by_test_id("start")).to_be_visible(timeout=20_000)
     # Waits are functions, never bare expressions: Playwright evals an expression again on every

@@ -185,8 +185,10 @@ def test_nobody_else_lists_accounts(role, department_id, asked):
 READS = {
     "checklists.read",
     "reference.read",
+    "places.read_all",
     "users.read",
     "inspections.read_all",
+    "records.read_all",
     "tasks.read",
     "tasks.read_all",
     "reports.read",
@@ -203,6 +205,24 @@ def test_a_leader_changes_nothing():
     assert not p.may_assign_in(leader, 5)
     assert not p.may_submit_evidence_for(leader, 5)
     assert not p.manages_users(leader.roles)
+
+
+def test_a_recorder_keeps_logs_at_their_own_departments_places_only():
+    nurse = _user("recorder", department_id=5)
+    assert p.may_push(nurse) and not p.may_record(nurse)
+    assert p.may_keep_records_at(nurse, 5)
+    assert not p.may_keep_records_at(nurse, 6)
+    assert not p.may_keep_records_at(_user("recorder"), None)
+
+
+def test_an_inspector_keeps_logs_anywhere_in_their_hospitals():
+    assert p.may_keep_records_at(_user("inspector", department_id=5), 6)
+
+
+def test_a_recorder_sees_only_their_places_and_logs_and_no_tasks():
+    nurse = _user("recorder", department_id=5)
+    assert not p.sees_all_places(nurse) and not p.sees_all_records(nurse)
+    assert not p.allowed(nurse, "tasks.read")
 
 
 # The lead's rewrite moves the last two onto may_add_to_inspection / sees_all_tasks_of_hospital.

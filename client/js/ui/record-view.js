@@ -4,12 +4,15 @@
  * Every keystroke is saved to the draft. "Save" checks input as the server would (required
  * fields, number ranges, formats) and names what to correct; rules that look broken are only a
  * hint — the record is saved anyway, and the server judges it and opens the tasks.
+ * A recorder's log (a draft marked ``log``, no inspection) goes straight to the outbox on "Save"
+ * and back to the Records screen.
  */
 import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { codeText, pick, t } from '../i18n.js';
 import { now } from '../ids.js';
 import * as inspections from '../inspections.js';
+import * as logbook from '../logbook.js';
 import * as forms from '../records.js';
 import { sourceText } from '../sources.js';
 import { append, fill, h } from './dom.js';
@@ -29,7 +32,8 @@ export class RecordView {
     const checklist = await checklists.definition(this.draft.checklist_id, this.draft.checklist_version);
     this.record = forms.find(this.draft, this.recordId);
     this.spec = this.record && forms.type(checklist, this.record.record_type);
-    if (!this.spec) return this.router.go(`/review/${this.draftId}`, { replace: true });
+    this.back = this.draft.log ? '/records' : `/review/${this.draftId}`;
+    if (!this.spec) return this.router.go(this.back, { replace: true });
     const locations = await db.all('locations');
     const byId = new Map(locations.map((location) => [location.id, location]));
     const location = byId.get(this.draft.location_id);
@@ -55,7 +59,7 @@ export class RecordView {
         h('p', { class: 'muted source' }, t('walk.source', { source: sourceText(this.spec, checklist) })),
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'record-delete', onclick: () => this.remove() }, t('record.delete')),
-          h('a', { class: 'btn', href: `#/review/${this.draftId}`, 'data-testid': 'overview-link' }, t('walk.overview')),
+          h('a', { class: 'btn', href: `#${this.back}`, 'data-testid': 'overview-link' }, t(this.draft.log ? 'records.back' : 'walk.overview')),
           h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'record-save' }, t('record.save')))),
     );
     this.showErrors();
@@ -106,15 +110,19 @@ export class RecordView {
     }
     fill(this.summary);
     await inspections.save(this.draft);
-    this.router.go(`/review/${this.draftId}`);
+    if (this.draft.log) await logbook.finish(this.draft, this.spec);
+    this.router.go(this.back);
   }
 
   async remove() {
     const message = t('record.delete_confirm', { title: pick(this.spec.title) });
     if (!(await this.dialog.confirm(message, { confirmLabel: t('record.delete'), danger: true }))) return;
-    forms.remove(this.draft, this.recordId);
-    await inspections.save(this.draft);
-    this.router.go(`/review/${this.draftId}`, { replace: true });
+    if (this.draft.log) await inspections.discard(this.draft);
+    else {
+      forms.remove(this.draft, this.recordId);
+      await inspections.save(this.draft);
+    }
+    this.router.go(this.back, { replace: true });
   }
 
   /** Wait until the form's input is stored (before an update reloads the page). */
