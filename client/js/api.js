@@ -34,6 +34,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether an error means the server cannot be reached although the device may be online: no
+ * answer, or a proxy saying so (502, 503, 504).
+ */
+export function isUnreachable(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && [502, 503, 504].includes(error.status));
+}
+
 /** Whether an error is worth retrying with back-off rather than showing to the user. */
 export function isRetryable(error) {
   return error instanceof NetworkError || (error instanceof ApiError && error.retryable);
@@ -83,6 +91,11 @@ function retryAfterSeconds(headers) {
   if (!value) return null;
   const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
   return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : null;
+}
+
+/** Ask whether the server is reachable (no auth, no database; a short timeout). */
+export function ping() {
+  return call('GET', '/ping', { auth: false, timeout: 10000 });
 }
 
 /** Log in; answers ``{token, expires_at, user}``. */
