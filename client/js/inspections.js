@@ -62,10 +62,7 @@ export async function addPhoto(draft, itemId, file, fromCamera) {
   return photo;
 }
 
-/**
- * Take a photo off an item, answering its place; its bytes stay until ``forgetPhoto`` so that
- * the removal can be undone with ``restorePhoto``.
- */
+/** Take a photo off an item, answering its place; its bytes stay until ``forgetPhoto`` (undo). */
 export async function removePhoto(draft, itemId, photoId) {
   const current = answer(draft, itemId);
   const index = current.photos.indexOf(photoId);

@@ -1,6 +1,6 @@
 /**
  * A number answer as people read it: with its unit and the checklist's limit, e.g.
- * "148 mg/L（限值 ≤ 100）", so a finding makes sense away from its checklist. No DOM.
+ * "148 mg/L (limit ≤ 100)", so a finding makes sense away from its checklist. No DOM.
  */
 import * as checklists from './checklists.js';
 import * as db from './db.js';

@@ -1,6 +1,6 @@
 /**
  * The full-screen photo viewer, opened from any thumbnail: pinch (or double-tap, the wheel, the
- * ＋/－ buttons) to zoom, drag to pan, arrows between photos; ×, Escape or the back button close
+ * +/− buttons) to zoom, drag to pan, arrows between photos; ×, Escape or the back button close
  * it. The arithmetic of zooming lives in zoom.js.
  */
 import { t } from '../i18n.js';
@@ -44,8 +44,8 @@ class PhotoViewer {
       this.frame,
       h('div', { class: 'viewer-bar' },
         this.previous, this.counter, this.next,
-        button(t('viewer.zoom_out'), 'viewer-zoom-out', () => this.apply(zoom.step(this.view, -1, this.box())), '－'),
-        button(t('viewer.zoom_in'), 'viewer-zoom-in', () => this.apply(zoom.step(this.view, 1, this.box())), '＋'),
+        button(t('viewer.zoom_out'), 'viewer-zoom-out', () => this.apply(zoom.step(this.view, -1, this.box())), '−'),
+        button(t('viewer.zoom_in'), 'viewer-zoom-in', () => this.apply(zoom.step(this.view, 1, this.box())), '+'),
         button(t('viewer.close'), 'viewer-close', () => this.close(), '×')));
     this.onPop = () => this.close({ fromHistory: true });
   }

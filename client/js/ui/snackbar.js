@@ -1,5 +1,5 @@
 /**
- * A short message at the bottom of the screen with one action, e.g. "已删除 · 撤销": an undo
+ * A short message at the bottom of the screen with one action, e.g. "Deleted · Undo": an undo
  * instead of a confirmation. One at a time: a new one (or a screen leaving) ends the last one.
  */
 import { h } from './dom.js';
