@@ -93,11 +93,6 @@ function retryAfterSeconds(headers) {
   return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : null;
 }
 
-/** Ask whether the server is reachable (no auth, no database; a short timeout). */
-export function ping() {
-  return call('GET', '/ping', { auth: false, timeout: 10000 });
-}
-
 /** Log in; answers ``{token, expires_at, user}``. */
 export function login(username, password, deviceName) {
   return call('POST', '/auth/login', {

@@ -5,9 +5,8 @@
  * One sync runs at a time, across tabs too; a request made meanwhile runs once more afterwards.
  * Network errors, timeouts, 408, 429 and 5xx are retried with capped exponential back-off (reset
  * whenever a request gets through, so a flaky corridor keeps making progress). A 401 keeps
- * everything and asks for a new login. Each sync first pings the server: ``reachable`` says
- * whether the last requests got through, so "online" is not claimed while the network is up but
- * the server is not. Events: "state" {state, photos?}, "synced", "retry" {delay},
+ * everything and asks for a new login. ``reachable`` says whether the server answered the last
+ * sync's requests, so "online" is not claimed while the network is up but the server is not. Events: "state" {state, photos?}, "synced", "retry" {delay},
  * "auth-required", "error" {code}, "reachability" {reachable}.
  */
 import * as api from './api.js';
@@ -75,8 +74,6 @@ export class Sync extends EventTarget {
     this.progress = false;
     this.emit('state', { state: 'syncing' });
     try {
-      await api.ping();
-      this.reached(true);
       await pushAll(() => { this.progress = true; });
       await uploadPhotos((photos) => {
         if (photos.done) this.progress = true;
@@ -86,6 +83,7 @@ export class Sync extends EventTarget {
       await refdata.fetchChecklists(() => { this.progress = true; });
       await inbox.refresh();
       this.failures = 0;
+      this.reached(true);
       await db.meta.set('lastSync', now());
       this.emit('synced');
     } catch (error) {

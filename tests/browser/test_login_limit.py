@@ -38,7 +38,7 @@ def test_a_locked_account_is_told_how_many_minutes_to_wait_and_until_what_time(p
 
     # About 15 minutes (less the seconds the test took, rounded up to whole minutes), and the
     # local time of day when that is.
-    expect(error).to_have_text(re.compile(r"^尝试次数过多，请在 \d+ 分钟后（\d{1,2}:\d{2}）再试。$"))
+    expect(error).to_have_text(re.compile(r"^尝试次数过多，请在 \d+ 分钟后（\d+:\d\d）再试。$"))
     shown = re.search(r"（(\d{1,2}):(\d{2})）", error.inner_text())
     free_at = datetime.now(ZoneInfo(TIMEZONE)) + timedelta(minutes=15)
     shown_minutes = int(shown[1]) * 60 + int(shown[2])

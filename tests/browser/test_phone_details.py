@@ -22,7 +22,8 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-INTERVIEW_NOTES = 58  # civilized-city: the text item "随机访谈患者及家属…", in the walk of all items
+# civilized-city: the text item "随机访谈患者及家属…", in the walk of all items
+INTERVIEW_NOTES = 58
 SMOKERS_SEEN = 6  # smoke-free: people seen smoking indoors, a number that passes at 0
 
 

@@ -58,7 +58,9 @@ def touch_page(chromium, base_url):
     assert not errors, errors
 
 
-def test_a_walk_photo_opens_full_screen_and_zooms_with_two_fingers(touch_page, base_url, photo_files):
+def test_a_walk_photo_opens_full_screen_and_zooms_with_two_fingers(
+    touch_page, base_url, photo_files
+):
     page = touch_page
     login(page, base_url)
     add_photos(page, photo_files)
