@@ -45,11 +45,24 @@ def test_a_proxy_without_its_server_counts_as_unreachable(context, page, base_ur
     expect(page.get_by_test_id("network")).to_have_text("服务器不可达")
 
 
-def test_no_network_is_offline_not_unreachable(context, page, base_url):
+def test_rows_sent_before_the_network_went_say_offline(context, page, base_url):
+    login(page, base_url)
+    context.route("**/api/v1/sync/push", lambda route: route.abort("connectionrefused"))
+    record_an_inspection(page)
+    page.get_by_test_id("sync-now").click()
+    expect(page.get_by_test_id("network")).to_have_text("服务器不可达")
+
+    context.set_offline(True)
+
+    expect(page.get_by_test_id("network")).to_have_text("离线")
+    expect(page.get_by_test_id("record-state").first).to_have_text("未发送：离线")
+
+
+def test_rows_recorded_offline_are_queued_not_sending(context, page, base_url):
     login(page, base_url)
     context.set_offline(True)
 
     record_an_inspection(page)
 
     expect(page.get_by_test_id("network")).to_have_text("离线")
-    expect(page.get_by_test_id("record-state").first).to_have_text("未发送：离线")
+    expect(page.get_by_test_id("record-state").first).to_have_text("排队中")

@@ -81,9 +81,9 @@ export class OutboxView {
     const spec = record.kind === 'record' ? forms.type(checklist, record.body.record_type) : null;
     const label = this.label(record, items, spec);
     const waitingPhotos = record.state === 'sending' && record.awaiting.length;
-    // While no request gets through, an unsent row says why instead of "sending" for ever.
+    // While no request gets through, a row that was sent says why instead of "sending" for ever.
     const connection = connectionState(this.sync);
-    const stalled = (record.state === 'queued' || record.state === 'sending') && connection !== 'online';
+    const stalled = record.state === 'sending' && connection !== 'online';
     const state = stalled ? t(`outbox.state.${connection}`)
       : waitingPhotos ? t('outbox.state.photos', { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
     // A record form's refused fields are named by their labels ("fields.weight_kg" → "Weight").

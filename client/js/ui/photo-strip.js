@@ -38,10 +38,11 @@ export class PhotoStrip {
     this.urls.forEach((url) => URL.revokeObjectURL(url));
     const ids = inspections.answer(this.draft, this.item.id).photos;
     const stored = await Promise.all(ids.map(photos.get));
-    this.urls = stored.map((photo) => (photo ? URL.createObjectURL(photo.blob) : ''));
-    const sources = stored.map((photo, index) => ({ url: this.urls[index], alt: t('photos.alt', { n: index + 1 }) }));
-    fill(this.list, stored.map((photo, index) => photo && h('li', { class: 'thumb' },
-      thumbButton(this.urls[index], sources[index].alt, () => showPhotos(sources.filter((source) => source.url), index)),
+    const shown = stored.filter(Boolean);
+    this.urls = shown.map((photo) => URL.createObjectURL(photo.blob));
+    const sources = shown.map((photo, index) => ({ url: this.urls[index], alt: t('photos.alt', { n: index + 1 }) }));
+    fill(this.list, shown.map((photo, index) => h('li', { class: 'thumb' },
+      thumbButton(sources[index].url, sources[index].alt, () => showPhotos(sources, index)),
       h('button', {
         type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n: index + 1 }),
         onclick: () => this.remove(photo.id),
