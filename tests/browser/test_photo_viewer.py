@@ -208,3 +208,14 @@ def test_the_delete_target_is_at_least_44_px(page, base_url, photo_files):
     box = page.get_by_role("button", name="删除照片 1").bounding_box()
 
     assert box["width"] >= 44 and box["height"] >= 44
+
+
+def test_the_undo_snackbar_leaves_the_walk_buttons_free(page, base_url, photo_files):
+    login(page, base_url)
+    add_photos(page, photo_files[:1])
+
+    page.get_by_role("button", name="删除照片 1").click()
+
+    snackbar = page.get_by_test_id("snackbar").bounding_box()
+    buttons = page.locator(".walk-nav").bounding_box()
+    assert snackbar["y"] + snackbar["height"] <= buttons["y"]
