@@ -34,6 +34,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether an error means the server cannot be reached although the device may be online: no
+ * answer, or a proxy saying so (502, 503, 504).
+ */
+export function isUnreachable(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && [502, 503, 504].includes(error.status));
+}
+
 /** Whether an error is worth retrying with back-off rather than showing to the user. */
 export function isRetryable(error) {
   return error instanceof NetworkError || (error instanceof ApiError && error.retryable);

@@ -59,6 +59,11 @@ export function formatTime(iso) {
   return new Intl.DateTimeFormat(current, options).format(date);
 }
 
+/** Format a moment as the local time of day ("14:32"), for "try again at". */
+export function formatClock(date) {
+  return new Intl.DateTimeFormat(current, { timeStyle: 'short' }).format(date);
+}
+
 /** Format a timestamp as a date. */
 export function formatDate(iso) {
   if (!iso) return '';

@@ -63,13 +63,23 @@ export async function addPhoto(draft, itemId, file, fromCamera) {
   return photo;
 }
 
-/** Remove a photo from an item and from the device. */
+/** Take a photo off an item, answering its place; its bytes stay until ``forgetPhoto`` (undo). */
 export async function removePhoto(draft, itemId, photoId) {
   const current = answer(draft, itemId);
+  const index = current.photos.indexOf(photoId);
   current.photos = current.photos.filter((id) => id !== photoId);
   await save(draft);
-  await db.remove('photos', photoId);
+  return index;
 }
+
+/** Put a removed photo back at its place (the user undid the removal). */
+export async function restorePhoto(draft, itemId, photoId, index) {
+  answer(draft, itemId).photos.splice(index, 0, photoId);
+  await save(draft);
+}
+
+/** Delete a removed photo's bytes from the device (its removal was not undone). */
+export const forgetPhoto = (photoId) => db.remove('photos', photoId);
 
 async function orphanPhotoOps(draft, keep) {
   const inOutbox = new Set((await outbox.group(draft.id)).flatMap((record) => record.photos));

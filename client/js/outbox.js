@@ -39,11 +39,19 @@ export async function pending() {
 /** Return the records of one inspection. */
 export const group = (groupId) => db.all('outbox', 'group', groupId);
 
-/** Count what waits and what was rejected. */
+/**
+ * Count what waits and what was rejected; also what waits as people count it: inspections, and
+ * the items (answers and record forms) they hold.
+ */
 export async function counts() {
   const records = await list();
-  const rejected = records.filter((record) => record.state === 'rejected').length;
-  return { waiting: records.length - rejected, rejected };
+  const waitingRecords = records.filter((record) => record.state !== 'rejected');
+  return {
+    waiting: waitingRecords.length,
+    rejected: records.length - waitingRecords.length,
+    inspections: new Set(waitingRecords.map((record) => record.group)).size,
+    items: waitingRecords.filter((record) => record.kind !== 'inspection').length,
+  };
 }
 
 /** Write records (and any other ops) in one transaction, then tell listeners. */

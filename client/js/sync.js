@@ -5,8 +5,9 @@
  * One sync runs at a time, across tabs too; a request made meanwhile runs once more afterwards.
  * Network errors, timeouts, 408, 429 and 5xx are retried with capped exponential back-off (reset
  * whenever a request gets through, so a flaky corridor keeps making progress). A 401 keeps
- * everything and asks for a new login. Events: "state" {state, photos?}, "synced",
- * "retry" {delay}, "auth-required", "error" {code}.
+ * everything and asks for a new login. ``reachable`` says whether the server answered the last
+ * sync's requests, so "online" is not claimed while the network is up but the server is not. Events: "state" {state, photos?}, "synced", "retry" {delay},
+ * "auth-required", "error" {code}, "reachability" {reachable}.
  */
 import * as api from './api.js';
 import * as db from './db.js';
@@ -26,6 +27,7 @@ export class Sync extends EventTarget {
     this.again = false;
     this.failures = 0;
     this.retryTimer = null;
+    this.reachable = true;
   }
 
   /** Sync now, on every "online" event and on a timer while the app is open. */
@@ -81,6 +83,7 @@ export class Sync extends EventTarget {
       await refdata.fetchChecklists(() => { this.progress = true; });
       await inbox.refresh();
       this.failures = 0;
+      this.reached(true);
       await db.meta.set('lastSync', now());
       this.emit('synced');
     } catch (error) {
@@ -90,7 +93,15 @@ export class Sync extends EventTarget {
     }
   }
 
+  reached(reachable) {
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    this.emit('reachability', { reachable });
+  }
+
   failed(error) {
+    if (api.isUnreachable(error)) this.reached(false);
+    else if (error instanceof api.ApiError) this.reached(true);
     if (error instanceof api.ApiError && error.status === 401) {
       this.emit('auth-required');
     } else if (api.isRetryable(error)) {

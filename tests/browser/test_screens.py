@@ -306,3 +306,17 @@ def test_inbox_screen_in_chinese_and_english(context, page, base_url, failed_tas
     check_screen(page, "inbox-en")
     page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
     check_screen(page, "inbox at 200 %")
+
+
+def test_photo_viewer_screen(page, base_url, photo_files, shots):
+    login(page, base_url)
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
+    answer(page, "不合格")
+    page.get_by_test_id("photo-gallery").set_input_files(photo_files)
+    wait_for_photos(page, "thumbs")
+
+    page.get_by_role("button", name="放大查看：照片 2").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=viewer-image]').naturalWidth > 0"
+    )
+    capture(page, shots, "photo-viewer")

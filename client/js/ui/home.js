@@ -72,11 +72,14 @@ export class HomeView {
     this.start.disabled = !(this.choice.checklist && this.choice.location);
   }
 
+  /** Start an inspection, or resume the open draft of the same checklist at the same place. */
   async begin() {
     const { checklist, kind, location } = this.choice;
     await db.meta.set('lastChoice', { checklist: checklist.id, kind });
+    const open = (await inspections.list()).find((draft) => draft.checklist_id === checklist.id && draft.location_id === location.id);
+    if (open) return this.router.go(`/walk/${open.id}/${open.position}`);
     const draft = await inspections.start(checklist, location.id, kind);
-    this.router.go(`/start/${draft.id}`);
+    return this.router.go(`/start/${draft.id}`);
   }
 
   async discard(draft) {

@@ -1,7 +1,7 @@
 /** Log in once (online); the token is kept so the app works offline afterwards. */
 import * as api from '../api.js';
 import * as db from '../db.js';
-import { codeText, t } from '../i18n.js';
+import { codeText, formatClock, t } from '../i18n.js';
 import { uuid } from '../ids.js';
 import * as refdata from '../refdata.js';
 import { append, h, uid } from './dom.js';
@@ -62,7 +62,8 @@ function explain(error) {
   if (error instanceof api.NetworkError) return t('login.offline');
   if (error.status === 429 && error.retryAfter) {
     const minutes = Math.max(1, Math.ceil(error.retryAfter / 60));
-    return t(minutes === 1 ? 'login.retry_in_minute' : 'login.retry_in_minutes', { minutes });
+    const time = formatClock(new Date(Date.now() + error.retryAfter * 1000));
+    return t(minutes === 1 ? 'login.retry_in_minute' : 'login.retry_in_minutes', { minutes, time });
   }
   return codeText(error.code);
 }

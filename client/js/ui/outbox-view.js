@@ -9,12 +9,22 @@ import * as forms from '../records.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { saveFile } from './save-file.js';
+import { connectionState } from './statusbar.js';
 import { StoragePanel } from './storage-panel.js';
 
 export class OutboxView {
   constructor(element, { router, dialog, sync }) {
     Object.assign(this, { element, router, dialog, sync });
     this.onChange = () => this.show();
+  }
+
+  /** Listen to the outbox and to the connection (a row waiting on a dead link says so). */
+  listen(on) {
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    outbox.events[method]('change', this.onChange);
+    this.sync[method]('reachability', this.onChange);
+    globalThis[method]('online', this.onChange);
+    globalThis[method]('offline', this.onChange);
   }
 
   async render() {
@@ -29,7 +39,7 @@ export class OutboxView {
       storage,
     );
     new StoragePanel(storage, { onExport: () => this.export() }).render();
-    outbox.events.addEventListener('change', this.onChange);
+    this.listen(true);
     await this.show();
   }
 
@@ -71,7 +81,11 @@ export class OutboxView {
     const spec = record.kind === 'record' ? forms.type(checklist, record.body.record_type) : null;
     const label = this.label(record, items, spec);
     const waitingPhotos = record.state === 'sending' && record.awaiting.length;
-    const state = waitingPhotos ? t('outbox.state.photos', { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
+    // While no request gets through, a row that was sent says why instead of "sending" for ever.
+    const connection = connectionState(this.sync);
+    const stalled = record.state === 'sending' && connection !== 'online';
+    const state = stalled ? t(`outbox.state.${connection}`)
+      : waitingPhotos ? t('outbox.state.photos', { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
     // A record form's refused fields are named by their labels ("fields.weight_kg" → "Weight").
     const labels = new Map((spec?.fields ?? []).map((field) => [`fields.${field.id}`, pick(field.label)]));
     const fields = Object.keys(record.errors || {}).map((key) => labels.get(key) ?? key);
@@ -81,7 +95,7 @@ export class OutboxView {
         record.photos.length ? h('div', { class: 'muted' }, t('outbox.photos', { n: record.photos.length })) : null,
         record.state === 'rejected' ? h('p', { class: 'error', 'data-testid': 'reason' }, codeText(record.code)) : null,
         record.state === 'rejected' && fields.length ? h('p', { class: 'muted' }, t('outbox.fields', { fields: fields.join(t('list.separator')) })) : null),
-      h('span', { class: `badge badge-state-${record.state}` }, state));
+      h('span', { class: `badge badge-state-${stalled ? 'stalled' : record.state}`, 'data-testid': 'record-state' }, state));
   }
 
   async reopen(groupId) {
@@ -104,6 +118,6 @@ export class OutboxView {
   }
 
   leave() {
-    outbox.events.removeEventListener('change', this.onChange);
+    this.listen(false);
   }
 }

@@ -6,6 +6,8 @@ import { t } from '../i18n.js';
 import * as photos from '../photos.js';
 import { fill, h } from './dom.js';
 import { photoButtons } from './photo-buttons.js';
+import { showPhotos, thumbButton } from './photo-viewer.js';
+import { dismiss, snackbar } from './snackbar.js';
 
 const MAX_PHOTOS = 10; // the server's limit per submission
 
@@ -35,18 +37,28 @@ export class PhotoPicker {
     this.show();
   }
 
-  remove(id) {
-    this.photos = this.photos.filter((photo) => photo.id !== id);
-    URL.revokeObjectURL(this.urls.get(id));
-    this.urls.delete(id);
+  /** Remove a photo at once, with a few seconds to undo. */
+  async remove(id) {
+    const index = this.photos.findIndex((photo) => photo.id === id);
+    const [removed] = this.photos.splice(index, 1);
     this.show();
+    if (await snackbar(t('photos.removed'), t('action.undo'))) {
+      this.photos.splice(index, 0, removed);
+      this.show();
+    } else {
+      URL.revokeObjectURL(this.urls.get(id));
+      this.urls.delete(id);
+    }
   }
 
   show() {
-    fill(this.list, this.photos.map((photo, index) => {
+    for (const photo of this.photos) {
       if (!this.urls.has(photo.id)) this.urls.set(photo.id, URL.createObjectURL(photo.blob));
+    }
+    const sources = this.photos.map((photo, index) => ({ url: this.urls.get(photo.id), alt: t('photos.alt', { n: index + 1 }) }));
+    fill(this.list, this.photos.map((photo, index) => {
       return h('li', { class: 'thumb' },
-        h('img', { src: this.urls.get(photo.id), alt: t('photos.alt', { n: index + 1 }), width: 96, height: 96 }),
+        thumbButton(sources[index].url, sources[index].alt, () => showPhotos(sources, index)),
         h('button', {
           type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n: index + 1 }),
           onclick: () => this.remove(photo.id),
@@ -56,6 +68,7 @@ export class PhotoPicker {
   }
 
   destroy() {
+    dismiss();
     this.urls.forEach((url) => URL.revokeObjectURL(url));
     this.urls.clear();
   }

@@ -4,6 +4,8 @@ import * as inspections from '../inspections.js';
 import * as photos from '../photos.js';
 import { append, fill, h } from './dom.js';
 import { photoButtons } from './photo-buttons.js';
+import { showPhotos, thumbButton } from './photo-viewer.js';
+import { dismiss, snackbar } from './snackbar.js';
 
 const MAX_PHOTOS = 10; // the server's limit per finding
 
@@ -36,9 +38,11 @@ export class PhotoStrip {
     this.urls.forEach((url) => URL.revokeObjectURL(url));
     const ids = inspections.answer(this.draft, this.item.id).photos;
     const stored = await Promise.all(ids.map(photos.get));
-    this.urls = stored.map((photo) => (photo ? URL.createObjectURL(photo.blob) : ''));
-    fill(this.list, stored.map((photo, index) => photo && h('li', { class: 'thumb' },
-      h('img', { src: this.urls[index], alt: t('photos.alt', { n: index + 1 }), width: 96, height: 96 }),
+    const shown = stored.filter(Boolean);
+    this.urls = shown.map((photo) => URL.createObjectURL(photo.blob));
+    const sources = shown.map((photo, index) => ({ url: this.urls[index], alt: t('photos.alt', { n: index + 1 }) }));
+    fill(this.list, shown.map((photo, index) => h('li', { class: 'thumb' },
+      thumbButton(sources[index].url, sources[index].alt, () => showPhotos(sources, index)),
       h('button', {
         type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n: index + 1 }),
         onclick: () => this.remove(photo.id),
@@ -65,13 +69,22 @@ export class PhotoStrip {
     this.onChange();
   }
 
+  /** Remove a photo at once, with a few seconds to undo; then its bytes go too. */
   async remove(photoId) {
-    await inspections.removePhoto(this.draft, this.item.id, photoId);
+    const index = await inspections.removePhoto(this.draft, this.item.id, photoId);
     await this.show();
     this.onChange();
+    if (await snackbar(t('photos.removed'), t('action.undo'))) {
+      await inspections.restorePhoto(this.draft, this.item.id, photoId, index);
+      await this.show();
+      this.onChange();
+    } else {
+      await inspections.forgetPhoto(photoId);
+    }
   }
 
   destroy() {
+    dismiss(); // an undo must not reach a draft this screen no longer shows
     this.urls.forEach((url) => URL.revokeObjectURL(url));
   }
 }

@@ -5,39 +5,46 @@
 import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { BlobUrls, h } from './dom.js';
+import { showPhotos, thumbButton } from './photo-viewer.js';
 
 export class RemotePhotos {
   constructor() {
     this.urls = new BlobUrls();
+    this.fullUrls = new Map();
   }
 
   /** Return a list of thumbnails for ``ids`` that fill in as they arrive. */
   list(ids, label) {
     if (!ids?.length) return null;
+    // The full-size photo is fetched when the viewer shows it (once; the URL is kept).
+    const sources = ids.map((id, index) => ({ alt: t('photos.alt_of', { what: label, n: index + 1 }), url: () => this.full(id) }));
     return h('ul', { class: 'thumbs', 'data-testid': 'remote-photos' },
-      ids.map((id, index) => this.thumb(id, t('photos.alt_of', { what: label, n: index + 1 }))));
+      ids.map((id, index) => this.thumb(id, sources[index].alt, () => showPhotos(sources, index))));
   }
 
-  thumb(id, alt) {
-    const image = h('img', { alt, width: 96, height: 96, 'data-photo-id': id });
-    const link = h('a', { href: '#', class: 'thumb', onclick: (event) => this.open(event, id) }, image);
+  thumb(id, alt, onOpen) {
+    const button = thumbButton(null, alt, onOpen);
+    const image = button.firstChild;
+    image.dataset.photoId = id;
     api.photo(id, { thumb: true })
       .then((blob) => { image.src = this.urls.make(blob); })
-      .catch(() => { link.classList.add('thumb-missing'); image.alt = t('photos.not_arrived'); });
-    return h('li', {}, link);
+      .catch(() => { button.classList.add('thumb-missing'); image.alt = t('photos.not_arrived'); });
+    return h('li', { class: 'thumb' }, button);
   }
 
-  async open(event, id) {
-    event.preventDefault();
-    try {
-      window.open(this.urls.make(await api.photo(id)), '_blank', 'noopener');
-    } catch {
-      // Offline or not arrived yet: the thumbnail already says so.
+  /** The full-size photo's URL; offline or not arrived, the viewer says so. */
+  full(id) {
+    if (!this.fullUrls.has(id)) {
+      const url = api.photo(id).then((blob) => this.urls.make(blob));
+      url.catch(() => this.fullUrls.delete(id)); // try again on the next tap
+      this.fullUrls.set(id, url);
     }
+    return this.fullUrls.get(id);
   }
 
   /** Free the photos' memory when the screen goes. */
   destroy() {
     this.urls.revokeAll();
+    this.fullUrls.clear();
   }
 }

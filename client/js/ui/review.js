@@ -7,6 +7,7 @@ import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { codeText, pick, t } from '../i18n.js';
 import * as inspections from '../inspections.js';
+import { valueText } from '../limits.js';
 import * as forms from '../records.js';
 import { append, h, uid } from './dom.js';
 import { locationPath } from './location-picker.js';
@@ -45,7 +46,8 @@ export class ReviewView {
     append(this.element, 
       h('h1', { tabindex: -1 }, t('review.title')),
       h('p', { class: 'lead' }, pick(checklist.title), ' · ', location ? locationPath(location, byId) : ''),
-      h('p', { 'data-testid': 'tally' }, t('review.tally', { pass: tally.pass, fail: tally.fail, na: tally.na + tally.noted, open: tally.open })),
+      // A text answer is answered, neither passing nor failing: counted on its own, never as N/A.
+      h('p', { 'data-testid': 'tally' }, t(tally.noted ? 'review.tally_noted' : 'review.tally', tally)),
       blocking.length || incomplete.length ? h('section', { class: 'card card-warning', role: 'alert' },
         h('h2', {}, t('review.blocking')),
         h('ul', {}, blocking.map(({ item, code }) => h('li', {},
@@ -88,8 +90,10 @@ export class ReviewView {
         continue;
       }
       const verdict = verdicts.get(item.id);
+      const value = this.draft.answers[item.id]?.value;
+      const counted = verdict && verdict !== 'na' && ['number', 'count_missing'].includes(item.type);
       rows.push(h('li', {}, h('a', { href: this.href(item) },
-        h('span', {}, pick(item.text)),
+        h('span', {}, pick(item.text), counted ? h('span', { class: 'muted answer-value' }, valueText(item, value)) : null),
         h('span', { class: `badge badge-${verdict ?? 'open'}` }, t(`verdict.${verdict ?? 'open'}`)))));
     }
     return rows;

@@ -9,7 +9,7 @@ export class StatusBar {
     this.element = element;
     this.sync = sync;
     this.activity = '';
-    this.counts = { waiting: 0, rejected: 0 };
+    this.counts = { waiting: 0, rejected: 0, inspections: 0, items: 0 };
     addEventListener('online', () => this.render());
     addEventListener('offline', () => this.render());
     outbox.events.addEventListener('change', () => this.refresh());
@@ -20,6 +20,7 @@ export class StatusBar {
       this.refresh();
     });
     sync.addEventListener('synced', () => { this.activity = ''; this.refresh(); });
+    sync.addEventListener('reachability', () => this.render());
     sync.addEventListener('retry', ({ detail }) => { this.activity = `retry:${Math.ceil(detail.delay / 1000)}`; this.render(); });
     sync.addEventListener('error', ({ detail }) => { this.activity = `error:${detail.code}`; this.render(); });
   }
@@ -44,14 +45,14 @@ export class StatusBar {
 
   render() {
     const online = navigator.onLine;
-    const { waiting, rejected } = this.counts;
+    const connection = connectionState(this.sync);
+    const { waiting, rejected, inspections, items } = this.counts;
     const activity = this.activityText();
     fill(
       this.element,
-      h('span', { class: `pill ${online ? 'pill-online' : 'pill-offline'}`, 'data-testid': 'network' },
-        online ? t('status.online') : t('status.offline')),
-      h('a', { href: '#/outbox', class: 'waiting', 'data-testid': 'waiting', dataset: { count: waiting } },
-        waiting || rejected ? t('status.waiting', { n: waiting }) : t('status.all_synced')),
+      h('span', { class: `pill pill-${connection}`, 'data-testid': 'network', dataset: { state: connection } }, t(`status.${connection}`)),
+      h('a', { href: '#/outbox', class: 'waiting', 'data-testid': 'waiting', dataset: { count: waiting, inspections } },
+        waiting || rejected ? t(inspections === 1 ? 'status.waiting_one' : 'status.waiting', { inspections, items }) : t('status.all_synced')),
       rejected ? h('a', { href: '#/outbox', class: 'pill pill-danger', 'data-testid': 'rejected' }, t('status.rejected', { n: rejected })) : null,
       h('span', { class: 'last-sync', 'data-testid': 'last-sync', dataset: { at: this.lastSync ?? '' } },
         this.lastSync ? t('status.last_sync', { time: formatTime(this.lastSync) }) : t('status.never_synced')),
@@ -65,4 +66,10 @@ export class StatusBar {
       }, t('action.sync_now')),
     );
   }
+}
+
+/** Return 'offline' (no network), 'unreachable' (network, but the server does not answer) or 'online'. */
+export function connectionState(sync) {
+  if (!navigator.onLine) return 'offline';
+  return sync.reachable ? 'online' : 'unreachable';
 }

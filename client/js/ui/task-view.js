@@ -8,6 +8,7 @@
 import * as api from '../api.js';
 import * as db from '../db.js';
 import { codeText, formatDate, formatTime, pick, t } from '../i18n.js';
+import { storedItem, valueText } from '../limits.js';
 import * as tasks from '../tasks.js';
 import { append, h } from './dom.js';
 import { locationPath } from './location-picker.js';
@@ -50,6 +51,7 @@ export class TaskView {
         problem instanceof api.NetworkError ? t('task.offline') : codeText(problem.code)));
       return;
     }
+    this.item = await storedItem(task.checklist_id, task.item_id);
     append(this.element, this.failures(task), this.submissions(task));
     this.actions = new TaskActions({
       task,
@@ -100,7 +102,7 @@ export class TaskView {
       h('ul', { class: 'list' }, task.failures.map((failure) => h('li', { class: 'list-item entry' },
         h('div', { class: 'muted' }, formatTime(failure.recorded_at)),
         failure.note ? h('p', {}, failure.note) : null,
-        failure.kind === 'finding' && failure.value !== null ? h('p', {}, t('task.value', { value: failure.value })) : null,
+        failure.kind === 'finding' && failure.value !== null ? h('p', { 'data-testid': 'failure-value' }, valueText(this.item, failure.value)) : null,
         failure.failed_rules.length ? h('p', {}, t('task.failed_rules', { n: failure.failed_rules.length })) : null,
         this.photos.list(failure.photo_ids, t('task.before'))))));
   }
