@@ -5,9 +5,12 @@ Contract: "Rectification tasks" (the last POST); docs/tasks.md, "Problems from o
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from server.models import Notification, RectificationTask
@@ -275,3 +278,61 @@ def test_the_task_list_filters_problems_from_outside(client, session, supervisor
     listed = client.get(TASKS, query_string={"source": "external"}, headers=supervisor[1]).json
 
     assert [task["id"] for task in listed] == [origin["id"]]
+
+
+def _week() -> str:
+    year, week, _ = utcnow().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def test_the_problem_list_shows_an_outside_problems_source_and_its_copies(
+    client, supervisor, wards
+):
+    (first, second, _), _ = wards
+    _report(client, supervisor[1], _body(first.id, apply_to="same_use"))
+
+    response = client.get(
+        "/api/v1/reports/weekly.csv", query_string={"week": _week()}, headers=supervisor[1]
+    )
+
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][-1] == "来源"
+    assert sorted(row[-1] for row in rows[1:]) == [
+        f"外部通报（举一反三）：{REF}",
+        f"外部通报：{REF}",
+    ]
+
+
+def test_the_problem_workbook_shows_the_source(client, supervisor, wards):
+    _report(client, supervisor[1], _body(wards[0][0].id))
+
+    response = client.get(
+        "/api/v1/reports/weekly.xlsx", query_string={"week": _week()}, headers=supervisor[1]
+    )
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert (sheet["I1"].value, sheet["I2"].value) == ("来源", f"外部通报：{REF}")
+
+
+def test_the_printed_weekly_report_shows_the_source(client, supervisor, wards):
+    _report(client, supervisor[1], _body(wards[0][0].id))
+
+    response = client.get(
+        "/api/v1/reports/weekly.html", query_string={"week": _week()}, headers=supervisor[1]
+    )
+
+    assert f"外部通报：{REF}" in response.get_data(as_text=True)
+
+
+def test_the_reports_photo_is_the_problems_before_photo_in_the_workbook(client, supervisor, wards):
+    photo_id = f.new_id()
+    _upload(client, supervisor[1], photo_id, f.jpeg_bytes())
+    _report(client, supervisor[1], _body(wards[0][0].id, photo_ids=[photo_id]))
+
+    response = client.get(
+        "/api/v1/reports/weekly.xlsx", query_string={"week": _week()}, headers=supervisor[1]
+    )
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    anchors = [(image.anchor._from.col, image.anchor._from.row) for image in sheet._images]
+    assert anchors == [(9, 1)]  # 整改前 (J2, zero-based); nothing yet in 整改后
