@@ -9,6 +9,7 @@ export const SCREENS = {
   reports: ['admin', 'supervisor', 'department_head', 'leader'], // "reports.read"
   users: ['admin'], // "users.manage"
   todo: ['admin', 'supervisor', 'inspector', 'department_head'], // "for me": who acts on tasks
+  external: ['admin', 'supervisor'], // problems from outside the walk ("tasks.report_external")
 };
 for (const name of ['start', 'walk', 'review', 'record']) SCREENS[name] = SCREENS.home;
 

@@ -44,10 +44,11 @@ STATUS_WORDS = {
     "cancelled": ("已取消", "Cancelled"),
 }
 RECHECK_WORDS = {"pass": ("通过", "Passed"), "fail": ("未通过", "Failed")}
+# As the app names them (client/i18n: tasks.source.*).
 SOURCE_WORDS = {
-    "finding": ("检查发现", "Inspection"),
-    "record": ("记录不合规", "Record rule"),
-    "external": ("外部通报", "Outside report"),
+    "finding": ("检查发现", "Inspection finding"),
+    "record": ("记录规则", "Record rule"),
+    "external": ("外部反馈", "Reported from outside"),
 }
 COPY_WORDS = ("举一反三", "Applied alike")
 SEVERITY_WORDS = {
@@ -104,7 +105,7 @@ def location_text(location: dict) -> str:
 
 
 def source_text(problem: dict, language: int = 0) -> str:
-    """Return where a problem came from: "外部通报（举一反三）：市创文办通报〔2026〕12号".
+    """Return where a problem came from: "外部反馈（举一反三）：市创文办通报〔2026〕12号".
 
     ``language``: 0 Chinese, 1 English. Snapshots stored before sources existed hold failures
     found on a walk or in records; they read as inspections.

@@ -298,8 +298,8 @@ def test_the_problem_list_shows_an_outside_problems_source_and_its_copies(
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][-1] == "来源"
     assert sorted(row[-1] for row in rows[1:]) == [
-        f"外部通报（举一反三）：{REF}",
-        f"外部通报：{REF}",
+        f"外部反馈（举一反三）：{REF}",
+        f"外部反馈：{REF}",
     ]
 
 
@@ -311,7 +311,7 @@ def test_the_problem_workbook_shows_the_source(client, supervisor, wards):
     )
 
     sheet = load_workbook(io.BytesIO(response.data)).active
-    assert (sheet["I1"].value, sheet["I2"].value) == ("来源", f"外部通报：{REF}")
+    assert (sheet["I1"].value, sheet["I2"].value) == ("来源", f"外部反馈：{REF}")
 
 
 def test_the_printed_weekly_report_shows_the_source(client, supervisor, wards):
@@ -321,7 +321,7 @@ def test_the_printed_weekly_report_shows_the_source(client, supervisor, wards):
         "/api/v1/reports/weekly.html", query_string={"week": _week()}, headers=supervisor[1]
     )
 
-    assert f"外部通报：{REF}" in response.get_data(as_text=True)
+    assert f"外部反馈：{REF}" in response.get_data(as_text=True)
 
 
 def test_the_reports_photo_is_the_problems_before_photo_in_the_workbook(client, supervisor, wards):
