@@ -106,8 +106,7 @@ def report_external(session: Session, user: User, report: dict) -> tuple[Rectifi
         ):
             raise Conflict("This id was used for other content.", code="task.conflict")
         return task, False
-    origin = _place(session, user, report["location_id"])
-    require(user, "tasks.report_external", origin.hospital_id)
+    origin = _place(session, user, report["location_id"])  # in the caller's hospitals
     places = [origin, *_copy_places(session, origin, report.get("apply_to"))]
     now = utcnow()
     tz = session.get(Hospital, origin.hospital_id).timezone
