@@ -11,6 +11,7 @@ import { Sync } from './sync.js';
 import { Updates } from './updates.js';
 import { Dialog } from './ui/dialog.js';
 import { h } from './ui/dom.js';
+import { ExternalView } from './ui/external-view.js';
 import { FeedbackView } from './ui/feedback-view.js';
 import { HomeView } from './ui/home.js';
 import { InboxBadge } from './ui/inbox-badge.js';
@@ -34,12 +35,12 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
-  inbox: InboxView, inspection: FeedbackView, records: RecordsView,
+  inbox: InboxView, inspection: FeedbackView, records: RecordsView, external: ExternalView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
-  ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
+  ['/tasks', 'tasks'], ['/tasks/external', 'external'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
   ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/records', 'records'],
 ];
 
@@ -71,7 +72,7 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  let tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
+  let tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', external: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
   if (name === 'record' && !mayUse(user, 'home')) tab = 'records';
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');

@@ -11,6 +11,7 @@ export const SCREENS = {
   todo: ['admin', 'supervisor', 'inspector', 'department_head'], // "for me": who acts on tasks
   records: ['recorder'], // logs kept without an inspection ("records.keep", own department's places)
   tasks: ['admin', 'supervisor', 'inspector', 'department_head', 'leader'], // "tasks.read"
+  external: ['admin', 'supervisor'], // problems from outside the walk ("tasks.report_external")
 };
 for (const name of ['start', 'walk', 'review']) SCREENS[name] = SCREENS.home;
 SCREENS.record = [...SCREENS.home, ...SCREENS.records]; // the record form: a visit's, or a log

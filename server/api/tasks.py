@@ -6,6 +6,7 @@ from flask.views import MethodView
 from server.api.base import Blueprint, auth_required
 from server.extensions import db
 from server.schemas.tasks import (
+    ExternalProblemSchema,
     SubmissionSchema,
     TaskDetailSchema,
     TaskEventSchema,
@@ -14,6 +15,7 @@ from server.schemas.tasks import (
     TaskSchema,
     VerificationSchema,
 )
+from server.services import external_problems
 from server.services import task_workflow as workflow
 
 blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Rectification tasks")
@@ -32,6 +34,19 @@ class TaskList(MethodView):
         """List tasks, soonest deadline first; the total is in ``X-Total-Count``."""
         rows, total = workflow.list_tasks(db.session, g.user, **query)
         return rows, 200, {"X-Total-Count": str(total)}
+
+    @blp.arguments(ExternalProblemSchema)
+    @blp.response(201, TaskDetailSchema)
+    @blp.alt_response(200, schema=TaskDetailSchema, description="A replay of the same id")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, report):
+        """Enter a problem from outside the walk; 201, or 200 for a replay (idempotent by ``id``).
+
+        ``apply_to`` (举一反三) copies it to other places: each copy is a task of its own.
+        """
+        task, created = external_problems.report_external(db.session, g.user, report)
+        db.session.commit()
+        return task, 201 if created else 200
 
 
 @blp.route("/<id:task_id>")

@@ -93,6 +93,11 @@ class RectificationTask(Base):
     title_en: Mapped[str] = mapped_column(String(300))
     severity: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(10), default="finding", server_default="finding")
+    # A problem from outside the walk: what was reported, under which reference (通报 number),
+    # and for a 举一反三 copy the task it was copied from.
+    description: Mapped[str | None] = mapped_column(Text)
+    source_ref: Mapped[str | None] = mapped_column(String(200))
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_tasks.id"), index=True)
     points: Mapped[float] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(12), default="open")
     due_at: Mapped[datetime]
@@ -112,6 +117,10 @@ class RectificationTask(Base):
     # (``selectinload``), the task ledger never touches them.
     department: Mapped[Department | None] = relationship(viewonly=True)
     location: Mapped[Location] = relationship(viewonly=True)
+    # The 举一反三 copies of a problem from outside the walk, read only where a task is shown whole.
+    copies: Mapped[list[RectificationTask]] = relationship(
+        foreign_keys=[origin_id], viewonly=True, order_by="RectificationTask.id"
+    )
     submissions: Mapped[list[TaskSubmission]] = relationship(
         order_by="TaskSubmission.created_at", viewonly=True
     )
@@ -147,14 +156,17 @@ class TaskEvent(Base):
 class TaskSubmission(Base):
     """Evidence, a verification or a re-check, sent with a client UUID so a replay changes nothing.
 
-    ``kind``: ``evidence`` (the department says it is fixed), ``verification`` (a supervisor or
+    ``kind``: ``report`` (a problem from outside the walk as reported, with its photos),
+    ``evidence`` (the department says it is fixed), ``verification`` (a supervisor or
     inspector checks the fix: ``result`` pass/fail), ``recheck`` (a passing finding of the same
     item at the same location, recorded on the next visit).
     """
 
     __tablename__ = "task_submissions"
     __table_args__ = (
-        CheckConstraint("kind IN ('evidence', 'verification', 'recheck')", name="kind_known"),
+        CheckConstraint(
+            "kind IN ('evidence', 'verification', 'recheck', 'report')", name="kind_known"
+        ),
         CheckConstraint("result IS NULL OR result IN ('pass', 'fail')", name="result_known"),
     )
 

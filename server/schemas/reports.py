@@ -157,6 +157,11 @@ class ProblemSchema(Schema):
     overdue = fields.Boolean()
     recheck = fields.String(allow_none=True)
     occurrences = fields.Integer()
+    # Where it came from (finding, record, external), a notice's reference number and, for a
+    # 举一反三 copy, the task it was copied from. Snapshots stored earlier lack them.
+    source = fields.String()
+    source_ref = fields.String(allow_none=True)
+    origin_id = fields.Integer(allow_none=True)
 
 
 class RankedDepartmentSchema(Schema):

@@ -5,7 +5,15 @@ from webargs.fields import DelimitedList
 
 from server.models import TASK_SOURCES, TASK_STATUSES
 from server.schemas.checklist_definition import SEVERITIES
-from server.schemas.common import Bilingual, BoundedInteger, Text, UTCDateTimeField, id_field
+from server.schemas.common import (
+    MAX_ID,
+    Bilingual,
+    BoundedInteger,
+    Text,
+    UTCDateTimeField,
+    id_field,
+)
+from server.services.external_problems import SAME_USE
 from server.services.task_workflow import TASK_SORTS
 from server.timeutil import utcnow
 
@@ -42,6 +50,11 @@ class TaskSchema(Schema):
     # Where the task came from: ``finding`` (a failed answer), ``record`` (a record broke a rule),
     # ``external`` (reported from outside the walk).
     source = fields.String(dump_only=True)
+    # Of a problem from outside the walk: what was reported and under which reference; a
+    # 举一反三 copy names the task it was copied from (``origin_id``).
+    description = fields.String(dump_only=True, allow_none=True)
+    source_ref = fields.String(dump_only=True, allow_none=True)
+    origin_id = fields.Integer(dump_only=True, allow_none=True)
     points = fields.Float(dump_only=True)
     due_at = UTCDateTimeField(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
@@ -89,6 +102,11 @@ class TaskDetailSchema(TaskSchema):
     )
     failures = fields.Method("_failures", dump_only=True)
     submissions = fields.List(fields.Nested(SubmissionOutSchema), dump_only=True)
+    # The 举一反三 copies of a problem from outside the walk.
+    copy_ids = fields.Method("_copy_ids", dump_only=True)
+
+    def _copy_ids(self, task) -> list[int]:
+        return [copy.id for copy in task.copies]
 
     def _failures(self, task) -> list[dict]:
         findings = [
@@ -188,6 +206,56 @@ class VerificationSchema(SubmissionSchema):
     """A verification: whether the fix held."""
 
     result = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
+
+
+class ApplyTo(fields.Field):
+    """举一反三: ``"same_use"`` (every other place of the same use) or a list of location ids."""
+
+    default_error_messages = {
+        "invalid": 'Give "same_use" or a list of up to 500 location ids.',
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == SAME_USE:
+            return value
+        if not isinstance(value, list) or not 1 <= len(value) <= 500:
+            raise self.make_error("invalid")
+        return sorted(set(self._ids.deserialize(value, attr, data, **kwargs)))
+
+    @property
+    def _ids(self) -> fields.List:
+        return fields.List(id_field())
+
+
+class ExternalProblemSchema(Schema):
+    """A problem from outside the walk (a city notice, a third-party or unannounced visit)."""
+
+    id = fields.UUID(required=True)
+    location_id = id_field(required=True)
+    description = Text(required=True, validate=validate.Length(1, 2000))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    source = fields.String(required=True, validate=validate.OneOf(("external",)))
+    source_ref = Text(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "The notice's reference number, e.g. 市创文办通报〔2026〕12号"},
+    )
+    photo_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
+    apply_to = ApplyTo(
+        load_default=None,
+        metadata={
+            "description": '举一反三: "same_use" or a list of location ids of the same hospital',
+            "oneOf": [
+                {"type": "string", "enum": [SAME_USE]},
+                {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "minItems": 1,
+                    "maxItems": 500,
+                },
+            ],
+        },
+    )
 
 
 class TaskEventSchema(Schema):

@@ -30,7 +30,9 @@ from sqlalchemy.orm import Session
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, task_findings
 from server.storage import PhotoStorage
 
-COLUMNS = ("序号", "问题描述", "位置", "责任科室", "责任人", "整改时限", "状态", "复查结果")
+# The contract's eight columns, then where the problem came from (issue #12: a city notice and
+# its reference number must be traceable in the list handed to the 创文办).
+COLUMNS = ("序号", "问题描述", "位置", "责任科室", "责任人", "整改时限", "状态", "复查结果", "来源")
 PHOTO_COLUMNS = ("整改前", "整改后")
 HOSPITAL_COLUMN = "医院"
 
@@ -42,6 +44,13 @@ STATUS_WORDS = {
     "cancelled": ("已取消", "Cancelled"),
 }
 RECHECK_WORDS = {"pass": ("通过", "Passed"), "fail": ("未通过", "Failed")}
+# As the app names them (client/i18n: tasks.source.*).
+SOURCE_WORDS = {
+    "finding": ("检查发现", "Inspection finding"),
+    "record": ("记录规则", "Record rule"),
+    "external": ("外部反馈", "Reported from outside"),
+}
+COPY_WORDS = ("举一反三", "Applied alike")
 SEVERITY_WORDS = {
     "minor": ("一般", "Minor"),
     "major": ("较重", "Major"),
@@ -95,8 +104,23 @@ def location_text(location: dict) -> str:
     return f"{location['name']['zh-CN']}（{location['code']}）"
 
 
+def source_text(problem: dict, language: int = 0) -> str:
+    """Return where a problem came from: "外部反馈（举一反三）：市创文办通报〔2026〕12号".
+
+    ``language``: 0 Chinese, 1 English. Snapshots stored before sources existed hold failures
+    found on a walk or in records; they read as inspections.
+    """
+    source = problem.get("source", "finding")
+    words = SOURCE_WORDS.get(source, (source, source))[language]
+    if problem.get("origin_id"):
+        words += f"（{COPY_WORDS[0]}）" if language == 0 else f" ({COPY_WORDS[1]})"
+    if problem.get("source_ref"):
+        words += ("：" if language == 0 else ": ") + problem["source_ref"]
+    return words
+
+
 def problem_row(problem: dict) -> list[Any]:
-    """Return the eight contract columns of one problem; the deadline as a date."""
+    """Return the columns of one problem (the contract's eight and its source); due as a date."""
     department = problem["department"]
     assignee = problem["assignee"]
     return [
@@ -108,6 +132,7 @@ def problem_row(problem: dict) -> list[Any]:
         date.fromisoformat(problem["due_date"]),
         STATUS_WORDS.get(problem["status"], (problem["status"],))[0],
         RECHECK_WORDS[problem["recheck"]][0] if problem["recheck"] else "",
+        source_text(problem),
     ]
 
 
@@ -156,8 +181,9 @@ def _chunks(values: list, size: int = 500):
 def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
     """Find the before and after photo of each task, for the photos that have arrived.
 
-    Before: the first photo of the earliest finding of the task that has one. After: the first
-    photo of the newest evidence, verification or re-check that has one.
+    Before: the first photo of the earliest finding of the task that has one, or of the report of
+    a problem from outside the walk. After: the first photo of the newest evidence, verification
+    or re-check that has one.
     """
     before: dict[int, str] = {}
     after: dict[int, str] = {}
@@ -175,6 +201,7 @@ def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
             select(
                 TaskSubmission.id,
                 TaskSubmission.task_id,
+                TaskSubmission.kind,
                 TaskSubmission.photo_ids,
                 TaskSubmission.finding_id,
             )
@@ -189,11 +216,13 @@ def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
             session.execute(select(Photo.id, Photo.thumb_key).where(Photo.id.in_(wanted))).all()
         )
         for submission in submissions:  # newest first
-            if submission.task_id in after:
-                continue
             stored = [keys[p] for p in candidates.get(submission.id, []) if p in keys]
-            if stored:
-                after[submission.task_id] = stored[0]
+            if not stored:
+                continue
+            if submission.kind == "report":  # a problem from outside: how it was found
+                before.setdefault(submission.task_id, stored[0])
+            else:
+                after.setdefault(submission.task_id, stored[0])
     return {
         task_id: TaskPhotos(before.get(task_id), after.get(task_id))
         for task_id in set(before) | set(after)
@@ -249,7 +278,7 @@ def _cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-_WIDTHS = (6, 48, 30, 18, 12, 12, 10, 10, 15, 15)
+_WIDTHS = (6, 48, 30, 18, 12, 12, 10, 10, 24, 15, 15)
 _THUMB_PX = 96  # thumbnails are scaled into a box of this size in the sheet
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -298,7 +327,8 @@ def _add_problem(sheet, problem: dict, photos: TaskPhotos, storage: PhotoStorage
     if problem["overdue"]:
         due.font = _OVERDUE_FONT
     embedded = False
-    for column, key in ((9, photos.before), (10, photos.after)):
+    first = len(COLUMNS) + 1
+    for column, key in ((first, photos.before), (first + 1, photos.after)):
         sheet.cell(row, column).border = _BORDER
         data = _thumbnail(storage, key)
         if data is None:
@@ -434,6 +464,7 @@ def weekly_html(rollups: list[dict], week: str) -> str:
         "weekly_report.html",
         week=week,
         hospitals=[{"rollup": rollup, "charts": _charts(rollup)} for rollup in rollups],
+        source_text=source_text,
         status_words=STATUS_WORDS,
         recheck_words=RECHECK_WORDS,
         severity_words=SEVERITY_WORDS,

@@ -61,6 +61,9 @@ POLICY: dict[str, frozenset[str]] = {
     # Submit evidence for any department; the rest: for their own department's tasks.
     "tasks.submit_evidence_any_department": SUPERVISING,
     "tasks.verify": SUPERVISING | {"inspector"},
+    # Enter a problem from outside the walk (a city notice, a third-party or unannounced visit)
+    # and copy it to like places (举一反三): the supervisor manages tasks, as admins do.
+    "tasks.report_external": SUPERVISING,
     "reports.read": SUPERVISING | {"department_head"} | READING,
 }
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
 from server.services.permissions import may_see_inspection, require
-from server.services.tasks import tasks_of_finding, visible_tasks
+from server.services.tasks import copies_of, tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
 
 CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -274,7 +274,10 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
             visible_tasks(session, user, tasks_of_finding(session, slot.finding_id))
         )
     submission = session.get(TaskSubmission, slot.submission_id)
-    return bool(visible_tasks(session, user, [submission.task_id]))
+    task_ids = [submission.task_id]
+    if submission.kind == "report":  # a reported problem's photos show on its 举一反三 copies too
+        task_ids += copies_of(session, task_ids)
+    return bool(visible_tasks(session, user, task_ids))
 
 
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:

@@ -394,6 +394,9 @@ def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dic
             T.severity,
             T.due_at,
             T.occurrences,
+            T.source,
+            T.source_ref,
+            T.origin_id,
             T.department_id,
             T.assignee_id,
             T.created_at,
@@ -443,6 +446,9 @@ def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dic
                 "overdue": as_utc(row.due_at) < as_of,
                 "recheck": checks.get(row.id),
                 "occurrences": row.occurrences,
+                "source": row.source,
+                "source_ref": row.source_ref,
+                "origin_id": row.origin_id,
             }
         )
     return problems

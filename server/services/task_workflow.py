@@ -322,7 +322,7 @@ def _replayed(
     return True
 
 
-def _attach_photos(
+def attach_photos(
     session: Session,
     task: RectificationTask,
     submission: TaskSubmission,
@@ -370,7 +370,7 @@ def _submit(session, user, task, submission_id, kind, result, note, photo_ids, f
     )
     session.add(submission)
     session.flush()
-    _attach_photos(session, task, submission, photo_ids, user)
+    attach_photos(session, task, submission, photo_ids, user)
     return submission
 
 

@@ -603,6 +603,15 @@ def tasks_of_finding(session: Session, finding_id: uuid.UUID) -> list[int]:
     )
 
 
+def copies_of(session: Session, task_ids: list[int]) -> list[int]:
+    """Return the ids of the 举一反三 copies of these tasks (problems from outside the walk)."""
+    return list(
+        session.scalars(
+            select(RectificationTask.id).where(RectificationTask.origin_id.in_(task_ids))
+        )
+    )
+
+
 def visible_tasks(session: Session, user: User, task_ids: list) -> list[RectificationTask]:
     """Return those of ``task_ids`` that ``user`` may see."""
     ids = [int(task_id) for task_id in task_ids]

@@ -140,6 +140,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Tasks: department heads see their department's; supervisors manage; the department reports
     # the fix; supervisors and inspectors verify; leaders read them all and change none
     "GET /api/v1/tasks": {"-": "401 200 200 200 200 200 403 200"},
+    # A problem from outside the walk: supervisors (and admins) enter it; a place outside the
+    # caller's hospitals is an unknown place of the body (422), as a push's is
+    "POST /api/v1/tasks": {
+        "own": "401 201 201 403 403 403 403 201",
+        "other_hospital": "401 422 422 403 403 403 403 201",
+    },
     "GET /api/v1/tasks/<id:task_id>": {
         "own": "401 200 200 200 200 200 403 200",
         "other_department": "401 200 200 200 404 200 403 200",
@@ -542,6 +548,20 @@ def _verify(w, session, caller, target):
     task = _task(w, session, target, status="submitted")
     f.submission(session, task, w.workers[target])
     return Call(f"/api/v1/tasks/{task.id}/verify", json={"id": f.new_id(), "result": "pass"})
+
+
+@builds("POST /api/v1/tasks")
+def _report_external(w, session, caller, target):
+    """A city notice about the target's place, under a new id."""
+    body = {
+        "id": f.new_id(),
+        "location_id": w.places[target].id,
+        "description": "通报：地面不洁",
+        "severity": "minor",
+        "source": "external",
+        "source_ref": "市创文办通报〔2026〕12号",
+    }
+    return Call("/api/v1/tasks", json=body)
 
 
 @builds("POST /api/v1/notifications/<id:notification_id>/read")

@@ -261,7 +261,7 @@ def test_xlsx_problem_list_with_thumbnails(client, supervisor, problem, hospital
         "未通过",
     ]
     anchors = sorted((image.anchor._from.col, image.anchor._from.row) for image in sheet._images)
-    assert anchors == [(8, 1), (9, 1)]  # 整改前 I2 and 整改后 J2 (zero-based)
+    assert anchors == [(9, 1), (10, 1)]  # 整改前 J2 and 整改后 K2 (zero-based), after 来源
 
 
 def test_xlsx_without_photos_has_no_images(client, session, supervisor, hospital, walk_checklist):
@@ -294,6 +294,7 @@ def test_csv_problem_list_has_a_bom_and_the_contract_columns(client, supervisor,
         "2026-11-19",
         "整改中",
         "未通过",
+        "检查发现",
     ]
     assert len(rows) == 2
 

@@ -47,6 +47,7 @@ REFUSED_BY_RULE = [
     ("/api/v1/reports/monthly.html", "GET", [*ACCEPTED, "422"]),
     ("/api/v1/users", "POST", [*ACCEPTED, "422"]),
     ("/api/v1/users/{user_id}", "PATCH", [*ACCEPTED, "422"]),
+    ("/api/v1/tasks", "POST", [*ACCEPTED, "422"]),
     ("/api/v1/tasks/{task_id}", "PATCH", [*ACCEPTED, "412", "422", "428"]),
     ("/api/v1/tasks/{task_id}/evidence", "POST", [*ACCEPTED, "422"]),
     ("/api/v1/tasks/{task_id}/verify", "POST", [*ACCEPTED, "422"]),

@@ -564,6 +564,9 @@ def test_problem_list_is_the_open_tasks_at_week_end_by_deadline(rollup, world):
         "overdue": True,
         "recheck": "fail",
         "occurrences": 2,
+        "source": "finding",
+        "source_ref": None,
+        "origin_id": None,
     }
     by_id = {p["task_id"]: p for p in problems}
     assert by_id[t["t9"].id]["department"] is None and by_id[t["t9"].id]["assignee"] is None

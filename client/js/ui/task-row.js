@@ -25,7 +25,8 @@ function badges(task) {
     task.severity ? h('span', { class: `badge badge-${task.severity}` }, t(`severity.${task.severity}`)) : null,
     h('span', { class: 'badge', 'data-testid': 'task-row-status' }, t(`task.status.${task.status}`)),
     isOverdue(task) ? h('span', { class: 'badge badge-critical' }, t('task.overdue')) : null,
-    task.source && task.source !== 'finding' ? h('span', { class: 'badge' }, t(`tasks.source.${task.source}`)) : null,
+    task.source && task.source !== 'finding' ? h('span', { class: 'badge', 'data-testid': 'task-row-source' },
+      t(`tasks.source.${task.source}`), task.source_ref ? ` · ${task.source_ref}` : '') : null,
     task.occurrences > 1 ? h('span', { class: 'badge' }, t('task.occurrences', { n: task.occurrences })) : null);
 }
 

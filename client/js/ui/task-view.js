@@ -14,6 +14,7 @@ import { append, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { RemotePhotos } from './remote-photos.js';
 import { TaskActions } from './task-actions.js';
+import { taskOrigin } from './task-origin.js';
 
 export class TaskView {
   constructor(element, { params, router, dialog }) {
@@ -91,12 +92,14 @@ export class TaskView {
         row(t('task.department'), department ? pick(department.name) : null),
         row(t('task.assignee'), task.assignee_name || (task.assignee_id ? `#${task.assignee_id}` : t('task.unassigned'))),
         row(t('task.deadline'), formatDate(task.due_at)),
+        ...taskOrigin(task),
         row(t('task.created'), formatTime(task.created_at)),
         row(t('task.closed'), task.closed_at ? formatTime(task.closed_at) : null)),
     ];
   }
 
   failures(task) {
+    if (!task.failures.length) return null;
     return h('section', { class: 'card', 'data-testid': 'task-failures' },
       h('h2', {}, t('task.failures')),
       h('ul', { class: 'list' }, task.failures.map((failure) => h('li', { class: 'list-item entry' },

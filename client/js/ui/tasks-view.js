@@ -70,7 +70,11 @@ export class TasksView {
     this.all = h('input', { type: 'checkbox', id: allId, 'data-testid': 'task-select-all', onchange: (event) => this.select(this.shown, event.target.checked) });
     this.allRow = h('div', { class: 'check select-all' }, this.all, h('label', { for: allId }, t('tasks.select_all')));
     this.results = h('ul', { class: 'list task-table' });
-    append(this.element, h('h1', { tabindex: -1 }, t('tasks.title')), this.intro, this.chips, this.filters.element,
+    // Supervisors enter problems from outside the walk (a city notice, an unannounced visit).
+    const report = mayUse(user, 'external')
+      ? h('p', {}, h('a', { href: '#/tasks/external', class: 'btn', 'data-testid': 'external-open' }, t('external.open')))
+      : null;
+    append(this.element, h('h1', { tabindex: -1 }, t('tasks.title')), report, this.intro, this.chips, this.filters.element,
       this.bulk.element, this.allRow, this.results);
     this.show();
     this.sync.addEventListener('synced', this.reload);
