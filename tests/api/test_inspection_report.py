@@ -216,3 +216,23 @@ def test_the_inspection_detail_route_still_answers(client, inspector, visit):
     response = client.get(f"/api/v1/inspections/{visit['inspection'].id}", headers=headers)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
+
+
+def test_mine_lists_only_the_callers_own_inspections_even_for_a_supervisor(
+    client, session, make_user, place, visit
+):
+    user, headers = make_user("supervisor", "inspector")
+    own = make_inspection(session, place, user, at(11, 18, 9))
+    session.commit()
+    everyone = client.get("/api/v1/inspections", headers=headers).json
+    mine = client.get("/api/v1/inspections?mine=1", headers=headers).json
+    assert {row["id"] for row in everyone} == {str(own.id), str(visit["inspection"].id)}
+    assert [row["id"] for row in mine] == [str(own.id)]
+
+
+def test_mine_is_a_boolean(client, inspector, assert_error):
+    _user, headers = inspector
+    body = assert_error(
+        client.get("/api/v1/inspections?mine=perhaps", headers=headers), 422, "request.invalid"
+    )
+    assert list(body["errors"]) == ["mine"]
