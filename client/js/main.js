@@ -17,6 +17,7 @@ import { InboxBadge } from './ui/inbox-badge.js';
 import { InboxView } from './ui/inbox-view.js';
 import { InsecureBanner } from './ui/insecure-banner.js';
 import { LoginView } from './ui/login.js';
+import { MineView } from './ui/mine-view.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
 import { ReportsView } from './ui/reports-view.js';
@@ -33,13 +34,13 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
-  inbox: InboxView, inspection: FeedbackView,
+  inbox: InboxView, inspection: FeedbackView, mine: MineView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
   ['/tasks', 'tasks'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
-  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'],
+  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/mine', 'mine'],
 ];
 
 const main = document.getElementById('main');
@@ -69,7 +70,7 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
+  const tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', users: 'settings', inspection: 'inbox', mine: 'home' }[name] ?? name;
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

@@ -10,7 +10,7 @@ export const SCREENS = {
   users: ['admin'], // "users.manage"
   todo: ['admin', 'supervisor', 'inspector', 'department_head'], // "for me": who acts on tasks
 };
-for (const name of ['start', 'walk', 'review', 'record']) SCREENS[name] = SCREENS.home;
+for (const name of ['start', 'walk', 'review', 'record', 'mine']) SCREENS[name] = SCREENS.home;
 
 /** Whether ``user`` may use the screen ``name``. */
 export function mayUse(user, name) {

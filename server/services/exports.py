@@ -384,14 +384,19 @@ def _scale(values: list[float]) -> float:
     return top if top > 0 else 1
 
 
-def hbar_chart(labels: list[str], values: list[int], width: int = 640) -> dict:
+# Charts are laid out 360 units wide and drawn with 12-unit text: on a 360 px phone that is about
+# 12 px, and on A4 (at most 120 mm) still larger than the body text's 10.5 pt would allow.
+CHART_WIDTH = 360
+
+
+def hbar_chart(labels: list[str], values: list[int], width: int = CHART_WIDTH) -> dict:
     """Lay out a horizontal bar chart: one row per label, bars scaled to the largest value."""
-    label_width, row_height, value_room = 180, 22, 40
+    label_width, row_height, value_room = 130, 22, 30
     plot = width - label_width - value_room
     top = _scale(values)
     bars = [
         {
-            "label": label,
+            "label": label if len(label) <= 10 else label[:9] + "…",
             "value": value,
             "y": index * row_height,
             "width": round(plot * value / top, 1),
@@ -408,7 +413,7 @@ def hbar_chart(labels: list[str], values: list[int], width: int = 640) -> dict:
 
 
 def column_chart(
-    labels: list[str], series: list[tuple[str, str, list[int]]], width: int = 640
+    labels: list[str], series: list[tuple[str, str, list[int]]], width: int = CHART_WIDTH
 ) -> dict:
     """Lay out a grouped column chart; ``series`` is [(name, css class, values)]."""
     height, top_room, bottom_room = 220, 16, 36
@@ -460,7 +465,7 @@ def _charts(rollup: dict) -> dict:
             [("未关闭 Open", "open", list(rollup["age_buckets"].values()))],
         ),
         "trend": column_chart(
-            [week["week"] for week in trend],
+            [week["week"][-3:] for week in trend],  # "W47": eight labels fit 360 units
             [
                 ("新增 New", "new", [week["new"] for week in trend]),
                 ("销号 Closed", "closed", [week["closed"] for week in trend]),

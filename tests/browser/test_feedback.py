@@ -1,0 +1,100 @@
+"""Same-day feedback in the app (我的巡查 opens an inspection's written report) and the weekly
+report read on a 360 px phone: nothing cut off, wide tables scrolling inside their box."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+
+
+def test_my_inspections_opens_the_written_feedback_with_the_failure_first(
+    page, base_url, failed_task
+):
+    login(page, base_url, "inspector")
+    page.get_by_test_id("my-inspections").click()
+    item = page.get_by_test_id("mine-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("1 项不合格")
+
+    item.get_by_test_id("mine-open").click()
+
+    report = page.frame_locator("[data-testid=feedback-frame]")
+    failures = report.get_by_test_id("failures")
+    expect(failures).to_contain_text("门前堆放杂物")
+    expect(failures.locator("img")).to_have_count(1)
+    expect(report.get_by_test_id("sections")).to_be_visible()
+
+
+FITS = """(testid) => { const frame = document.querySelector(`[data-testid=${testid}]`);
+  const report = frame.contentDocument.documentElement;
+  const page = document.documentElement;
+  return {page: page.scrollWidth - page.clientWidth,
+          report: report.scrollWidth - report.clientWidth,
+          tall: report.scrollHeight - frame.getBoundingClientRect().height}; }"""
+
+
+def test_the_written_feedback_on_a_phone_is_shown_whole_and_cut_off_nowhere(
+    page, base_url, failed_task
+):
+    page.set_viewport_size(PHONE)
+    login(page, base_url, "inspector")
+    page.get_by_test_id("my-inspections").click()
+    page.get_by_test_id("mine-open").click()
+    report = page.frame_locator("[data-testid=feedback-frame]")
+    expect(report.get_by_test_id("failures")).to_be_visible()
+
+    fit = page.evaluate(FITS, "feedback-frame")
+
+    assert fit["page"] <= 0 and fit["report"] <= 0 and fit["tall"] <= 0, fit
+
+
+def open_weekly_on_a_phone(page, base_url) -> None:
+    page.set_viewport_size(PHONE)
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="周报").click()
+    report = page.frame_locator("[data-testid=report-frame]")
+    expect(report.get_by_test_id("problem-list")).to_be_attached()
+
+
+def test_the_weekly_report_at_360_px_cuts_nothing_off(page, base_url, failed_task):
+    open_weekly_on_a_phone(page, base_url)
+
+    fit = page.evaluate(FITS, "report-frame")
+
+    assert fit["page"] <= 0 and fit["report"] <= 0 and fit["tall"] <= 0, fit
+
+
+def test_the_weekly_problem_list_scrolls_inside_its_box_with_the_problem_held(
+    page, base_url, failed_task
+):
+    open_weekly_on_a_phone(page, base_url)
+
+    table = page.evaluate(
+        """() => { const d = document.querySelector('[data-testid=report-frame]').contentDocument;
+                   const table = d.querySelector('[data-testid=problem-list]');
+                   const box = table.parentElement;
+                   const first = table.querySelector('tbody td');
+                   return {scrolls: box.scrollWidth > box.clientWidth,
+                           boxFits: box.getBoundingClientRect().right
+                                    <= d.documentElement.clientWidth,
+                           overflow: getComputedStyle(box).overflowX,
+                           sticky: getComputedStyle(first).position}; }"""
+    )
+    assert table == {"scrolls": True, "boxFits": True, "overflow": "auto", "sticky": "sticky"}
+
+
+def test_weekly_charts_are_drawn_at_a_legible_size_on_a_phone(page, base_url, failed_task):
+    open_weekly_on_a_phone(page, base_url)
+
+    smallest = page.evaluate(
+        """() => { const d = document.querySelector('[data-testid=report-frame]').contentDocument;
+                   return Math.min(...[...d.querySelectorAll('svg text')].map(
+                     (text) => text.getBoundingClientRect().height)); }"""
+    )
+    assert smallest >= 10
