@@ -1,5 +1,5 @@
 /**
- * My inspections (我的巡查): what the signed-in user recorded, newest first — those still waiting
+ * My inspections: what the signed-in user recorded, newest first — those still waiting
  * on this device to be sent, and those the server holds, each of which has its written feedback.
  * No DOM.
  */

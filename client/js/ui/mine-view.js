@@ -1,5 +1,5 @@
 /**
- * 我的巡查 / My inspections: the user's inspections, newest first, each opening its written
+ * My inspections: the user's inspections, newest first, each opening its written
  * feedback (the same-day report) once the server has it; those still on the device say so.
  */
 import * as checklists from '../checklists.js';
