@@ -98,3 +98,29 @@ def test_weekly_charts_are_drawn_at_a_legible_size_on_a_phone(page, base_url, fa
                      (text) => text.getBoundingClientRect().height)); }"""
     )
     assert smallest >= 10
+
+
+QUEUE_INSPECTION = """async () => {
+  const outbox = await import('/js/outbox.js');
+  const id = crypto.randomUUID();
+  const context = { checklist_id: 'smoke-free', checklist_version: 1, location_id: 1,
+                    kind: 'self', started_at: new Date().toISOString() };
+  const finding = { id: crypto.randomUUID(), inspection_id: id, item_id: 'x', result: 'fail' };
+  await outbox.save([outbox.entry('inspection', { id, ...context }, id, context),
+                     outbox.entry('finding', finding, id, context)]);
+  return id;
+}"""
+
+
+def test_offline_my_inspections_lists_what_waits_on_the_phone(context, page, base_url):
+    login(page, base_url, "inspector")
+    context.set_offline(True)
+    waiting = page.evaluate(QUEUE_INSPECTION)
+
+    page.get_by_test_id("my-inspections").click()
+
+    item = page.locator(f"[data-testid=mine-item][data-id='{waiting}']")
+    expect(item.get_by_test_id("mine-waiting")).to_have_text("在本机待发送，发送后可查看书面反馈")
+    expect(item).to_contain_text("1 项不合格")
+    expect(item.get_by_test_id("mine-open")).to_have_count(0)
+    expect(page.get_by_test_id("mine-status")).to_have_text("离线：只显示本机上待发送的巡查。")
