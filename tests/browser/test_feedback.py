@@ -3,10 +3,14 @@ report read on a 360 px phone: nothing cut off, wide tables scrolling inside the
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import jpeg, login
 
 pytestmark = pytest.mark.browser
 
@@ -124,3 +128,70 @@ def test_offline_my_inspections_lists_what_waits_on_the_phone(context, page, bas
     expect(item).to_contain_text("1 项不合格")
     expect(item.get_by_test_id("mine-open")).to_have_count(0)
     expect(page.get_by_test_id("mine-status")).to_have_text("离线：只显示本机上待发送的巡查。")
+
+
+def typical_walk(server_api, picture: bytes) -> str:
+    """A civilized-city walk at the outpatient hall: every yes/no item that applies answered,
+    three of them failed with a note and a photo; answer the inspection's id."""
+    definition = server_api.call("GET", "/checklists/civilized-city")
+    place = next(
+        row for row in server_api.call("GET", "/locations") if row["code"] == "OPD-1F-HALL"
+    )
+    fits = lambda node: place["use"] in node.get("applies_to", [place["use"]])  # noqa: E731
+    items = [
+        item["id"]
+        for section in definition["sections"]
+        if fits(section)
+        for item in section["items"]
+        if fits(item) and item["type"] == "pass_fail"
+    ]
+    failing = items[:: len(items) // 3][:3]
+    sha = hashlib.sha256(picture).hexdigest()
+    photos = {
+        item: {"id": str(uuid.uuid4()), "sha256": sha, "bytes": len(picture)} for item in items
+    }
+    now = datetime.now(UTC).isoformat()
+    inspection_id = str(uuid.uuid4())
+    inspection = {
+        "id": inspection_id,
+        "checklist_id": "civilized-city",
+        "checklist_version": 1,
+        "location_id": place["id"],
+        "kind": "supervision",
+        "started_at": now,
+        "finished_at": now,
+        "note": "",
+    }
+    findings = [
+        {
+            "id": str(uuid.uuid4()),
+            "inspection_id": inspection_id,
+            "item_id": item,
+            "result": "fail" if item in failing else "pass",
+            "value": None,
+            "note": "现场发现问题，已当场告知科室" if item in failing else "",
+            "photos": [photos[item]] if item in failing else [],
+            "recorded_at": now,
+        }
+        for item in items
+    ]
+    body = {"device_id": "d-test", "inspections": [inspection], "findings": findings, "records": []}
+    answer = server_api.call("POST", "/sync/push", body)
+    rejected = [result for result in answer["results"] if result["status"] != "created"]
+    assert not rejected, rejected
+    for item in failing:
+        server_api.put_photo(photos[item]["id"], picture)
+    return inspection_id
+
+
+def test_the_written_feedback_of_a_typical_walk_prints_on_at_most_two_a4_pages(
+    page, server_api, tmp_path
+):
+    picture = jpeg(tmp_path / "finding.jpg", (800, 600), (150, 80, 40)).read_bytes()
+    inspection_id = typical_walk(server_api, picture)
+    html = server_api.call("GET", f"/inspections/{inspection_id}/report", raw=True).decode()
+    page.set_content(html)
+
+    pdf = page.pdf(format="A4")
+
+    assert 1 <= pdf.count(b"/Type /Page\n") <= 2
