@@ -18,6 +18,7 @@ import { InboxBadge } from './ui/inbox-badge.js';
 import { InboxView } from './ui/inbox-view.js';
 import { InsecureBanner } from './ui/insecure-banner.js';
 import { LoginView } from './ui/login.js';
+import { MineView } from './ui/mine-view.js';
 import { OutboxView } from './ui/outbox-view.js';
 import { RecordView } from './ui/record-view.js';
 import { RecordsView } from './ui/records-view.js';
@@ -35,13 +36,13 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
-  inbox: InboxView, inspection: FeedbackView, records: RecordsView, external: ExternalView,
+  inbox: InboxView, inspection: FeedbackView, records: RecordsView, external: ExternalView, mine: MineView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
   ['/tasks', 'tasks'], ['/tasks/external', 'external'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
-  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/records', 'records'],
+  ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/records', 'records'], ['/mine', 'mine'],
 ];
 
 const main = document.getElementById('main');
@@ -72,7 +73,7 @@ async function show(name, params) {
   main.replaceChildren(element);
   document.body.dataset.view = name;
   for (const link of document.querySelectorAll('[data-screen]')) link.hidden = !mayUse(user, link.dataset.screen);
-  let tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', external: 'tasks', users: 'settings', inspection: 'inbox' }[name] ?? name;
+  let tab = { start: 'home', walk: 'home', review: 'home', record: 'home', task: 'tasks', external: 'tasks', users: 'settings', inspection: 'inbox', mine: 'home' }[name] ?? name;
   if (name === 'record' && !mayUse(user, 'home')) tab = 'records';
   for (const link of document.querySelectorAll('.tabbar a')) {
     if (link.dataset.route === tab) link.setAttribute('aria-current', 'page');

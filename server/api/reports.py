@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 
 from server.api.base import Blueprint, auth_required, printable_page
@@ -10,10 +10,11 @@ from server.extensions import db
 from server.schemas.reports import (
     MonthlyQuerySchema,
     MonthlyReportSchema,
+    ProblemListQuerySchema,
     WeeklyQuerySchema,
     WeeklyReportSchema,
 )
-from server.services import exports, inspection_report, monthly, rollups
+from server.services import exports, inspection_report, monthly, problem_list, rollups
 
 blp = Blueprint("reports", __name__, description="Weekly rollups and printable reports")
 
@@ -27,6 +28,17 @@ def _week_and_rollups(query: dict) -> tuple[str, list[dict]]:
         db.session, g.user, current_app.config["HOSPITAL_TZ"]
     )
     return week, rollups.rollup_for(db.session, g.user, week, query.get("hospital_id"))
+
+
+def _problem_lists(query: dict) -> tuple[str, list[dict]]:
+    """Return the file's label (the week, or the period) and the problem lists it holds."""
+    if query["scope"] == "all":
+        first, last = query["first"], query["last"]
+        found = problem_list.period_problems(
+            db.session, g.user, first, last, query.get("hospital_id")
+        )
+        return f"{first.isoformat()}_{last.isoformat()}", found
+    return _week_and_rollups(query)
 
 
 def _month_and_reports(query: dict) -> tuple[str, list[dict]]:
@@ -69,12 +81,12 @@ class WeeklyProblemListXlsx(MethodView):
 
     decorators = [auth_required]
 
-    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.arguments(ProblemListQuerySchema, location="query")
     @blp.response(200, content_type=XLSX, description="One sheet per hospital, with photos")
     @blp.doc(security=SECURITY)
     def get(self, query):
-        """Download the week's open problems as XLSX."""
-        week, found = _week_and_rollups(query)
+        """Download the week's open problems, or a period's every problem, as XLSX."""
+        week, found = _problem_lists(query)
         storage = current_app.extensions["photo_storage"]
         return _download(
             exports.problem_list_xlsx(db.session, storage, found, week), XLSX, week, "xlsx"
@@ -87,13 +99,16 @@ class WeeklyProblemListCsv(MethodView):
 
     decorators = [auth_required]
 
-    @blp.arguments(WeeklyQuerySchema, location="query")
+    @blp.arguments(ProblemListQuerySchema, location="query")
     @blp.response(200, content_type="text/csv", description="UTF-8 with a byte-order mark")
     @blp.doc(security=SECURITY)
     def get(self, query):
-        """Download the week's open problems as CSV."""
-        week, found = _week_and_rollups(query)
-        return _download(exports.problem_list_csv(found), "text/csv", week, "csv")
+        """Download the week's open problems, or a period's every problem, as CSV."""
+        week, found = _problem_lists(query)
+        photo_url = f"{request.host_url}api/v1/photos/"
+        return _download(
+            exports.problem_list_csv(db.session, found, photo_url), "text/csv", week, "csv"
+        )
 
 
 @blp.route("/reports/weekly.html")

@@ -55,4 +55,8 @@ class InspectionListQuerySchema(Schema):
     """Filters for the inspection list."""
 
     location_id = id_field(strict=False)
+    mine = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only the caller's own inspections (我的巡查), whatever the role"},
+    )
     limit = BoundedInteger(maximum=200, strict=False, load_default=50)

@@ -4,11 +4,12 @@ Timestamps in a rollup are already ISO 8601 strings in UTC (a stored snapshot is
 are dumped as strings here.
 """
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.errors import Invalid
 from server.schemas.common import id_field
 from server.services.monthly import parse_month
+from server.services.problem_list import MAX_PERIOD_DAYS
 from server.services.rollups import parse_week
 
 # The weeks ``parse_week`` takes (years 1900–9998), as far as a pattern can say: a week 53
@@ -52,6 +53,39 @@ class WeeklyQuerySchema(Schema):
         validate=_iso_week, metadata={"example": "2026-W47", "pattern": WEEK_PATTERN}
     )
     hospital_id = id_field(strict=False)
+
+
+class ProblemListQuerySchema(WeeklyQuerySchema):
+    """The problem list: the week's open problems, or (``scope=all``) every problem of a period.
+
+    ``from`` and ``to`` are local dates, both included, at most a year apart; they go with
+    ``scope=all`` only, and ``week`` with ``scope=open`` only.
+    """
+
+    scope = fields.String(
+        load_default="open",
+        validate=validate.OneOf(("open", "all")),
+        metadata={"description": "open: the week's open problems; all: a period's every problem"},
+    )
+    first = fields.Date(data_key="from", metadata={"example": "2026-11-01"})
+    last = fields.Date(data_key="to", metadata={"example": "2026-11-30"})
+
+    @validates_schema
+    def _period(self, data: dict, **_kwargs) -> None:
+        if data["scope"] == "open":
+            for key, name in (("first", "from"), ("last", "to")):
+                if key in data:
+                    raise ValidationError("Only with scope=all.", field_name=name)
+            return
+        if "week" in data:
+            raise ValidationError("Only with scope=open; give from and to.", field_name="week")
+        for key, name in (("first", "from"), ("last", "to")):
+            if key not in data:
+                raise ValidationError("Required with scope=all.", field_name=name)
+        if data["last"] < data["first"]:
+            raise ValidationError("Must not be before from.", field_name="to")
+        if (data["last"] - data["first"]).days >= MAX_PERIOD_DAYS:
+            raise ValidationError(f"At most {MAX_PERIOD_DAYS} days.", field_name="to")
 
 
 def _bilingual(**kwargs) -> fields.Dict:

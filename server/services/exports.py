@@ -1,8 +1,11 @@
 """Reports as files: the problem list (问题清单) as XLSX and CSV, the weekly and monthly pages.
 
-The problem list is the ``problems`` of the rollups ``rollup_for`` returns, so a download says
-exactly what the JSON says. Its eight contract columns come first and in order; the XLSX adds
-thumbnails of the photo before and after the fix. The printable weekly page draws its bar
+The problem list is the ``problems`` of the rollups ``rollup_for`` returns (or of a period's
+``period_problems``), so a download says exactly what the JSON says. Its eight contract columns
+come first and in order, so scripts that read them by position keep working; then the problem's
+source (a walk, a record rule, an outside notice with its reference), what hospitals keep beside
+them (严重程度, 发现日期, 检查人, 备注) and the photo before and after the fix —
+thumbnails in the XLSX, links in the CSV. The printable weekly page draws its bar
 charts as inline SVG on the server: no script, no CDN, prints as it shows.
 """
 
@@ -28,11 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, task_findings
+from server.services.problem_list import problem_details
 from server.storage import PhotoStorage
 
 # The contract's eight columns, then where the problem came from (issue #12: a city notice and
 # its reference number must be traceable in the list handed to the 创文办).
 COLUMNS = ("序号", "问题描述", "位置", "责任科室", "责任人", "整改时限", "状态", "复查结果", "来源")
+DETAIL_COLUMNS = ("严重程度", "发现日期", "检查人", "备注")
 PHOTO_COLUMNS = ("整改前", "整改后")
 HOSPITAL_COLUMN = "医院"
 
@@ -136,6 +141,15 @@ def problem_row(problem: dict) -> list[Any]:
     ]
 
 
+def detail_row(problem: dict, details: dict | None, timezone: str) -> list[Any]:
+    """Return 严重程度, 发现日期, 检查人 and 备注; without a finding, the task's own date."""
+    severity = SEVERITY_WORDS.get(problem["severity"], (problem["severity"],))[0]
+    if details is None:
+        opened = datetime.fromisoformat(problem["created_at"].replace("Z", "+00:00"))
+        return [severity, opened.astimezone(ZoneInfo(timezone)).date(), "", ""]
+    return [severity, details["found"], details["inspector"], details["note"]]
+
+
 # A cell that starts with one of these is a formula to Excel; quote it (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -146,31 +160,51 @@ def _safe_text(value: Any) -> Any:
     return value
 
 
-def problem_list_csv(rollups: list[dict]) -> bytes:
+def problem_list_csv(session: Session, rollups: list[dict], photo_url: str) -> bytes:
     """Return the problem list as CSV in UTF-8 with a BOM (so Excel reads it as UTF-8).
 
-    With more than one hospital a 医院 column is added after the contract columns.
+    Photos are links: ``photo_url`` followed by the photo's id (the photo API, which asks for a
+    login as every photo does). With more than one hospital a 医院 column comes last.
     """
     several = len(rollups) > 1
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*COLUMNS, HOSPITAL_COLUMN] if several else COLUMNS)
+    header = [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]
+    writer.writerow([*header, HOSPITAL_COLUMN] if several else header)
+    photos = task_photos(session, [p["task_id"] for rollup in rollups for p in rollup["problems"]])
     for rollup in rollups:
+        details, timezone = _details(session, rollup), rollup["hospital"]["timezone"]
         for problem in rollup["problems"]:
-            row = problem_row(problem)
-            row[5] = row[5].isoformat()
+            found = details.get(problem["task_id"])
+            row = [*problem_row(problem), *detail_row(problem, found, timezone)]
+            row[5], row[9] = row[5].isoformat(), row[9].isoformat()
+            pair = photos.get(problem["task_id"], TaskPhotos())
+            row += [f"{photo_url}{photo_id}" if photo_id else "" for photo_id in pair.ids()]
             if several:
                 row.append(rollup["hospital"]["name"]["zh-CN"])
             writer.writerow([_safe_text(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _details(session: Session, rollup: dict) -> dict[int, dict]:
+    task_ids = [problem["task_id"] for problem in rollup["problems"]]
+    return problem_details(session, task_ids, rollup["hospital"]["timezone"])
+
+
 @dataclass(frozen=True)
 class TaskPhotos:
-    """Thumbnail storage keys of a task's photo before and after the fix (None: no photo)."""
+    """A task's photo before and after the fix, as (photo id, thumbnail key); None: no photo."""
 
-    before: str | None = None
-    after: str | None = None
+    before: tuple[uuid.UUID, str] | None = None
+    after: tuple[uuid.UUID, str] | None = None
+
+    def ids(self) -> list[uuid.UUID | None]:
+        """Return the photo ids, before then after."""
+        return [pair[0] if pair else None for pair in (self.before, self.after)]
+
+    def keys(self) -> list[str | None]:
+        """Return the thumbnail keys, before then after."""
+        return [pair[1] if pair else None for pair in (self.before, self.after)]
 
 
 def _chunks(values: list, size: int = 500):
@@ -185,18 +219,18 @@ def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
     a problem from outside the walk. After: the first photo of the newest evidence, verification
     or re-check that has one.
     """
-    before: dict[int, str] = {}
-    after: dict[int, str] = {}
+    before: dict[int, tuple[uuid.UUID, str]] = {}
+    after: dict[int, tuple[uuid.UUID, str]] = {}
     for chunk in _chunks(task_ids):
-        for task_id, thumb_key in session.execute(
-            select(task_findings.c.task_id, Photo.thumb_key)
+        for task_id, photo_id, thumb_key in session.execute(
+            select(task_findings.c.task_id, Photo.id, Photo.thumb_key)
             .join(Finding, Finding.id == task_findings.c.finding_id)
             .join(PhotoSlot, PhotoSlot.finding_id == Finding.id)
             .join(Photo, Photo.id == PhotoSlot.photo_id)
             .where(task_findings.c.task_id.in_(chunk))
             .order_by(task_findings.c.task_id, Finding.recorded_at, PhotoSlot.position)
         ):
-            before.setdefault(task_id, thumb_key)
+            before.setdefault(task_id, (photo_id, thumb_key))
         submissions = session.execute(
             select(
                 TaskSubmission.id,
@@ -216,7 +250,7 @@ def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
             session.execute(select(Photo.id, Photo.thumb_key).where(Photo.id.in_(wanted))).all()
         )
         for submission in submissions:  # newest first
-            stored = [keys[p] for p in candidates.get(submission.id, []) if p in keys]
+            stored = [(p, keys[p]) for p in candidates.get(submission.id, []) if p in keys]
             if not stored:
                 continue
             if submission.kind == "report":  # a problem from outside: how it was found
@@ -278,7 +312,7 @@ def _cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-_WIDTHS = (6, 48, 30, 18, 12, 12, 10, 10, 24, 15, 15)
+_WIDTHS = (6, 40, 24, 16, 10, 12, 10, 10, 24, 8, 12, 10, 30, 15, 15)
 _THUMB_PX = 96  # thumbnails are scaled into a box of this size in the sheet
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -292,7 +326,7 @@ _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 def _problem_sheet(workbook: Workbook, title: str):
     """Add a sheet with the styled, frozen header row, column widths and A4 print setup."""
     sheet = workbook.create_sheet(title)
-    sheet.append([*COLUMNS, *PHOTO_COLUMNS])
+    sheet.append([*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS])
     for index, cell in enumerate(sheet[1], start=1):
         cell.font, cell.fill, cell.alignment, cell.border = (
             _HEADER_FONT,
@@ -312,9 +346,12 @@ def _problem_sheet(workbook: Workbook, title: str):
     return sheet
 
 
-def _add_problem(sheet, problem: dict, photos: TaskPhotos, storage: PhotoStorage) -> None:
+def _add_problem(
+    sheet, problem: dict, details: list[Any], photos: TaskPhotos, storage: PhotoStorage
+) -> None:
     """Append one problem row, with its before and after thumbnails in the last two columns."""
-    sheet.append([_cell_text(value) for value in problem_row(problem)])
+    row_values = [*problem_row(problem), *details]
+    sheet.append([_cell_text(value) for value in row_values])
     row = sheet.max_row
     for cell in sheet[row]:
         cell.border = _BORDER
@@ -324,11 +361,12 @@ def _add_problem(sheet, problem: dict, photos: TaskPhotos, storage: PhotoStorage
     sheet.cell(row, 1).alignment = _CENTRE
     due = sheet.cell(row, 6)
     due.number_format = "yyyy-mm-dd"
+    sheet.cell(row, len(COLUMNS) + 2).number_format = "yyyy-mm-dd"  # 发现日期
     if problem["overdue"]:
         due.font = _OVERDUE_FONT
     embedded = False
-    first = len(COLUMNS) + 1
-    for column, key in ((first, photos.before), (first + 1, photos.after)):
+    first = len(COLUMNS) + len(DETAIL_COLUMNS) + 1
+    for column, key in zip((first, first + 1), photos.keys(), strict=True):
         sheet.cell(row, column).border = _BORDER
         data = _thumbnail(storage, key)
         if data is None:
@@ -343,20 +381,24 @@ def _add_problem(sheet, problem: dict, photos: TaskPhotos, storage: PhotoStorage
 
 
 def problem_list_xlsx(
-    session: Session, storage: PhotoStorage, rollups: list[dict], week: str
+    session: Session, storage: PhotoStorage, rollups: list[dict], title: str
 ) -> bytes:
     """Return the problem list as an XLSX workbook: one sheet per hospital, with thumbnails."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    workbook.properties.title = f"问题清单 {week}"
+    workbook.properties.title = f"问题清单 {title}"
     photos = task_photos(session, [p["task_id"] for rollup in rollups for p in rollup["problems"]])
     taken: set[str] = set()
     for rollup in rollups:
         sheet = _problem_sheet(workbook, _sheet_title(rollup["hospital"]["name"]["zh-CN"], taken))
+        details, timezone = _details(session, rollup), rollup["hospital"]["timezone"]
         for problem in rollup["problems"]:
-            _add_problem(sheet, problem, photos.get(problem["task_id"], TaskPhotos()), storage)
+            pair = photos.get(problem["task_id"], TaskPhotos())
+            found = detail_row(problem, details.get(problem["task_id"]), timezone)
+            _add_problem(sheet, problem, found, pair, storage)
         if sheet.max_row > 1:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{sheet.max_row}"
+            last = get_column_letter(len(COLUMNS) + len(DETAIL_COLUMNS))
+            sheet.auto_filter.ref = f"A1:{last}{sheet.max_row}"
     if not rollups:  # a workbook needs a sheet: the empty list, with its header
         _problem_sheet(workbook, "问题清单")
     out = io.BytesIO()
@@ -372,14 +414,19 @@ def _scale(values: list[float]) -> float:
     return top if top > 0 else 1
 
 
-def hbar_chart(labels: list[str], values: list[int], width: int = 640) -> dict:
+# Charts are laid out 360 units wide and drawn with 12-unit text: on a 360 px phone that is about
+# 12 px, and on A4 (at most 120 mm) still larger than the body text's 10.5 pt would allow.
+CHART_WIDTH = 360
+
+
+def hbar_chart(labels: list[str], values: list[int], width: int = CHART_WIDTH) -> dict:
     """Lay out a horizontal bar chart: one row per label, bars scaled to the largest value."""
-    label_width, row_height, value_room = 180, 22, 40
+    label_width, row_height, value_room = 130, 22, 30
     plot = width - label_width - value_room
     top = _scale(values)
     bars = [
         {
-            "label": label,
+            "label": label if len(label) <= 10 else label[:9] + "…",
             "value": value,
             "y": index * row_height,
             "width": round(plot * value / top, 1),
@@ -396,7 +443,7 @@ def hbar_chart(labels: list[str], values: list[int], width: int = 640) -> dict:
 
 
 def column_chart(
-    labels: list[str], series: list[tuple[str, str, list[int]]], width: int = 640
+    labels: list[str], series: list[tuple[str, str, list[int]]], width: int = CHART_WIDTH
 ) -> dict:
     """Lay out a grouped column chart; ``series`` is [(name, css class, values)]."""
     height, top_room, bottom_room = 220, 16, 36
@@ -448,7 +495,7 @@ def _charts(rollup: dict) -> dict:
             [("未关闭 Open", "open", list(rollup["age_buckets"].values()))],
         ),
         "trend": column_chart(
-            [week["week"] for week in trend],
+            [week["week"][-3:] for week in trend],  # "W47": eight labels fit 360 units
             [
                 ("新增 New", "new", [week["new"] for week in trend]),
                 ("销号 Closed", "closed", [week["closed"] for week in trend]),

@@ -1,10 +1,13 @@
 """The printable report of one inspection: the same-day written feedback (当天书面反馈).
 
-Every item of the checklist version the inspection used appears, in order, with its answer; a
-corrected answer is shown struck through next to the one that counts. Photos are embedded as
-``data:`` URIs of their thumbnails so the page prints and archives as one file. Record forms
+The department reads it the same day, often on a phone, so it puts first what must be fixed:
+every failed item with its answer, note and photos. Passing items are only counted, per section
+of the checklist version the inspection used; what the inspector wrote beside a non-failing item
+(a note, a text answer, a photo, a corrected answer struck through) and the items left unchecked
+are named in their section's row. A typical walk so fits one or two A4 pages. Photos are embedded
+as ``data:`` URIs of their thumbnails so the page prints and archives as one file. Record forms
 filled in during the inspection and the tasks its failures opened or joined close the report.
-An item that does not apply to the place's use (``applies_to``) and was not answered is shown as
+An item that does not apply to the place's use (``applies_to``) and was not answered is counted as
 not asked there, not as missed; a section whose every answered item is N/A is one 不适用 line.
 """
 
@@ -154,6 +157,7 @@ def _items(
                 {
                     "no": number,
                     "id": item["id"],
+                    "type": item["type"],
                     "text": item["text"],
                     "severity": SEVERITY_WORDS[item["severity"]],
                     "points": item["points"],
@@ -162,13 +166,42 @@ def _items(
                     "verdict_words": words,
                 }
             )
-        verdicts = {item["verdict"] for item in items} - {"elsewhere"}
-        sections.append({"title": section["title"], "items": items, "na": verdicts == {"na"}})
+        sections.append(_outline(section["title"], items))
     unknown = [
         {"id": item_id, "answers": [_answer(f, {"type": "text"}, photos, False, tz) for f in rest]}
         for item_id, rest in by_item.items()
     ]
     return sections, unknown
+
+
+def _remarkable(item: dict) -> bool:
+    """Whether a non-failing item carries words or pictures the reader should see."""
+    return any(
+        answer["superseded"]
+        or answer["note"]
+        or answer["photos"]["images"]
+        or (answer["value"] and item["type"] == "text")
+        for answer in item["answers"]
+    )
+
+
+def _outline(title: dict, items: list[dict]) -> dict:
+    """Return a section as the report shows it: counts, failures, remarks and what was missed."""
+    counts = {verdict: 0 for verdict in ("pass", "fail", "na", "unanswered", "elsewhere")}
+    for item in items:
+        counts[item["verdict"] or "unanswered"] += 1
+    verdicts = {item["verdict"] for item in items} - {"elsewhere"}
+    return {
+        "title": title,
+        "items": items,
+        "counts": counts,
+        "na": verdicts == {"na"},
+        "failures": [item for item in items if item["verdict"] == "fail"],
+        "remarks": [
+            item for item in items if item["verdict"] in ("pass", "na") and _remarkable(item)
+        ],
+        "unanswered": [item for item in items if item["verdict"] is None],
+    }
 
 
 def _summary(sections: list[dict]) -> dict:
@@ -393,6 +426,11 @@ def inspection_report(
         timezone=tz,
         use=LOCATION_USES.get(location.use),
         sections=sections,
+        failures=[
+            {"section": section["title"], **item}
+            for section in sections
+            for item in section["failures"]
+        ],
         unknown=unknown,
         summary=summary,
         # Nothing judged and no record form: the weekly coverage does not count it.

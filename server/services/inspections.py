@@ -116,11 +116,16 @@ def get_inspection(session: Session, user: User, inspection_id: uuid.UUID) -> di
 
 
 def list_inspections(
-    session: Session, user: User, *, location_id: int | None = None, limit: int = 50
+    session: Session,
+    user: User,
+    *,
+    location_id: int | None = None,
+    mine: bool = False,
+    limit: int = 50,
 ) -> list[dict]:
-    """Return the newest inspections the user may see."""
+    """Return the newest inspections the user may see (``mine``: only those they made)."""
     query = select(Inspection).where(Inspection.hospital_id.in_(visible_hospital_ids(user)))
-    if not sees_all_inspections(user):
+    if mine or not sees_all_inspections(user):
         query = query.where(Inspection.inspector_id == user.id)
     if location_id:
         query = query.where(Inspection.location_id == location_id)

@@ -385,6 +385,11 @@ def _latest_checks_of(session: Session, task_ids: list[int]) -> dict[int, str | 
 
 def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dict]:
     """Return the open problem list (问题清单) at ``as_of``, by deadline."""
+    return problem_list(session, hospital, as_of, _open_at(as_of))
+
+
+def problem_list(session: Session, hospital: Hospital, as_of: datetime, condition) -> list[dict]:
+    """Return the hospital's tasks that meet ``condition`` as problem-list rows, by deadline."""
     rows = session.execute(
         select(
             T.id,
@@ -411,7 +416,7 @@ def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dic
         .join(Location, Location.id == T.location_id)
         .outerjoin(Department, Department.id == T.department_id)
         .outerjoin(User, User.id == T.assignee_id)
-        .where(T.hospital_id == hospital.id, _open_at(as_of))
+        .where(T.hospital_id == hospital.id, condition)
         .order_by(T.due_at, T.id)
     ).all()
     checks = _latest_checks(session, [row.id for row in rows])
@@ -454,6 +459,16 @@ def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dic
     return problems
 
 
+def hospital_ref(hospital: Hospital) -> dict:
+    """Return the hospital as a rollup names it."""
+    return {
+        "id": hospital.id,
+        "code": hospital.code,
+        "name": _bilingual(hospital.name_zh, hospital.name_en),
+        "timezone": hospital.timezone,
+    }
+
+
 def compute_rollup(
     session: Session, hospital: Hospital, week: str, now: datetime | None = None
 ) -> dict:
@@ -464,12 +479,7 @@ def compute_rollup(
     totals, by_severity, by_department = _task_counts(session, hospital.id, start, end, as_of)
     corrected = corrected_findings(session, hospital.id, start, end)
     return {
-        "hospital": {
-            "id": hospital.id,
-            "code": hospital.code,
-            "name": _bilingual(hospital.name_zh, hospital.name_en),
-            "timezone": hospital.timezone,
-        },
+        "hospital": hospital_ref(hospital),
         "week": week,
         "start": isoformat(start),
         "end": isoformat(end),

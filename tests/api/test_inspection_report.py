@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from server.models import Department, RecordEntry, task_records
-from server.schemas.checklist_definition import iter_items
-from server.services.checklists import get_version
 from tests import factories
 from tests.api.test_reports import store_photo
 from tests.services.test_rollups import at, end_of, make_finding, make_inspection, make_task
@@ -102,14 +100,39 @@ def get_report(client, headers, inspection) -> str:
     return response.get_data(as_text=True)
 
 
-def test_every_item_of_the_checklist_version_appears_in_order(client, session, inspector, visit):
+def test_failed_items_come_first_in_checklist_order(client, inspector, visit):
     _user, headers = inspector
     html = get_report(client, headers, visit["inspection"])
-    items = [item["id"] for item in iter_items(get_version(session, "walk", 1).definition)]
-    assert re.findall(r'data-item="([^"]+)"', html) == items
+    failures = html[html.index('data-testid="failures"') : html.index('data-testid="sections"')]
+    assert re.findall(r'data-item="([^"]+)"', failures) == [
+        "floor.clean",
+        "queue.minutes",
+        "toilet.odour",
+    ]
     assert "测试巡查" in html and "Test walk" in html and "第 1 版" in html
-    # Unanswered items say so.
-    assert html.count("未检查") >= 3
+
+
+def test_passing_items_are_counted_per_section_not_listed(client, session, inspector, visit):
+    make_finding(session, visit["inspection"], "sign.present", "pass", at(11, 17, 9, 30))
+    session.commit()
+    _user, headers = inspector
+    html = get_report(client, headers, visit["inspection"])
+    row = re.search(r'<tr class="section-row">(.*?)</tr>', html, re.S).group(1)
+    counts = re.findall(r'<td class="num[^"]*" data-label="[^"]+">(\d+)</td>', row)
+    assert counts == ["2", "3", "0", "2"]
+    assert "禁烟标识" not in html  # a plain pass is counted, not shown
+
+
+def test_unchecked_items_and_corrections_are_named_in_their_section(client, inspector, visit):
+    _user, headers = inspector
+    html = get_report(client, headers, visit["inspection"])
+    sections = html[html.index('data-testid="sections"') :]
+    assert re.findall(r'data-item="([^"]+)" data-verdict="unanswered"', sections) == [
+        "log.missing_days",
+        "note.general",
+        "sign.present",
+    ]
+    assert 'data-item="bed.cards" data-verdict="pass"' in sections
 
 
 def test_a_failed_item_shows_its_photo_inline(app, client, inspector, visit):
@@ -237,3 +260,23 @@ def test_a_log_older_than_a_week_before_the_visit_is_not_listed(
     porter, _ = make_user("recorder")
     _staff_log(session, hospital, place, porter, at(11, 9, 8))
     assert 'data-testid="kept-logs"' not in get_report(client, headers, visit["inspection"])
+
+
+def test_mine_lists_only_the_callers_own_inspections_even_for_a_supervisor(
+    client, session, make_user, place, visit
+):
+    user, headers = make_user("supervisor", "inspector")
+    own = make_inspection(session, place, user, at(11, 18, 9))
+    session.commit()
+    everyone = client.get("/api/v1/inspections", headers=headers).json
+    mine = client.get("/api/v1/inspections?mine=1", headers=headers).json
+    assert {row["id"] for row in everyone} == {str(own.id), str(visit["inspection"].id)}
+    assert [row["id"] for row in mine] == [str(own.id)]
+
+
+def test_mine_is_a_boolean(client, inspector, assert_error):
+    _user, headers = inspector
+    body = assert_error(
+        client.get("/api/v1/inspections?mine=perhaps", headers=headers), 422, "request.invalid"
+    )
+    assert list(body["errors"]) == ["mine"]

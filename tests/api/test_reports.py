@@ -17,9 +17,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from server.models import Department, Location, Photo, PhotoSlot
+from server.models import Department, Location, Photo, PhotoSlot, User
 from server.services import rollups
-from server.services.exports import COLUMNS, PHOTO_COLUMNS
+from server.services.exports import COLUMNS, DETAIL_COLUMNS, PHOTO_COLUMNS
 from tests import factories
 from tests.services.test_rollups import (
     at,
@@ -236,7 +236,7 @@ def test_xlsx_problem_list_with_thumbnails(client, supervisor, problem, hospital
     assert workbook.sheetnames == [hospital.name_zh]
     sheet = workbook[hospital.name_zh]
     header = [cell.value for cell in sheet[1]]
-    assert header == [*COLUMNS, *PHOTO_COLUMNS]
+    assert header == [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]
     assert header[:8] == [
         "序号",
         "问题描述",
@@ -261,7 +261,7 @@ def test_xlsx_problem_list_with_thumbnails(client, supervisor, problem, hospital
         "未通过",
     ]
     anchors = sorted((image.anchor._from.col, image.anchor._from.row) for image in sheet._images)
-    assert anchors == [(9, 1), (10, 1)]  # 整改前 J2 and 整改后 K2 (zero-based), after 来源
+    assert anchors == [(13, 1), (14, 1)]  # 整改前 N2, 整改后 O2 (zero-based)
 
 
 def test_xlsx_without_photos_has_no_images(client, session, supervisor, hospital, walk_checklist):
@@ -283,9 +283,9 @@ def test_csv_problem_list_has_a_bom_and_the_contract_columns(client, supervisor,
     assert response.headers["Content-Disposition"] == _disposition("csv")
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == list(COLUMNS)
+    assert rows[0] == [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]
     department = hospital.departments[0]
-    assert rows[1] == [
+    assert rows[1][:8] == [
         "1",
         "门诊大厅：地面清洁",
         "门诊大厅（A-1）",
@@ -321,7 +321,7 @@ def test_csv_and_xlsx_for_several_hospitals(client, session, make_user, problem,
             )
         )
     )
-    assert rows[0] == [*COLUMNS, "医院"]
+    assert rows[0] == [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS, "医院"]
     assert [row[-1] for row in rows[1:]] == [
         problem_hospital_name(session, problem),
         other_hospital.name_zh,
@@ -381,9 +381,9 @@ def test_a_reader_without_hospitals_gets_empty_reports(client, session, make_use
     session.commit()
     assert client.get(f"{URL}?week={WEEK}", headers=headers).json == {"week": WEEK, "hospitals": []}
     sheet = load_workbook(io.BytesIO(client.get(f"{URL}.xlsx?week={WEEK}", headers=headers).data))
-    assert [cell.value for cell in sheet.active[1]] == [*COLUMNS, *PHOTO_COLUMNS]
+    assert [cell.value for cell in sheet.active[1]] == [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]
     csv_body = client.get(f"{URL}.csv?week={WEEK}", headers=headers).data.decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(csv_body))) == [list(COLUMNS)]
+    assert list(csv.reader(io.StringIO(csv_body))) == [[*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]]
     assert client.get(f"{URL}.html?week={WEEK}", headers=headers).status_code == 200
 
 
@@ -395,3 +395,194 @@ def test_weekly_html_says_when_it_was_made_in_the_hospitals_time(client, supervi
     html = client.get(f"{URL}.html?week={WEEK}", headers=headers).get_data(as_text=True)
 
     assert "generated</span> 2026-11-24 10:00</div>" in html
+
+
+# --- the problem list as hospitals keep it -------------------------------------------------------
+
+
+def _csv(client, headers, query: str) -> list[list[str]]:
+    response = client.get(f"{URL}.csv?{query}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def _sheet(client, headers, query: str):
+    response = client.get(f"{URL}.xlsx?{query}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return load_workbook(io.BytesIO(response.data)).active
+
+
+@pytest.fixture
+def noted(session, problem):
+    """The problem's finding carries the inspector's note."""
+    problem.findings[0].note = "拖把放在走廊"
+    session.commit()
+    return problem
+
+
+def test_csv_has_severity_found_date_inspector_and_note_after_the_contract_columns(
+    client,
+    supervisor,
+    noted,
+    session,
+):
+    _user, headers = supervisor
+    rows = _csv(client, headers, f"week={WEEK}")
+    inspector = session.get(User, noted.findings[0].recorded_by_id)
+    details = dict(zip(rows[0], rows[1], strict=True))
+    assert rows[0][: len(COLUMNS)] == list(COLUMNS)
+    assert [details[name] for name in DETAIL_COLUMNS][:2] == ["较重", "2026-11-17"]
+    assert details["备注"] == "拖把放在走廊"
+    assert details["检查人"] == inspector.display_name
+
+
+def test_csv_links_the_photos_before_and_after(client, session, supervisor, problem):
+    _user, headers = supervisor
+    details = dict(zip(*_csv(client, headers, f"week={WEEK}")[:2], strict=True))
+    photo_ids = {str(photo_id) for photo_id in session.scalars(select(Photo.id))}
+    before, after = details["整改前"], details["整改后"]
+    assert before.startswith("http://localhost/api/v1/photos/")
+    assert {before.rsplit("/", 1)[1], after.rsplit("/", 1)[1]} == photo_ids
+
+
+def test_xlsx_has_the_found_date_as_a_date_and_the_note(client, supervisor, noted):
+    _user, headers = supervisor
+    sheet = _sheet(client, headers, f"week={WEEK}")
+    row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+    assert row["严重程度"] == "较重"
+    assert row["发现日期"] == datetime(2026, 11, 17)
+    assert row["备注"] == "拖把放在走廊"
+
+
+def test_a_task_without_a_finding_is_found_on_the_day_it_was_opened(
+    client,
+    session,
+    supervisor,
+    hospital,
+    walk_checklist,
+):
+    place = session.scalars(select(Location).where(Location.hospital_id == hospital.id)).one()
+    make_task(session, hospital, place, item="bed.cards", created=at(11, 20), due=end_of(11, 27))
+    session.commit()
+    _user, headers = supervisor
+    details = dict(zip(*_csv(client, headers, f"week={WEEK}")[:2], strict=True))
+    assert (details["发现日期"], details["检查人"], details["备注"]) == ("2026-11-20", "", "")
+
+
+@pytest.fixture
+def month(session, hospital, make_user, walk_checklist):
+    """Tasks of November: one closed, one open, one cancelled; and one of October."""
+    place = session.scalars(select(Location).where(Location.hospital_id == hospital.id)).one()
+    inspector = make_user("inspector")[0]
+    visit = make_inspection(session, place, inspector, at(11, 3, 9))
+    closed = make_task(
+        session,
+        hospital,
+        place,
+        item="a",
+        created=at(11, 3, 10),
+        due=end_of(11, 5),
+        status="closed",
+        closed=at(11, 4),
+        title_zh="已关闭的问题",
+    )
+    make_finding(session, visit, "a", "fail", at(11, 3, 10), task=closed, note="已当场指出")
+    make_task(
+        session,
+        hospital,
+        place,
+        item="b",
+        created=at(11, 20),
+        due=end_of(11, 21),
+        title_zh="仍未关闭的问题",
+    )
+    make_task(
+        session,
+        hospital,
+        place,
+        item="c",
+        created=at(11, 10),
+        due=end_of(11, 11),
+        status="cancelled",
+        title_zh="已取消的问题",
+    )
+    make_task(
+        session,
+        hospital,
+        place,
+        item="d",
+        created=at(10, 20),
+        due=end_of(10, 21),
+        title_zh="十月的问题",
+    )
+    session.commit()
+
+
+def test_scope_all_lists_every_problem_opened_in_the_period_with_its_outcome(
+    client,
+    supervisor,
+    month,
+):
+    _user, headers = supervisor
+    rows = _csv(client, headers, "scope=all&from=2026-11-01&to=2026-11-30")
+    by_title = {row[1]: dict(zip(rows[0], row, strict=False)) for row in rows[1:]}
+    assert set(by_title) == {"已关闭的问题", "仍未关闭的问题", "已取消的问题"}
+    assert by_title["已关闭的问题"]["状态"] == "已销号"
+    assert by_title["已关闭的问题"]["备注"] == "已当场指出"
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+
+
+def test_scope_all_names_the_file_after_the_period(client, supervisor, month):
+    _user, headers = supervisor
+    response = client.get(f"{URL}.xlsx?scope=all&from=2026-11-01&to=2026-11-30", headers=headers)
+    assert (
+        "wardwalk-problem-list-2026-11-01_2026-11-30.xlsx"
+        in response.headers["Content-Disposition"]
+    )
+    titles = [row[1].value for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(2)]
+    assert "十月的问题" not in titles and len(titles) == 3
+
+
+def test_the_period_ends_with_its_last_local_day(client, supervisor, month):
+    _user, headers = supervisor
+    rows = _csv(client, headers, "scope=all&from=2026-10-01&to=2026-10-20")
+    assert [row[1] for row in rows[1:]] == ["十月的问题"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("scope=some", "scope"),
+        ("scope=all&to=2026-11-30", "from"),
+        ("scope=all&from=2026-11-01", "to"),
+        ("scope=all&from=2026-11-31&to=2026-12-01", "from"),
+        ("scope=all&from=2026-11-02&to=2026-11-01", "to"),
+        ("scope=all&from=2025-01-01&to=2026-11-01", "to"),
+        ("from=2026-11-01&to=2026-11-30", "from"),
+        (f"scope=all&week={WEEK}&from=2026-11-01&to=2026-11-30", "week"),
+    ],
+)
+def test_a_bad_scope_or_period_is_422_naming_the_parameter(
+    client,
+    supervisor,
+    assert_error,
+    query,
+    field,
+):
+    _user, headers = supervisor
+    for suffix in (".xlsx", ".csv"):
+        body = assert_error(
+            client.get(f"{URL}{suffix}?{query}", headers=headers), 422, "request.invalid"
+        )
+        assert list(body["errors"]) == [field]
+
+
+def test_a_period_of_a_hospital_outside_the_scope_is_403(
+    client,
+    supervisor,
+    other_hospital,
+    assert_error,
+):
+    _user, headers = supervisor
+    query = f"scope=all&from=2026-11-01&to=2026-11-30&hospital_id={other_hospital.id}"
+    assert_error(client.get(f"{URL}.csv?{query}", headers=headers), 403, "auth.out_of_scope")

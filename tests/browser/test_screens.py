@@ -320,3 +320,32 @@ def test_photo_viewer_screen(page, base_url, photo_files, shots):
         "() => document.querySelector('[data-testid=viewer-image]').naturalWidth > 0"
     )
     capture(page, shots, "photo-viewer")
+
+
+def test_my_inspections_and_the_feedback_report_on_a_phone(page, base_url, failed_task, shots):
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, base_url, "inspector")
+    page.get_by_test_id("my-inspections").click()
+    check_screen(page, "my inspections")
+    page.get_by_test_id("mine-open").click()
+    feedback = page.frame_locator("[data-testid=feedback-frame]")
+    feedback.get_by_test_id("failures").scroll_into_view_if_needed()
+    capture(page, shots, "feedback-report")
+
+
+def test_weekly_report_on_a_phone_and_its_printable_problem_list(
+    context, page, base_url, failed_task, problem_list, shots
+):
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, base_url, "supervisor")
+    page.get_by_role("link", name="周报").click()
+    report = page.frame_locator("[data-testid=report-frame]")
+    report.get_by_test_id("problem-list").scroll_into_view_if_needed()
+    capture(page, shots, "report-phone")
+
+    with context.expect_page() as opened:
+        page.get_by_role("button", name="打开打印版").click()
+    printable = opened.value
+    printable.wait_for_load_state()
+    printable.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    printable.get_by_test_id("problem-list").screenshot(path=str(shots / "problem-list.png"))

@@ -20,7 +20,8 @@ export class HomeView {
     this.byId = new Map(locations.map((location) => [location.id, location]));
     this.titles = new Map(catalog.map((summary) => [summary.id, summary.title]));
     this.choice = { checklist: catalog.find((s) => s.id === last?.checklist) ?? null, kind: last?.kind ?? KINDS[0], location: null };
-    append(this.element, h('h1', { tabindex: -1 }, t('home.title')));
+    append(this.element, h('h1', { tabindex: -1 }, t('home.title')),
+      h('p', {}, h('a', { class: 'btn', href: '#/mine', 'data-testid': 'my-inspections' }, t('mine.link'))));
     if (drafts.length) append(this.element, this.draftList(drafts));
     if (!catalog.length || !locations.length) {
       append(this.element, h('p', { class: 'notice', role: 'status', 'data-testid': 'loading' }, t('home.loading')));

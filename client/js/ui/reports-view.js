@@ -10,6 +10,7 @@ import * as reports from '../reports.js';
 import { append, BlobUrls, h, uid } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { RankingCard } from './ranking-card.js';
+import { ReportFrame } from './report-frame.js';
 
 const WEEKS = 12;
 const MONTHS = 12;
@@ -27,9 +28,7 @@ export class ReportsView {
         index === 0 ? t('reports.this_week', { week }) : week)));
     this.status = h('p', { class: 'muted', role: 'status', 'data-testid': 'report-status' });
     this.ranking = new RankingCard();
-    this.frame = h('iframe', {
-      class: 'report-frame', sandbox: '', title: t('reports.frame'), 'data-testid': 'report-frame',
-    });
+    this.frame = new ReportFrame({ title: t('reports.frame'), 'data-testid': 'report-frame' });
     append(this.element,
       h('h1', { tabindex: -1 }, t('reports.title')),
       h('p', { class: 'muted' }, t('reports.intro')),
@@ -41,7 +40,7 @@ export class ReportsView {
           h('button', { type: 'button', class: 'btn', onclick: () => this.download('csv') }, t('reports.csv')))),
       this.status,
       this.ranking.element,
-      this.frame,
+      this.frame.element,
       this.monthlyCard(),
       await this.labelsCard());
     await this.show();
@@ -107,12 +106,12 @@ export class ReportsView {
       const [html, rollups] = await Promise.all([
         reports.page(this.week.value), reports.weekly(this.week.value)]);
       this.html = html;
-      this.frame.srcdoc = html;
+      this.frame.show(html);
       this.ranking.show(rollups);
       this.status.textContent = '';
     } catch (error) {
       this.html = null;
-      this.frame.srcdoc = '';
+      this.frame.show('');
       this.ranking.clear();
       this.status.textContent = this.explain(error);
     }
@@ -143,6 +142,7 @@ export class ReportsView {
   }
 
   leave() {
+    this.frame.leave();
     this.urls.revokeAll();
   }
 }
