@@ -177,7 +177,8 @@ def problem_list_csv(session: Session, rollups: list[dict], photo_url: str) -> b
         for problem in rollup["problems"]:
             found = details.get(problem["task_id"])
             row = [*problem_row(problem), *detail_row(problem, found, timezone)]
-            row[5], row[9] = row[5].isoformat(), row[9].isoformat()
+            found_on = len(COLUMNS) + 1  # 发现日期, after 严重程度
+            row[5], row[found_on] = row[5].isoformat(), row[found_on].isoformat()
             pair = photos.get(problem["task_id"], TaskPhotos())
             row += [f"{photo_url}{photo_id}" if photo_id else "" for photo_id in pair.ids()]
             if several:

@@ -296,8 +296,9 @@ def test_the_problem_list_shows_an_outside_problems_source_and_its_copies(
     )
 
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][-1] == "来源"
-    assert sorted(row[-1] for row in rows[1:]) == [
+    source = rows[0].index("来源")
+    assert source == 8  # after the contract's eight
+    assert sorted(row[source] for row in rows[1:]) == [
         f"外部反馈（举一反三）：{REF}",
         f"外部反馈：{REF}",
     ]
@@ -335,4 +336,4 @@ def test_the_reports_photo_is_the_problems_before_photo_in_the_workbook(client, 
 
     sheet = load_workbook(io.BytesIO(response.data)).active
     anchors = [(image.anchor._from.col, image.anchor._from.row) for image in sheet._images]
-    assert anchors == [(9, 1)]  # 整改前 (J2, zero-based); nothing yet in 整改后
+    assert anchors == [(13, 1)]  # 整改前 (N2, zero-based); nothing yet in 整改后

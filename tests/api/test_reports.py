@@ -285,7 +285,7 @@ def test_csv_problem_list_has_a_bom_and_the_contract_columns(client, supervisor,
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == [*COLUMNS, *DETAIL_COLUMNS, *PHOTO_COLUMNS]
     department = hospital.departments[0]
-    assert rows[1][:8] == [
+    assert rows[1][:9] == [
         "1",
         "门诊大厅：地面清洁",
         "门诊大厅（A-1）",
