@@ -19,15 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from server.models import Location, MissingLog, RecordEntry
-from server.schemas.checklist_definition import (
-    RESPONSIBLE_LOCATION,
-    deadline_days,
-    responsible_of,
-)
 from server.services import notifications
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
-from server.services.tasks import Problem, TaskLedger
+from server.services.tasks import Problem, TaskLedger, record_rule_problem
 from server.timeutil import end_of_local_day, local_date
 
 # Yesterday and the day before: enough to catch up after a night's downtime, without opening
@@ -137,20 +132,15 @@ def _reported(session: Session, places: list[Location], now: datetime) -> set:
 
 
 def _problem(place: Location, checklist_id: str, form: dict, day: date, found: int) -> Problem:
-    """Describe one short day: titled by form and day, routed and weighed as the form says."""
-    expected = form["expected"]
-    responsible = responsible_of(form)
-    wanted = expected["count"]
-    return Problem(
-        hospital_id=place.hospital_id,
-        location=place,
-        checklist_id=checklist_id,
-        item_id=f"{form['id']}.{RULE}",
-        text_zh=f"{form['title']['zh-CN']}：{day.isoformat()} 应记录 {wanted} 次，实有 {found} 次",
-        text_en=f"{form['title']['en']}: {day.isoformat()} expected {wanted}, found {found}",
-        department_code=None if responsible == RESPONSIBLE_LOCATION else responsible,
-        severity=expected["severity"],
-        points=expected["points"],
-        rectification_days=deadline_days(expected),
-        found_at=end_of_local_day(day, place.hospital.timezone),
-    )
+    """Describe one short day as a broken rule of the form, weighed as its ``expected`` says."""
+    wanted = form["expected"]["count"]
+    rule = {
+        **form["expected"],
+        "id": RULE,
+        "text": {
+            "zh-CN": f"{day.isoformat()} 应记录 {wanted} 次，实有 {found} 次",
+            "en": f"{day.isoformat()} expected {wanted}, found {found}",
+        },
+    }
+    found_at = end_of_local_day(day, place.hospital.timezone)
+    return record_rule_problem(place, checklist_id, form, rule, found_at)
