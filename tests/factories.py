@@ -196,6 +196,20 @@ def task(session: Session, hospital: Hospital, **overrides):
     return row
 
 
+def checklist_item(item_id: str, **overrides) -> dict:
+    """A valid pass/fail checklist item (one point, minor, photo optional), with ``overrides``."""
+    return {
+        "id": item_id,
+        "type": "pass_fail",
+        "text": {"zh-CN": f"检查 {item_id}", "en": f"Check {item_id}"},
+        "severity": "minor",
+        "points": 1,
+        "photo": "optional",
+        "source": "tests",
+        **overrides,
+    }
+
+
 def hospital_file(code: str = "city-2") -> dict:
     """A small hospital file: two departments, a campus with a building, a floor and two areas."""
 

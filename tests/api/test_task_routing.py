@@ -23,16 +23,7 @@ PUSH = "/api/v1/sync/push"
 
 
 def _item(item_id: str, **routing) -> dict:
-    return {
-        "id": item_id,
-        "type": "pass_fail",
-        "text": {"zh-CN": f"检查 {item_id}", "en": f"Check {item_id}"},
-        "severity": "minor",
-        "points": 1,
-        "photo": "optional",
-        "source": "tests",
-        **routing,
-    }
+    return f.checklist_item(item_id, **routing)
 
 
 ROUTING = {

@@ -8,22 +8,13 @@ from sqlalchemy import func, select
 from server.models import ChecklistVersion
 from server.schemas.checklist_definition import responsible_of, routed_items, validate_definition
 from server.services.checklists import ChecklistError, load_checklists
+from tests import factories as f
 
 SHIPPED_CHECKLISTS = Path(__file__).resolve().parents[2] / "checklists"
 
 
 def _item(item_id: str, **overrides) -> dict:
-    return {
-        "id": item_id,
-        "type": "pass_fail",
-        "text": {"zh-CN": f"检查 {item_id}", "en": f"Check {item_id}"},
-        "severity": "minor",
-        "points": 1,
-        "photo": "optional",
-        "responsible": "property",
-        "source": "test",
-        **overrides,
-    }
+    return f.checklist_item(item_id, **{"responsible": "property", "source": "test", **overrides})
 
 
 def _definition(checklist_id: str, items: list[dict] | None = None, **overrides) -> dict:

@@ -50,16 +50,7 @@ NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
 def _item(item_id: str, points: int, **routing) -> dict:
-    return {
-        "id": item_id,
-        "type": "pass_fail",
-        "text": {"zh-CN": f"检查 {item_id}", "en": f"Check {item_id}"},
-        "severity": "minor",
-        "points": points,
-        "photo": "optional",
-        "source": "tests",
-        **routing,
-    }
+    return f.checklist_item(item_id, points=points, **routing)
 
 
 RANK = {
