@@ -9,6 +9,7 @@
  */
 import * as api from './api.js';
 import * as db from './db.js';
+import { mayUse } from './roles.js';
 
 const OPEN = new Set(['open', 'assigned', 'submitted']);
 
@@ -149,5 +150,6 @@ export async function verify(taskId, { id, result, note, photos }, onProgress) {
 export async function assignees(departmentId) {
   if (departmentId == null) return [];
   const users = await api.call('GET', `/users?department_id=${departmentId}`);
-  return users.sort((a, b) => a.display_name.localeCompare(b.display_name));
+  // Only people whose role sees tasks can act on one (not a recorder, not a leader).
+  return users.filter((user) => mayUse(user, 'todo')).sort((a, b) => a.display_name.localeCompare(b.display_name));
 }

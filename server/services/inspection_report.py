@@ -196,6 +196,8 @@ def _outline(title: dict, items: list[dict]) -> dict:
         "items": items,
         "counts": counts,
         "na": verdicts == {"na"},
+        # Nothing of it is asked at this use of place: named on one line with the others.
+        "elsewhere_only": counts["elsewhere"] == len(items),
         "failures": [item for item in items if item["verdict"] == "fail"],
         "remarks": [
             item for item in items if item["verdict"] in ("pass", "na") and _remarkable(item)

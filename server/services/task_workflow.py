@@ -44,6 +44,7 @@ from server.schemas.common import MAX_ID
 from server.services.changes import lock_change_log, record_change
 from server.services.notifications import notify_task_event
 from server.services.permissions import (
+    allowed,
     is_named_assignee,
     may_assign_in,
     may_submit_evidence_for,
@@ -234,11 +235,16 @@ def update_task(session: Session, user: User, task: RectificationTask, changes: 
 
 
 def _member(session: Session, user_id: int, task: RectificationTask) -> bool:
-    """Return whether ``user_id`` is an active member of the task's department (and hospital)."""
+    """Return whether ``user_id`` may be named on the task: an active member of its department.
+
+    Of its department and hospital, and in a role that acts on tasks: a leader reads only, a
+    recorder keeps logs and sees no tasks.
+    """
     user = session.get(User, user_id)
     return (
         user is not None
         and user.active
+        and allowed(user, "tasks.submit_evidence_as_assignee")
         and task.department_id is not None
         and user.department_id == task.department_id
         and task.hospital_id in user.hospital_ids

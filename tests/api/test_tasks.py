@@ -367,6 +367,20 @@ def test_an_assignee_of_another_hospital_is_refused_naming_the_field(
     assert _stored_task(session, task_id).assignee_id is None
 
 
+@pytest.mark.parametrize("role", ["recorder", "leader"])
+def test_a_member_whose_role_cannot_act_on_tasks_is_not_named(
+    client, session, make_user, general_affairs, supervisor, task_id, role, assert_error
+):
+    """A recorder keeps logs and sees no tasks; a leader reads and changes nothing."""
+    colleague, _ = make_user(role, department_id=general_affairs.id)
+
+    response = _patch(client, supervisor[1], task_id, {"assignee_id": colleague.id})
+
+    body = assert_error(response, 422, "task.assignee_not_member")
+    assert "assignee_id" in body["errors"]
+    assert _stored_task(session, task_id).assignee_id is None
+
+
 def test_a_new_deadline_without_a_reason_is_refused_naming_the_reason(
     client, supervisor, task_id, assert_error
 ):

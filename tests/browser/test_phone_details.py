@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 
+from server.schemas.checklist_definition import iter_items
 from tests.browser.conftest import (
     FAILED_AT,
     answer,
@@ -22,8 +25,17 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
+CHECKLISTS = Path(__file__).resolve().parents[2] / "checklists"
+
+
+def _position(checklist: str, item_id: str) -> int:
+    """Return where an item stands in the walk of all items (the checklists grow)."""
+    definition = yaml.safe_load((CHECKLISTS / f"{checklist}.yaml").read_text(encoding="utf-8"))
+    return [item["id"] for item in iter_items(definition)].index(item_id)
+
+
 # civilized-city: the text item "随机访谈患者及家属…", in the walk of all items
-INTERVIEW_NOTES = 58
+INTERVIEW_NOTES = _position("civilized-city", "conduct.interview_notes")
 SMOKERS_SEEN = 6  # smoke-free: people seen smoking indoors, a number that passes at 0
 
 
