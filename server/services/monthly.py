@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, select, union
+from sqlalchemy import and_, case, select, union
 from sqlalchemy.orm import Session
 
 from server.errors import Invalid
 from server.models import (
-    Department,
     Finding,
     Hospital,
-    Location,
     RecordEntry,
     RectificationTask,
     User,
@@ -28,10 +26,21 @@ from server.models import (
 from server.services.deductions import corrected_findings, live_failures
 from server.services.permissions import require, visible_hospital_ids
 from server.services.ranking import Period, department_ranking
-from server.services.rollups import top_failing_items
+from server.services.rollups import problem_list, top_failing_items
 from server.timeutil import as_utc, isoformat, local_date, month_bounds, utcnow
 
 WORST = 10
+_WORST_KEYS = (
+    "task_id",
+    "title",
+    "location",
+    "department",
+    "severity",
+    "occurrences",
+    "status",
+    "due_date",
+    "late",
+)
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 _SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
 T = RectificationTask
@@ -91,62 +100,15 @@ def _worst_problems(
     server, so a phone that synced late still reports its problems in their month.
     """
     severity = case(_SEVERITY_ORDER, value=T.severity, else_=len(_SEVERITY_ORDER))
-    rows = session.execute(
-        select(
-            T.id,
-            T.title_zh,
-            T.title_en,
-            T.severity,
-            T.status,
-            T.occurrences,
-            T.due_at,
-            T.closed_at,
-            Location.id.label("location_id"),
-            Location.code.label("location_code"),
-            Location.name_zh.label("location_zh"),
-            Location.name_en.label("location_en"),
-            Department.id.label("department_id"),
-            Department.name_zh.label("department_zh"),
-            Department.name_en.label("department_en"),
-        )
-        .join(Location, Location.id == T.location_id)
-        .outerjoin(Department, Department.id == T.department_id)
-        .where(
-            T.hospital_id == hospital.id,
-            T.id.in_(_found_in(hospital.id, period, corrected)),
-            T.status != "cancelled",
-        )
-        .order_by(severity, T.occurrences.desc(), T.due_at, T.id)
-        .limit(WORST)
-    ).all()
-    problems = []
-    for row in rows:
-        due_at = as_utc(row.due_at)
-        finished = as_utc(row.closed_at) if row.closed_at else None
-        problems.append(
-            {
-                "task_id": row.id,
-                "title": {"zh-CN": row.title_zh, "en": row.title_en},
-                "location": {
-                    "id": row.location_id,
-                    "code": row.location_code,
-                    "name": {"zh-CN": row.location_zh, "en": row.location_en},
-                },
-                "department": None
-                if row.department_id is None
-                else {
-                    "id": row.department_id,
-                    "name": {"zh-CN": row.department_zh, "en": row.department_en},
-                },
-                "severity": row.severity,
-                "occurrences": row.occurrences,
-                "status": row.status,
-                "due_date": local_date(due_at, hospital.timezone).isoformat(),
-                # Missed its deadline: closed after it, or still open past it at ``as_of``.
-                "late": due_at < (finished or as_of),
-            }
-        )
-    return problems
+    rows = problem_list(
+        session,
+        hospital,
+        as_of,
+        and_(T.id.in_(_found_in(hospital.id, period, corrected)), T.status != "cancelled"),
+        order_by=(severity, T.occurrences.desc(), T.due_at, T.id),
+        limit=WORST,
+    )
+    return [{key: row[key] for key in _WORST_KEYS} for row in rows]
 
 
 def compute_monthly(

@@ -388,9 +388,20 @@ def _problems(session: Session, hospital: Hospital, as_of: datetime) -> list[dic
     return problem_list(session, hospital, as_of, _open_at(as_of))
 
 
-def problem_list(session: Session, hospital: Hospital, as_of: datetime, condition) -> list[dict]:
-    """Return the hospital's tasks that meet ``condition`` as problem-list rows, by deadline."""
-    rows = session.execute(
+def problem_list(
+    session: Session,
+    hospital: Hospital,
+    as_of: datetime,
+    condition,
+    *,
+    order_by: tuple = (),
+    limit: int | None = None,
+) -> list[dict]:
+    """Return the hospital's tasks that meet ``condition`` as problem-list rows.
+
+    By deadline unless ``order_by`` says otherwise; the first ``limit`` rows when given.
+    """
+    query = (
         select(
             T.id,
             T.title_zh,
@@ -405,6 +416,7 @@ def problem_list(session: Session, hospital: Hospital, as_of: datetime, conditio
             T.department_id,
             T.assignee_id,
             T.created_at,
+            T.closed_at,
             Location.id.label("location_id"),
             Location.code.label("location_code"),
             Location.name_zh.label("location_zh"),
@@ -417,8 +429,9 @@ def problem_list(session: Session, hospital: Hospital, as_of: datetime, conditio
         .outerjoin(Department, Department.id == T.department_id)
         .outerjoin(User, User.id == T.assignee_id)
         .where(T.hospital_id == hospital.id, condition)
-        .order_by(T.due_at, T.id)
-    ).all()
+        .order_by(*(order_by or (T.due_at, T.id)))
+    )
+    rows = session.execute(query if limit is None else query.limit(limit)).all()
     checks = _latest_checks(session, [row.id for row in rows])
     problems = []
     for number, row in enumerate(rows, start=1):
@@ -447,8 +460,11 @@ def problem_list(session: Session, hospital: Hospital, as_of: datetime, conditio
                 "created_at": isoformat(row.created_at),
                 "due_at": isoformat(row.due_at),
                 "due_date": local_date(row.due_at, hospital.timezone).isoformat(),
+                "closed_at": isoformat(row.closed_at),
                 "status": row.status,
                 "overdue": as_utc(row.due_at) < as_of,
+                # Missed its deadline: closed after it, or still open past it at ``as_of``.
+                "late": as_utc(row.due_at) < (as_utc(row.closed_at) if row.closed_at else as_of),
                 "recheck": checks.get(row.id),
                 "occurrences": row.occurrences,
                 "source": row.source,
