@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from server.models import Location, MissingLog, RecordEntry
+from server.models import Hospital, Location, MissingLog, RecordEntry
 from server.services import notifications
 from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
@@ -56,7 +56,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
             for place in places
             for checklist_id, form in forms
             if place.use in form["applies_to"]
-            for day in _days(now, place.hospital.timezone)
+            for day in _days(now, place.hospital)
             if counts[(place.id, form["id"], day)] < form["expected"]["count"]
             and (place.id, form["id"], day) not in reported
         ),
@@ -97,10 +97,14 @@ def _expected_forms(session: Session) -> list[tuple[str, dict]]:
     ]
 
 
-def _days(now: datetime, tz: str) -> list[date]:
-    """Return the finished local days the job judges, oldest first."""
-    today = local_date(now, tz)
-    return [today - timedelta(days=back) for back in range(LOOKBACK_DAYS, 0, -1)]
+def _days(now: datetime, hospital: Hospital) -> list[date]:
+    """Return the finished local days the job judges at ``hospital``, oldest first."""
+    start = hospital.settings.get("logs_expected_from")
+    if start is None:
+        return []
+    today = local_date(now, hospital.timezone)
+    days = [today - timedelta(days=back) for back in range(LOOKBACK_DAYS, 0, -1)]
+    return [day for day in days if day >= date.fromisoformat(start)]
 
 
 def _counts(session: Session, places: list[Location], form_ids: set[str], now: datetime) -> Counter:

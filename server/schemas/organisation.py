@@ -12,6 +12,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    post_load,
     validate,
     validates,
     validates_schema,
@@ -41,18 +42,29 @@ class SettingsSchema(Schema):
     server's defaults (``ESCALATE_AFTER_DAYS``, ``ESCALATE_TO_LEADERSHIP_AFTER_DAYS``) apply.
     ``sewage_category`` picks the GB 18466 limits the sewage record rules apply; absent (null),
     a hospital is judged as discharging directly (docs/hospital-setup.md).
+    ``logs_expected_from`` is the first day the hospital keeps its logs in Wardwalk: the
+    missing-logs job judges no day before it, and no day at all while it is absent — a hospital
+    still on paper is not sent a task for every ward every day.
     """
 
     auto_close_on_recheck = fields.Boolean(load_default=False)
     sewage_category = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(SEWAGE_CATEGORIES)
     )
+    logs_expected_from = fields.Date(allow_none=True, load_default=None)
     escalate_to_supervisors_after_days = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=365)
     )
     escalate_to_leadership_after_days = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=365)
     )
+
+    @post_load
+    def _dates_as_text(self, data: dict, **_kwargs) -> dict:
+        """Keep the day as ISO text: settings are stored as JSON."""
+        if data.get("logs_expected_from") is not None:
+            data["logs_expected_from"] = data["logs_expected_from"].isoformat()
+        return data
 
     @validates_schema
     def _ladder_goes_up(self, data: dict, **_kwargs) -> None:

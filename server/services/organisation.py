@@ -225,6 +225,7 @@ def export_hospital(session: Session, hospital: Hospital) -> dict:
                         "escalate_to_supervisors_after_days",
                         "escalate_to_leadership_after_days",
                         "sewage_category",
+                        "logs_expected_from",
                     )
                     if hospital.settings.get(key) is not None
                 },

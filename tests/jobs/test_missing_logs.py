@@ -19,7 +19,9 @@ NEXT_MORNING = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Tuesday 01:00 in Sha
 
 @pytest.fixture
 def station(session, hospital, general_affairs):
-    """A sewage station, where two chlorine readings a day are expected."""
+    """A sewage station, where two chlorine readings a day are expected, at a hospital that keeps
+    its logs in Wardwalk since before the days judged."""
+    hospital.settings = {**hospital.settings, "logs_expected_from": "2026-11-01"}
     place = f.location(session, hospital, use="sewage_station", department_id=general_affairs.id)
     session.commit()
     return place
@@ -105,3 +107,21 @@ def test_a_place_of_another_use_is_not_expected_to_read_chlorine(
     f.location(session, hospital, use="toilet", department_id=general_affairs.id)
     session.commit()
     assert run_job(app, "missing-logs", NEXT_MORNING) == {"reported": 0}
+
+
+def test_a_hospital_that_has_not_started_its_logs_is_not_judged(
+    session, app, headers, hospital, station
+):
+    hospital.settings = {k: v for k, v in hospital.settings.items() if k != "logs_expected_from"}
+    session.commit()
+    assert run_job(app, "missing-logs", NEXT_MORNING) == {"reported": 0}
+    assert tasks(session) == []
+
+
+def test_days_before_the_logs_started_are_not_judged(session, app, headers, hospital, station):
+    hospital.settings = {**hospital.settings, "logs_expected_from": DAY.date().isoformat()}
+    session.commit()
+    # Two finished days are in reach, Sunday and Monday, and nothing was read on either; the
+    # logs started on Monday, so only Monday is short.
+    assert run_job(app, "missing-logs", NEXT_MORNING)["reported"] == 1
+    assert [task.occurrences for task in tasks(session)] == [1]

@@ -171,6 +171,7 @@ def test_settings_are_updated_and_other_settings_kept(session):
         "escalate_to_supervisors_after_days": None,
         "escalate_to_leadership_after_days": None,
         "sewage_category": None,
+        "logs_expected_from": None,
         "webhooks": [],
         "kept": 1,
     }
@@ -415,3 +416,23 @@ def test_the_sewage_category_is_stored_and_exported(session):
     assert report.hospital.settings["sewage_category"] == "infectious_disease"
     exported = export_hospital(session, report.hospital)
     assert exported["hospital"]["settings"]["sewage_category"] == "infectious_disease"
+
+
+def test_a_day_that_is_no_date_is_refused_naming_the_setting():
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {"logs_expected_from": "next week"}
+
+    [line] = _problems(data)
+
+    assert "logs_expected_from" in line
+
+
+def test_the_first_day_of_the_logs_is_stored_as_text_and_exported(session):
+    data = f.hospital_file()
+    data["hospital"]["settings"] = {"logs_expected_from": "2026-12-07"}
+
+    report = _import(session, data)
+
+    assert report.hospital.settings["logs_expected_from"] == "2026-12-07"
+    exported = export_hospital(session, report.hospital)
+    assert exported["hospital"]["settings"]["logs_expected_from"] == "2026-12-07"
