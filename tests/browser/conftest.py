@@ -100,6 +100,29 @@ def context(chromium):
 
 
 @pytest.fixture
+def touch_context(chromium):
+    """Like ``context``, on a touch screen (a phone's fingers reach the page as pointer events)."""
+    context = chromium.new_context(
+        viewport=VIEWPORT,
+        locale="zh-CN",
+        timezone_id=TIMEZONE,
+        service_workers="allow",
+        has_touch=True,
+        is_mobile=True,
+    )
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: errors.append(message.text) if policy_complaint(message.text) else None,
+    )
+    yield context
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
 def page(context):
     """A page of the fresh profile."""
     return context.new_page()
