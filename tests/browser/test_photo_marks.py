@@ -4,6 +4,7 @@ saved as a marked copy beside the untouched original, synced and shown first."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -208,3 +209,18 @@ def test_cancel_leaves_the_photo_unmarked(page, base_url, green_photo):
     expect(page.get_by_test_id("mark-editor")).to_have_count(0)
     expect(page.get_by_role("button", name="放大查看：照片 1")).to_be_visible()
     expect(page.get_by_test_id("show-original")).to_have_count(0)
+
+
+def test_a_task_shows_the_marked_copy_with_its_original_one_swipe_away(page, base_url, marked_task):
+    login(page, base_url, "supervisor")
+    page.goto(f"{base_url}/#/task/{marked_task}")
+    failures = page.get_by_test_id("task-failures")
+    expect(failures.locator("img")).to_have_count(1)
+    wait_for_photos(page, "task-failures")
+    expect(failures.get_by_role("button", name="放大查看")).to_contain_text("已标注")
+
+    failures.get_by_role("button", name="放大查看").click()
+    expect(page.get_by_test_id("viewer-count")).to_have_text("1/2")
+    page.get_by_test_id("viewer-next").click()
+    expect(page.get_by_test_id("viewer-image")).to_have_attribute("alt", re.compile("原图"))
+    expect(page.get_by_test_id("viewer-mark-up")).to_be_hidden()  # a stored photo stays as sent
