@@ -57,11 +57,15 @@ export async function prepare(file, fromCamera) {
   const height = Math.round(source.height * scale);
   const blob = await encode(width, height, (context) => context.drawImage(source, 0, 0, width, height));
   source.close?.();
-  return record(blob, width, height, { taken_at: new Date(file.lastModified || Date.now()).toISOString(), from_camera: fromCamera });
+  const takenAt = new Date(file.lastModified || Date.now()).toISOString();
+  return record(blob, width, height, { taken_at: takenAt, from_camera: fromCamera });
 }
 
 async function record(blob, width, height, extra) {
-  return { id: uuid(), blob, type: 'image/jpeg', sha256: await sha256(blob), bytes: blob.size, width, height, uploaded: false, ...extra };
+  return {
+    id: uuid(), blob, type: 'image/jpeg', sha256: await sha256(blob), bytes: blob.size, width, height, uploaded: false,
+    ...extra,
+  };
 }
 
 /**
@@ -76,7 +80,9 @@ export async function prepareMarked(original, shapes) {
     marks.render(context, shapes, width, height);
   });
   source.close?.();
-  return record(blob, width, height, { taken_at: original.taken_at, from_camera: original.from_camera, original_id: original.id, marks: shapes });
+  return record(blob, width, height, {
+    taken_at: original.taken_at, from_camera: original.from_camera, original_id: original.id, marks: shapes,
+  });
 }
 
 /** Store a photo for an inspection (``owner``) and one of its items. */

@@ -72,10 +72,10 @@ export class PhotoStrip {
 
   /** Draw on a photo, starting from its original and the marks kept as shapes. */
   async markUp(pair) {
-    const shapes = await editMarks(pair.photo.blob, pair.copy?.marks ?? []);
-    if (!shapes) return;
-    this.status.textContent = t('photos.processing');
     try {
+      const shapes = await editMarks(pair.photo.blob, pair.copy?.marks ?? []);
+      if (!shapes) return;
+      this.status.textContent = t('photos.processing');
       await marked.save(this.draft, this.item.id, pair.photo, pair.copy, shapes);
     } catch (error) {
       console.error(error);
