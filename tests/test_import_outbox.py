@@ -223,3 +223,28 @@ def test_an_unknown_user_is_refused(runner, tmp_path, walk, admin):
     walk["user"] = None
     result = _import(runner, tmp_path, walk, "nobody", admin.username)
     assert result.exit_code == 1 and "import.unknown_user" in result.output
+
+
+def test_an_imported_marked_copy_keeps_the_link_to_its_original(
+    runner, tmp_path, session, place, inspector, admin
+):
+    from server.models import PhotoSlot
+
+    original = _photo(f.jpeg_bytes(color=(10, 200, 10)))
+    marked = _photo(f.jpeg_bytes(color=(200, 10, 10)), original_id=original["id"], marks=[])
+    refs = [
+        {key: photo[key] for key in ("id", "sha256", "bytes", "original_id") if key in photo}
+        for photo in (marked, original)
+    ]
+    inspection = f.inspection_payload(place.id)
+    failed = f.finding_payload(inspection["id"], "floor.clean", "fail", photos=refs)
+    exported = _export(
+        inspector[0].username,
+        [_entry("inspection", inspection), _entry("finding", failed)],
+        [marked, original],
+    )
+    result = _import(runner, tmp_path, exported, inspector[0].username, admin.username)
+    assert result.exit_code == 0, result.output
+    assert _count(session, Photo) == 2
+    slot = session.scalars(select(PhotoSlot).where(PhotoSlot.original_id.is_not(None))).one()
+    assert (str(slot.photo_id), str(slot.original_id)) == (marked["id"], original["id"])

@@ -145,12 +145,9 @@ export async function reopen(groupId) {
       note: body.note, photos: record.photos, recorded_at: body.recorded_at, rejected: record.code,
     };
     if (record.stored) {
-      Object.assign(restored, { id: uuid(), supersedes_id: body.id, photos: [] });
-      for (const photoId of record.photos) {
-        const { fresh, ops: copyOps } = await photos.copy(photoId);
-        restored.photos.push(fresh.id);
-        ops.push(...copyOps);
-      }
+      const { ids, ops: copyOps } = await photos.copyAll(record.photos);
+      Object.assign(restored, { id: uuid(), supersedes_id: body.id, photos: ids });
+      ops.push(...copyOps);
     }
     draft.answers[body.item_id] = restored;
   }

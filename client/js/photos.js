@@ -7,6 +7,7 @@
  */
 import * as db from './db.js';
 import { uuid } from './ids.js';
+import * as marks from './marks.js';
 
 const LONG_EDGE = 2048;
 const QUALITY = 0.8;
@@ -28,15 +29,16 @@ async function decode(file) {
   }
 }
 
-async function encode(source, width, height) {
+/** Encode a JPEG of ``width``×``height`` that ``draw(context)`` paints. */
+async function encode(width, height, draw) {
   if (typeof OffscreenCanvas !== 'undefined') {
     const canvas = new OffscreenCanvas(width, height);
-    canvas.getContext('2d').drawImage(source, 0, 0, width, height);
+    draw(canvas.getContext('2d'));
     return canvas.convertToBlob({ type: 'image/jpeg', quality: QUALITY });
   }
   const canvas = document.createElement('canvas');
   Object.assign(canvas, { width, height });
-  canvas.getContext('2d').drawImage(source, 0, 0, width, height);
+  draw(canvas.getContext('2d'));
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
 }
 
@@ -53,20 +55,34 @@ export async function prepare(file, fromCamera) {
   const scale = Math.min(1, LONG_EDGE / longEdge);
   const width = Math.round(source.width * scale);
   const height = Math.round(source.height * scale);
-  const blob = await encode(source, width, height);
+  const blob = await encode(width, height, (context) => context.drawImage(source, 0, 0, width, height));
   source.close?.();
+  const takenAt = new Date(file.lastModified || Date.now()).toISOString();
+  return record(blob, width, height, { taken_at: takenAt, from_camera: fromCamera });
+}
+
+async function record(blob, width, height, extra) {
   return {
-    id: uuid(),
-    blob,
-    type: 'image/jpeg',
-    sha256: await sha256(blob),
-    bytes: blob.size,
-    width,
-    height,
-    taken_at: new Date(file.lastModified || Date.now()).toISOString(),
-    from_camera: fromCamera,
-    uploaded: false,
+    id: uuid(), blob, type: 'image/jpeg', sha256: await sha256(blob), bytes: blob.size, width, height, uploaded: false,
+    ...extra,
   };
+}
+
+/**
+ * Draw ``shapes`` (marks.js) on a stored photo at its stored resolution; return the marked copy
+ * (not yet stored), which names its original and keeps the shapes to be edited again.
+ */
+export async function prepareMarked(original, shapes) {
+  const source = await decode(original.blob);
+  const { width, height } = source;
+  const blob = await encode(width, height, (context) => {
+    context.drawImage(source, 0, 0, width, height);
+    marks.render(context, shapes, width, height);
+  });
+  source.close?.();
+  return record(blob, width, height, {
+    taken_at: original.taken_at, from_camera: original.from_camera, original_id: original.id, marks: shapes,
+  });
 }
 
 /** Store a photo for an inspection (``owner``) and one of its items. */
@@ -77,15 +93,25 @@ export function store(photo, owner, itemId) {
 /** Return a stored photo. */
 export const get = (id) => db.get('photos', id);
 
-/** Return the ``{id, sha256, bytes}`` slots a finding names. */
+/** Return the ``{id, sha256, bytes}`` slots a finding names (a marked copy adds ``original_id``). */
 export async function refs(ids) {
   const photos = await Promise.all(ids.map(get));
-  return photos.filter(Boolean).map(({ id, sha256: hash, bytes }) => ({ id, sha256: hash, bytes }));
+  return photos.filter(Boolean).map(({ id, sha256: hash, bytes, original_id: original }) => (
+    original ? { id, sha256: hash, bytes, original_id: original } : { id, sha256: hash, bytes }));
 }
 
-/** Copy a photo under a new id (a correction may not reuse the ids of a stored finding). */
-export async function copy(id) {
-  const photo = await get(id);
-  const fresh = { ...photo, id: uuid(), uploaded: false };
-  return { fresh, ops: [{ store: 'photos', put: fresh }, { store: 'photos', delete: id }] };
+/**
+ * Copy photos under new ids (a correction may not reuse the ids of a stored finding); a marked
+ * copy then names its original's new id. Return the new ids and the writes to make.
+ */
+export async function copyAll(ids) {
+  const renamed = new Map(ids.map((id) => [id, uuid()]));
+  const ops = [];
+  for (const id of ids) {
+    const photo = await get(id);
+    const fresh = { ...photo, id: renamed.get(id), uploaded: false };
+    if (photo?.original_id) fresh.original_id = renamed.get(photo.original_id) ?? photo.original_id;
+    ops.push({ store: 'photos', put: fresh }, { store: 'photos', delete: id });
+  }
+  return { ids: [...renamed.values()], ops };
 }

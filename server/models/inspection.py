@@ -131,3 +131,6 @@ class PhotoSlot(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     bytes: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
+    # A marked-up copy (circles, arrows, words drawn on the device) names the photo of the same
+    # finding it was drawn on; that original stays beside it, unchanged.
+    original_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)

@@ -12,6 +12,8 @@ class PhotoStateSchema(Schema):
     sha256 = fields.String(dump_only=True)
     bytes = fields.Integer(dump_only=True)
     present = fields.Boolean(dump_only=True)
+    # A marked-up copy names the photo it was drawn on; null on every other photo.
+    original_id = fields.UUID(dump_only=True, allow_none=True)
 
 
 class FindingSchema(Schema):

@@ -46,6 +46,9 @@ class PhotoRefIn(Schema):
     id = fields.UUID(required=True)
     sha256 = Text(required=True, validate=_sha256)
     bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID))
+    # Only on a marked-up copy: the id of the photo (of the same finding) it was drawn on. Absent,
+    # not null, on every other photo, so the content hash of findings stored before stays the same.
+    original_id = fields.UUID()
 
 
 class FindingIn(Schema):
@@ -57,8 +60,9 @@ class FindingIn(Schema):
     result = Text(required=True, validate=validate.OneOf(("pass", "fail", "na")))
     value = JSONValue(allow_none=True, load_default=None)
     note = Text(load_default="", validate=_text)
+    # Ten photos, each with at most one marked-up copy (the sync service counts the originals).
     photos = fields.List(
-        fields.Nested(PhotoRefIn), load_default=list, validate=validate.Length(max=10)
+        fields.Nested(PhotoRefIn), load_default=list, validate=validate.Length(max=20)
     )
     recorded_at = fields.AwareDateTime(required=True)
     supersedes_id = fields.UUID(allow_none=True, load_default=None)

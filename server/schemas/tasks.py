@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from server.domain.photos import marked_first
 from server.models import TASK_SOURCES, TASK_STATUSES
 from server.schemas.checklist_definition import SEVERITIES
 from server.schemas.common import (
@@ -78,6 +79,8 @@ class FailureSchema(Schema):
     note = fields.String(dump_only=True)
     failed_rules = fields.List(fields.Raw(), dump_only=True)
     photo_ids = fields.List(fields.UUID(), dump_only=True)
+    # {marked-up copy: the original it was drawn on}; photo_ids lists each copy before its original.
+    photo_originals = fields.Dict(fields.String(), fields.UUID(), dump_only=True)
 
 
 class SubmissionOutSchema(Schema):
@@ -118,7 +121,12 @@ class TaskDetailSchema(TaskSchema):
                 "value": finding.value,
                 "note": finding.note,
                 "failed_rules": [],
-                "photo_ids": [slot.photo_id for slot in finding.photo_slots],
+                "photo_ids": [slot.photo_id for slot in marked_first(finding.photo_slots)],
+                "photo_originals": {
+                    str(slot.photo_id): slot.original_id
+                    for slot in finding.photo_slots
+                    if slot.original_id is not None
+                },
             }
             for finding in task.findings
             if finding.verdict == "fail"
@@ -133,6 +141,7 @@ class TaskDetailSchema(TaskSchema):
                 "note": "",
                 "failed_rules": record.failed_rules,
                 "photo_ids": [],
+                "photo_originals": {},
             }
             for record in task.records
         ]

@@ -17,6 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.domain.photos import marked_first
 from server.models import Finding, Photo, PhotoSlot, TaskSubmission, task_findings
 from server.services.problem_list import problem_details
 from server.storage import PhotoStorage
@@ -216,22 +218,32 @@ def _chunks(values: list, size: int = 500):
 def task_photos(session: Session, task_ids: list[int]) -> dict[int, TaskPhotos]:
     """Find the before and after photo of each task, for the photos that have arrived.
 
-    Before: the first photo of the earliest finding of the task that has one, or of the report of
-    a problem from outside the walk. After: the first photo of the newest evidence, verification
-    or re-check that has one.
+    Before: the first photo of the earliest finding of the task that has one (its marked-up copy
+    if the inspector drew on it), or of the report of a problem from outside the walk. After: the
+    first photo of the newest evidence, verification or re-check that has one.
     """
     before: dict[int, tuple[uuid.UUID, str]] = {}
     after: dict[int, tuple[uuid.UUID, str]] = {}
     for chunk in _chunks(task_ids):
-        for task_id, photo_id, thumb_key in session.execute(
-            select(task_findings.c.task_id, Photo.id, Photo.thumb_key)
+        rows = session.execute(
+            select(
+                task_findings.c.task_id,
+                PhotoSlot.finding_id,
+                PhotoSlot.photo_id,
+                PhotoSlot.original_id,
+                Photo.thumb_key,
+            )
             .join(Finding, Finding.id == task_findings.c.finding_id)
             .join(PhotoSlot, PhotoSlot.finding_id == Finding.id)
             .join(Photo, Photo.id == PhotoSlot.photo_id)
             .where(task_findings.c.task_id.in_(chunk))
-            .order_by(task_findings.c.task_id, Finding.recorded_at, PhotoSlot.position)
-        ):
-            before.setdefault(task_id, (photo_id, thumb_key))
+            .order_by(task_findings.c.task_id, Finding.recorded_at, Finding.id, PhotoSlot.position)
+        ).all()
+        for task_id, group in groupby(rows, key=lambda row: row.task_id):
+            of_task = list(group)
+            earliest = [row for row in of_task if row.finding_id == of_task[0].finding_id]
+            shown = marked_first(earliest)[0]
+            before[task_id] = (shown.photo_id, shown.thumb_key)
         submissions = session.execute(
             select(
                 TaskSubmission.id,

@@ -16,11 +16,13 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.domain.photos import marked_first
 from server.domain.uses import LOCATION_USES, applies
 from server.errors import NotFound
 from server.models import (
@@ -83,26 +85,39 @@ def _place_path(session: Session, location: Location) -> list[Location]:
 def _thumbnails(
     session: Session, storage: PhotoStorage, finding_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict]:
-    """Return {finding id: {"images": [data URIs], "missing": n}} for the findings' photos."""
+    """Return {finding id: {"images": [{src, kind}], "missing": n}} for the findings' photos.
+
+    ``kind`` is ``marked`` for a marked-up copy, ``original`` for the photo it was drawn on (shown
+    right after it), None for any other photo.
+    """
     photos: dict[uuid.UUID, dict] = {}
     rows = session.execute(
-        select(PhotoSlot.finding_id, Photo.thumb_key)
+        select(PhotoSlot.finding_id, PhotoSlot.photo_id, PhotoSlot.original_id, Photo.thumb_key)
         .outerjoin(Photo, Photo.id == PhotoSlot.photo_id)
         .where(PhotoSlot.finding_id.in_(finding_ids))
-        .order_by(PhotoSlot.position)
-    )
-    for finding_id, thumb_key in rows:
+        .order_by(PhotoSlot.finding_id, PhotoSlot.position)
+    ).all()
+    for finding_id, group in groupby(rows, key=lambda row: row.finding_id):
         entry = photos.setdefault(finding_id, {"images": [], "missing": 0})
-        data = None
-        if thumb_key is not None:
-            try:
-                data = storage.get(thumb_key)
-            except (OSError, ValueError):
-                data = None
-        if data is None:
-            entry["missing"] += 1
-        else:
-            entry["images"].append("data:image/jpeg;base64," + base64.b64encode(data).decode())
+        slots = list(group)
+        originals = {slot.original_id for slot in slots if slot.original_id is not None}
+        for slot in marked_first(slots):
+            data = None
+            if slot.thumb_key is not None:
+                try:
+                    data = storage.get(slot.thumb_key)
+                except (OSError, ValueError):
+                    data = None
+            if data is None:
+                entry["missing"] += 1
+                continue
+            kind = None
+            if slot.original_id is not None:
+                kind = "marked"
+            elif slot.photo_id in originals:
+                kind = "original"
+            src = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+            entry["images"].append({"src": src, "kind": kind})
     return photos
 
 

@@ -45,6 +45,7 @@ def _photo_states(session: Session, finding_ids: list[uuid.UUID]) -> dict[uuid.U
                 "sha256": slot.sha256,
                 "bytes": slot.bytes,
                 "present": bool(present),
+                "original_id": slot.original_id,
             }
         )
     return states

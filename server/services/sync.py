@@ -406,10 +406,42 @@ def _check_supersedes(batch: _Batch, data: dict, inspection_id: uuid.UUID) -> No
         )
 
 
+MAX_PHOTOS = 10  # photos of one finding, not counting their marked-up copies
+
+
+def _check_originals(photos: list[dict]) -> None:
+    """Check that each marked-up copy names an unmarked photo of this finding, marked once."""
+    originals = {photo["id"] for photo in photos if "original_id" not in photo}
+    if len(originals) > MAX_PHOTOS:
+        raise Rejected(
+            "Too many photos.", errors={"photos": [f"At most {MAX_PHOTOS} photos and their marks."]}
+        )
+    marked: set[uuid.UUID] = set()
+    for index, photo in enumerate(photos):
+        original = photo.get("original_id")
+        if original is None:
+            continue
+        if original == photo["id"]:
+            problem = "A photo cannot be its own original."
+        elif original not in originals:
+            problem = "Not an unmarked photo of this finding."
+        elif original in marked:
+            problem = "This original has another marked copy here."
+        else:
+            marked.add(original)
+            continue
+        raise Rejected(
+            "Invalid original.",
+            code="sync.invalid_original",
+            errors={"photos": {index: {"original_id": [problem]}}},
+        )
+
+
 def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
     ids = [photo["id"] for photo in photos]
     if len(ids) != len(set(ids)):
         raise Rejected("Repeated photo.", errors={"photos": ["Each photo id once."]})
+    _check_originals(photos)
     for photo in photos:
         stored = batch.known.photo_hashes.get(photo["id"])
         if (
@@ -496,6 +528,7 @@ def _decide_finding(batch: _Batch, record: _Record) -> str:
                 "sha256": photo["sha256"].lower(),
                 "bytes": photo["bytes"],
                 "position": position,
+                "original_id": photo.get("original_id"),
             }
         )
     batch.known.answers.setdefault((inspection["id"], item["id"]), []).append(

@@ -848,6 +848,7 @@ def test_a_task_shows_the_failure_behind_it_with_its_note_and_photos(
             "note": "Long queue",
             "failed_rules": [],
             "photo_ids": [slot["id"]],
+            "photo_originals": {},
         }
     ]
 

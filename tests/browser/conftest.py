@@ -100,6 +100,29 @@ def context(chromium):
 
 
 @pytest.fixture
+def touch_context(chromium):
+    """Like ``context``, on a touch screen (a phone's fingers reach the page as pointer events)."""
+    context = chromium.new_context(
+        viewport=VIEWPORT,
+        locale="zh-CN",
+        timezone_id=TIMEZONE,
+        service_workers="allow",
+        has_touch=True,
+        is_mobile=True,
+    )
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: errors.append(message.text) if policy_complaint(message.text) else None,
+    )
+    yield context
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
 def page(context):
     """A page of the fresh profile."""
     return context.new_page()
@@ -295,12 +318,14 @@ FAILED_ITEM = "environment.frontage_duties"
 FAILED_AT = "OPD-1F-HALL"
 
 
-@pytest.fixture
-def failed_task(server_api, tmp_path) -> int:
-    """An open task: the inspector failed the frontage at the outpatient hall, with a photo."""
-    data = jpeg(tmp_path / "frontage.jpg", (800, 600), (120, 90, 60)).read_bytes()
+def photo_slot(data: bytes, **extra) -> dict:
+    """The slot a finding names for a photo with these bytes."""
     sha = hashlib.sha256(data).hexdigest()
-    photo = {"id": str(uuid.uuid4()), "sha256": sha, "bytes": len(data)}
+    return {"id": str(uuid.uuid4()), "sha256": sha, "bytes": len(data), **extra}
+
+
+def push_failed_frontage(server_api, photos: list[tuple[dict, bytes]]) -> int:
+    """Fail the frontage at the outpatient hall with ``photos`` (slot, bytes); return the task."""
     inspection_id = str(uuid.uuid4())
     body = {
         "device_id": "d-test",
@@ -324,15 +349,33 @@ def failed_task(server_api, tmp_path) -> int:
                 "result": "fail",
                 "value": None,
                 "note": "门前堆放杂物",
-                "photos": [photo],
+                "photos": [slot for slot, _ in photos],
                 "recorded_at": "2026-11-23T09:10:00+08:00",
             }
         ],
         "records": [],
     }
     answer = server_api.call("POST", "/sync/push", body)
-    server_api.put_photo(photo["id"], data)
+    for slot, data in photos:
+        server_api.put_photo(slot["id"], data)
     return answer["tasks"][0]["id"]
+
+
+@pytest.fixture
+def failed_task(server_api, tmp_path) -> int:
+    """An open task: the inspector failed the frontage at the outpatient hall, with a photo."""
+    data = jpeg(tmp_path / "frontage.jpg", (800, 600), (120, 90, 60)).read_bytes()
+    return push_failed_frontage(server_api, [(photo_slot(data), data)])
+
+
+@pytest.fixture
+def marked_task(server_api, tmp_path) -> int:
+    """Like ``failed_task``, its photo marked up on the phone: the copy, then the original."""
+    original = jpeg(tmp_path / "frontage.jpg", (800, 600), (120, 90, 60)).read_bytes()
+    marked = jpeg(tmp_path / "marked.jpg", (800, 600), (200, 40, 40)).read_bytes()
+    original_slot = photo_slot(original)
+    copy_slot = photo_slot(marked, original_id=original_slot["id"])
+    return push_failed_frontage(server_api, [(copy_slot, marked), (original_slot, original)])
 
 
 @pytest.fixture

@@ -349,3 +349,27 @@ def test_weekly_report_on_a_phone_and_its_printable_problem_list(
     printable.wait_for_load_state()
     printable.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     printable.get_by_test_id("problem-list").screenshot(path=str(shots / "problem-list.png"))
+
+
+def test_mark_up_screen(page, base_url, photo_files, shots):
+    from tests.browser.test_photo_marks import ARROW, ELLIPSE, TEXT_AT, at, drag_with_mouse
+
+    login(page, base_url)
+    start_inspection(page, "无烟医院检查", "OPD-1F-WC", show_all=True)
+    answer(page, "不合格")
+    page.get_by_test_id("photo-gallery").set_input_files(photo_files[1])
+    wait_for_photos(page, "thumbs")
+
+    page.get_by_test_id("mark-up").click()
+    drag_with_mouse(page, *ELLIPSE)
+    page.get_by_test_id("marks-arrow").click()
+    drag_with_mouse(page, *ARROW)
+    page.get_by_test_id("marks-text").click()
+    page.get_by_test_id("marks-words").fill("烟头")
+    page.mouse.click(*at(page, TEXT_AT))
+    capture(page, shots, "mark-up")
+    page.get_by_test_id("marks-save").click()
+    expect(page.get_by_test_id("show-original")).to_be_visible()
+    wait_for_photos(page, "thumbs")
+    page.get_by_test_id("thumbs").scroll_into_view_if_needed()
+    capture(page, shots, "photo-marked")

@@ -1,8 +1,13 @@
-/** An item's photos: take with the camera or pick from the gallery, see thumbnails, remove. */
+/**
+ * An item's photos: take with the camera or pick from the gallery, see thumbnails, mark up,
+ * remove. A marked photo shows its marked copy; the original stays reachable beside it.
+ */
 import { t } from '../i18n.js';
 import * as inspections from '../inspections.js';
+import * as marked from '../marked-photos.js';
 import * as photos from '../photos.js';
 import { append, fill, h } from './dom.js';
+import { editMarks } from './mark-editor.js';
 import { photoButtons } from './photo-buttons.js';
 import { showPhotos, thumbButton } from './photo-viewer.js';
 import { dismiss, snackbar } from './snackbar.js';
@@ -36,24 +41,55 @@ export class PhotoStrip {
 
   async show() {
     this.urls.forEach((url) => URL.revokeObjectURL(url));
+    this.urls = [];
     const ids = inspections.answer(this.draft, this.item.id).photos;
-    const stored = await Promise.all(ids.map(photos.get));
-    const shown = stored.filter(Boolean);
-    this.urls = shown.map((photo) => URL.createObjectURL(photo.blob));
-    const sources = shown.map((photo, index) => ({ url: this.urls[index], alt: t('photos.alt', { n: index + 1 }) }));
-    fill(this.list, shown.map((photo, index) => h('li', { class: 'thumb' },
-      thumbButton(sources[index].url, sources[index].alt, () => showPhotos(sources, index)),
-      h('button', {
-        type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n: index + 1 }),
-        onclick: () => this.remove(photo.id),
-      }, '×'))));
-    this.status.textContent = ids.length ? t('photos.count', { n: ids.length }) : '';
+    this.pairs = marked.pairs((await Promise.all(ids.map(photos.get))).filter(Boolean));
+    // The viewer goes through every photo: a marked copy, then its original.
+    const sources = [];
+    const items = this.pairs.map((pair, index) => {
+      const n = index + 1;
+      const markUp = pair.photo.original_id ? null : () => this.markUp(pair);
+      const at = sources.push({ url: this.url(pair.copy ?? pair.photo), alt: t(pair.copy ? 'photos.marked_alt' : 'photos.alt', { n }), markUp }) - 1;
+      if (pair.copy) sources.push({ url: this.url(pair.photo), alt: t('photos.original_alt', { n }), markUp });
+      const open = thumbButton(sources[at].url, sources[at].alt, () => showPhotos(sources, at));
+      if (pair.copy) open.append(h('span', { class: 'thumb-badge' }, t('marks.badge')));
+      const link = (testid, label, onclick, extra = {}) => h('button', { type: 'button', class: 'thumb-link', 'data-testid': testid, onclick, ...extra }, label);
+      return h('li', { class: 'thumb' }, open,
+        h('button', { type: 'button', class: 'thumb-remove', 'aria-label': t('photos.remove', { n }), onclick: () => this.remove(pair) }, '×'),
+        h('div', { class: 'thumb-actions' },
+          markUp && link('mark-up', t('marks.action'), markUp, { 'aria-label': t('marks.open', { n }) }),
+          pair.copy && link('show-original', t('marks.original'), () => showPhotos(sources, at + 1))));
+    });
+    fill(this.list, items);
+    this.status.textContent = this.pairs.length ? t('photos.count', { n: this.pairs.length }) : '';
+  }
+
+  url(photo) {
+    const made = URL.createObjectURL(photo.blob);
+    this.urls.push(made);
+    return made;
+  }
+
+  /** Draw on a photo, starting from its original and the marks kept as shapes. */
+  async markUp(pair) {
+    try {
+      const shapes = await editMarks(pair.photo.blob, pair.copy?.marks ?? []);
+      if (!shapes) return;
+      this.status.textContent = t('photos.processing');
+      await marked.save(this.draft, this.item.id, pair.photo, pair.copy, shapes);
+    } catch (error) {
+      console.error(error);
+      this.status.textContent = t('photos.failed');
+      return;
+    }
+    await this.show();
+    this.onChange();
   }
 
   async add(input, camera) {
     const files = [...input.files];
     input.value = '';
-    const room = MAX_PHOTOS - inspections.answer(this.draft, this.item.id).photos.length;
+    const room = MAX_PHOTOS - this.pairs.length; // a marked copy does not count
     this.status.textContent = t('photos.processing');
     try {
       for (const file of files.slice(0, Math.max(0, room))) {
@@ -69,17 +105,17 @@ export class PhotoStrip {
     this.onChange();
   }
 
-  /** Remove a photo at once, with a few seconds to undo; then its bytes go too. */
-  async remove(photoId) {
-    const index = await inspections.removePhoto(this.draft, this.item.id, photoId);
+  /** Remove a photo (with its marked copy) at once, with a few seconds to undo; then its bytes go too. */
+  async remove(pair) {
+    const removed = await marked.remove(this.draft, this.item.id, pair);
     await this.show();
     this.onChange();
     if (await snackbar(t('photos.removed'), t('action.undo'))) {
-      await inspections.restorePhoto(this.draft, this.item.id, photoId, index);
+      await marked.restore(this.draft, this.item.id, removed);
       await this.show();
       this.onChange();
     } else {
-      await inspections.forgetPhoto(photoId);
+      for (const { id } of removed) await inspections.forgetPhoto(id);
     }
   }
 

@@ -8,8 +8,9 @@ import * as zoom from '../zoom.js';
 import { fill, h } from './dom.js';
 
 /**
- * Show photos full screen from ``index``. ``sources``: ``[{alt, url}]`` where ``url`` is a URL
- * or a function resolving to one (a full-size photo fetched on demand).
+ * Show photos full screen from ``index``. ``sources``: ``[{alt, url, markUp}]`` where ``url`` is a
+ * URL or a function resolving to one (a full-size photo fetched on demand), and ``markUp``, if
+ * given, opens the mark-up editor on that photo (the viewer closes first).
  */
 export function showPhotos(sources, index = 0) {
   return new PhotoViewer(sources).open(index);
@@ -40,10 +41,11 @@ class PhotoViewer {
     const button = (label, testid, onclick, text) => h('button', { type: 'button', class: 'viewer-button', 'aria-label': label, 'data-testid': testid, onclick }, text);
     this.previous = button(t('viewer.previous'), 'viewer-previous', () => this.go(-1), '‹');
     this.next = button(t('viewer.next'), 'viewer-next', () => this.go(1), '›');
+    this.markUp = h('button', { type: 'button', class: 'viewer-text-button', 'data-testid': 'viewer-mark-up', onclick: () => this.startMarking() }, t('marks.action'));
     this.element = h('dialog', { class: 'photo-viewer', 'data-testid': 'photo-viewer', 'aria-label': t('viewer.title'), oncancel: (event) => { event.preventDefault(); this.close(); } },
       this.frame,
       h('div', { class: 'viewer-bar' },
-        this.previous, this.counter, this.next,
+        this.previous, this.counter, this.next, this.markUp,
         button(t('viewer.zoom_out'), 'viewer-zoom-out', () => this.apply(zoom.step(this.view, -1, this.box())), '−'),
         button(t('viewer.zoom_in'), 'viewer-zoom-in', () => this.apply(zoom.step(this.view, 1, this.box())), '+'),
         button(t('viewer.close'), 'viewer-close', () => this.close(), '×')));
@@ -64,6 +66,7 @@ class PhotoViewer {
     const source = this.sources[this.index];
     this.previous.hidden = this.next.hidden = this.sources.length < 2;
     this.previous.disabled = this.index === 0;
+    this.markUp.hidden = !source.markUp;
     this.next.disabled = this.index === this.sources.length - 1;
     fill(this.counter, this.sources.length > 1 ? t('viewer.count', { n: this.index + 1, total: this.sources.length }) : '');
     this.apply({ ...zoom.FIT });
@@ -76,12 +79,22 @@ class PhotoViewer {
     }
   }
 
+  /** Close, and resolve once the viewer's history entry is gone (another dialog may push one). */
   close({ fromHistory = false } = {}) {
-    if (!this.element.isConnected) return;
+    if (!this.element.isConnected) return Promise.resolve();
     removeEventListener('popstate', this.onPop);
     this.element.close();
     this.element.remove();
-    if (!fromHistory && history.state?.photoViewer) history.back();
+    if (fromHistory || !history.state?.photoViewer) return Promise.resolve();
+    const gone = new Promise((resolve) => addEventListener('popstate', resolve, { once: true }));
+    history.back();
+    return gone;
+  }
+
+  async startMarking() {
+    const { markUp } = this.sources[this.index];
+    await this.close();
+    markUp();
   }
 
   /** The photo as fitted and the frame, for keeping the photo over the frame. */

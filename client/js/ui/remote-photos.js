@@ -13,19 +13,28 @@ export class RemotePhotos {
     this.fullUrls = new Map();
   }
 
-  /** Return a list of thumbnails for ``ids`` that fill in as they arrive. */
-  list(ids, label) {
+  /**
+   * Return a list of thumbnails for ``ids`` that fill in as they arrive. ``originals`` maps a
+   * marked copy to the photo it was drawn on: the copy gets the thumbnail, its original is one
+   * swipe further in the viewer.
+   */
+  list(ids, label, originals = {}) {
     if (!ids?.length) return null;
+    const hidden = new Set(Object.values(originals));
     // The full-size photo is fetched when the viewer shows it (once; the URL is kept).
-    const sources = ids.map((id, index) => ({ alt: t('photos.alt_of', { what: label, n: index + 1 }), url: () => this.full(id) }));
+    const sources = ids.map((id, index) => ({
+      alt: t(hidden.has(id) ? 'photos.original_of' : 'photos.alt_of', { what: label, n: index + 1 }),
+      url: () => this.full(id),
+    }));
     return h('ul', { class: 'thumbs', 'data-testid': 'remote-photos' },
-      ids.map((id, index) => this.thumb(id, sources[index].alt, () => showPhotos(sources, index))));
+      ids.map((id, index) => (hidden.has(id) ? null : this.thumb(id, sources[index].alt, () => showPhotos(sources, index), originals[id]))));
   }
 
-  thumb(id, alt, onOpen) {
+  thumb(id, alt, onOpen, original) {
     const button = thumbButton(null, alt, onOpen);
     const image = button.firstChild;
     image.dataset.photoId = id;
+    if (original) button.append(h('span', { class: 'thumb-badge' }, t('marks.badge')));
     api.photo(id, { thumb: true })
       .then((blob) => { image.src = this.urls.make(blob); })
       .catch(() => { button.classList.add('thumb-missing'); image.alt = t('photos.not_arrived'); });

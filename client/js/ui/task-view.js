@@ -107,7 +107,7 @@ export class TaskView {
         failure.note ? h('p', {}, failure.note) : null,
         failure.kind === 'finding' && failure.value !== null ? h('p', { 'data-testid': 'failure-value' }, valueText(this.item, failure.value)) : null,
         failure.failed_rules.length ? h('p', {}, t('task.failed_rules', { n: failure.failed_rules.length })) : null,
-        this.photos.list(failure.photo_ids, t('task.before'))))));
+        this.photos.list(failure.photo_ids, t('task.before'), failure.photo_originals)))));
   }
 
   submissions(task) {
