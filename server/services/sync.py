@@ -66,7 +66,13 @@ from server.services.permissions import (
     may_keep_records_at,
     may_push,
 )
-from server.services.verdicts import Rejected, check_record, judge_finding, rule_context
+from server.services.verdicts import (
+    Rejected,
+    check_record,
+    judge_finding,
+    rule_context,
+    signature_images,
+)
 from server.timeutil import isoformat, utcnow
 
 KINDS = (("inspection", "inspections"), ("finding", "findings"), ("record", "records"))
@@ -236,6 +242,14 @@ class _Known:
         photo_ids = {
             photo["id"] for r in by_kind["finding"] if r.data for photo in r.data["photos"]
         }
+        photo_ids |= {
+            signature["photo_id"]
+            for r in by_kind["inspection"]
+            for signature in r.data.get("signatures", [])
+        }
+        photo_ids |= {
+            photo_id for r in by_kind["record"] for photo_id in signed_photo_ids(r.data["fields_"])
+        }
         slotted, hashes = set(), {}
         if photo_ids:
             slotted = set(
@@ -245,6 +259,18 @@ class _Known:
                 session.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(photo_ids))).all()
             )
         return cls(stored, inspections, locations, versions, answers, slotted, hashes)
+
+
+def signed_photo_ids(fields: dict) -> set[uuid.UUID]:
+    """Return the signature image ids a record's raw fields name (checked later, field by field)."""
+    found = set()
+    for value in fields.values():
+        if isinstance(value, dict) and isinstance(value.get("photo_id"), str):
+            try:
+                found.add(uuid.UUID(value["photo_id"]))
+            except ValueError:
+                continue
+    return found
 
 
 def _versions(session: Session, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], _Version]:
@@ -347,6 +373,22 @@ class _Batch:
         self.new_rows[record.kind].append(row)
         self.digests[record.kind][record.id] = record.digest
 
+    def slot(self, ref: dict, hospital_id: int, position: int, **owner: uuid.UUID) -> None:
+        """Expect the photo ``ref`` names (``photo_id``, ``sha256``, ``bytes``) for one owner."""
+        self.photos_taken.add(ref["photo_id"])
+        row = dict.fromkeys(("finding_id", "submission_id", "inspection_id", "record_id"))
+        self.new_rows["slot"].append(
+            {
+                **row,
+                **owner,
+                "photo_id": ref["photo_id"],
+                "hospital_id": hospital_id,
+                "sha256": ref["sha256"].lower(),
+                "bytes": ref["bytes"],
+                "position": position,
+            }
+        )
+
 
 def _require_inspector(batch: _Batch, field: str) -> None:
     """Reject an inspection or finding from someone who only keeps logs (a recorder)."""
@@ -373,8 +415,24 @@ def _decide_inspection(batch: _Batch, record: _Record) -> str:
         raise Rejected(
             "Finished before it started.", errors={"finished_at": ["Before started_at."]}
         )
+    signatures = data.get("signatures", [])
+    roles = [signature["role"] for signature in signatures]
+    if len(roles) != len(set(roles)):
+        raise Rejected("Repeated signature.", errors={"signatures": ["One signature per role."]})
+    refs = [{"id": s["photo_id"], "sha256": s["sha256"]} for s in signatures]
+    _check_photo_refs(batch, refs, "signatures")
     row = {
         **data,
+        "signatures": [
+            {
+                "role": s["role"],
+                "name": s["name"],
+                "photo_id": str(s["photo_id"]),
+                "signed_at": isoformat(s["signed_at"]),
+            }
+            for s in signatures
+        ]
+        or None,
         "hospital_id": location.hospital_id,
         "inspector_id": batch.user.id,
         "device_id": batch.device_id,
@@ -383,6 +441,8 @@ def _decide_inspection(batch: _Batch, record: _Record) -> str:
     }
     batch.created(record, row)
     batch.new_inspections[data["id"]] = row
+    for position, signature in enumerate(signatures):
+        batch.slot(signature, location.hospital_id, position, inspection_id=data["id"])
     return "created"
 
 
@@ -406,10 +466,11 @@ def _check_supersedes(batch: _Batch, data: dict, inspection_id: uuid.UUID) -> No
         )
 
 
-def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
+def _check_photo_refs(batch: _Batch, photos: list[dict], field: str = "photos") -> None:
+    """Reject photo ids named twice, or already claimed by something else or for other bytes."""
     ids = [photo["id"] for photo in photos]
     if len(ids) != len(set(ids)):
-        raise Rejected("Repeated photo.", errors={"photos": ["Each photo id once."]})
+        raise Rejected("Repeated photo.", errors={field: ["Each photo id once."]})
     for photo in photos:
         stored = batch.known.photo_hashes.get(photo["id"])
         if (
@@ -420,7 +481,7 @@ def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
             raise Rejected(
                 "Photo id in use.",
                 code="sync.photo_conflict",
-                errors={"photos": [f"Photo {photo['id']} belongs to something else."]},
+                errors={field: [f"Photo {photo['id']} belongs to something else."]},
             )
 
 
@@ -486,18 +547,8 @@ def _decide_finding(batch: _Batch, record: _Record) -> str:
     }
     batch.created(record, row)
     for position, photo in enumerate(data["photos"]):
-        batch.photos_taken.add(photo["id"])
-        batch.new_rows["slot"].append(
-            {
-                "photo_id": photo["id"],
-                "finding_id": data["id"],
-                "submission_id": None,
-                "hospital_id": inspection["hospital_id"],
-                "sha256": photo["sha256"].lower(),
-                "bytes": photo["bytes"],
-                "position": position,
-            }
-        )
+        ref = {"photo_id": photo["id"], "sha256": photo["sha256"], "bytes": photo["bytes"]}
+        batch.slot(ref, inspection["hospital_id"], position, finding_id=data["id"])
     batch.known.answers.setdefault((inspection["id"], item["id"]), []).append(
         (data["id"], data["supersedes_id"])
     )
@@ -536,6 +587,11 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
         )
     version, spec = found
     values, broken = check_record(spec, data["fields_"], rule_context(location.hospital.settings))
+    signed = signature_images(spec, values)
+    for name, ref in signed:
+        _check_photo_refs(batch, [{"id": ref["photo_id"], "sha256": ref["sha256"]}], name)
+    if len({ref["photo_id"] for _, ref in signed}) != len(signed):
+        raise Rejected("Repeated photo.", errors={signed[-1][0]: ["Each photo id once."]})
     row = {
         "id": data["id"],
         "inspection_id": data["inspection_id"],
@@ -554,6 +610,9 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
         "received_at": batch.now,
     }
     batch.created(record, row)
+    for position, (_, ref) in enumerate(signed):
+        image = {**ref, "photo_id": uuid.UUID(ref["photo_id"])}
+        batch.slot(image, location.hospital_id, position, record_id=data["id"])
     batch.effects.append(("record", row, (version, spec)))
     return "created"
 
@@ -660,11 +719,11 @@ def _apply(session: Session, user: User, device_id: str, records: list[_Record])
     _apply_effects(batch)
     settled = {
         kind: [r.id for r in by_kind[kind] if r.result["status"] in ("created", "duplicate")]
-        for kind in ("finding", "record")
+        for kind, _ in KINDS
     }
     return {
         "results": [r.result for r in records],
-        "missing_photos": _missing_photos(session, settled["finding"]),
+        "missing_photos": _missing_photos(session, settled),
         "tasks": _tasks_for(session, settled["finding"], settled["record"]),
     }
 
@@ -689,16 +748,27 @@ def push(session: Session, user: User, payload: dict) -> dict:
     raise AssertionError("unreachable")
 
 
-def _missing_photos(session: Session, finding_ids: list[uuid.UUID]) -> list[str]:
-    if not finding_ids:
-        return []
-    rows = session.scalars(
-        select(PhotoSlot.photo_id)
-        .where(PhotoSlot.finding_id.in_(finding_ids))
-        .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
-        .order_by(PhotoSlot.finding_id, PhotoSlot.position)
-    )
-    return [str(photo_id) for photo_id in rows]
+_SLOT_OWNER = {
+    "inspection": PhotoSlot.inspection_id,
+    "finding": PhotoSlot.finding_id,
+    "record": PhotoSlot.record_id,
+}
+
+
+def _missing_photos(session: Session, settled: dict[str, list[uuid.UUID]]) -> list[str]:
+    """Return the photos (and signature images) the settled records name that have not arrived."""
+    missing = []
+    for kind, column in _SLOT_OWNER.items():
+        if not settled[kind]:
+            continue
+        rows = session.scalars(
+            select(PhotoSlot.photo_id)
+            .where(column.in_(settled[kind]))
+            .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
+            .order_by(column, PhotoSlot.position)
+        )
+        missing += [str(photo_id) for photo_id in rows]
+    return missing
 
 
 def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[dict]:
