@@ -69,6 +69,14 @@ export async function prepare(file, fromCamera) {
   };
 }
 
+/** Return the photo record of an image drawn on the device (a signature's PNG), not yet stored. */
+export async function fromDrawing(blob, width, height) {
+  return {
+    id: uuid(), blob, type: blob.type, sha256: await sha256(blob), bytes: blob.size, width, height,
+    taken_at: new Date().toISOString(), from_camera: false, uploaded: false,
+  };
+}
+
 /** Store a photo for an inspection (``owner``) and one of its items. */
 export function store(photo, owner, itemId) {
   return db.put('photos', { ...photo, owner, item_id: itemId });

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -193,6 +194,28 @@ def save_record(page) -> None:
     """Save the form and wait for the overview."""
     page.get_by_test_id("record-save").click()
     expect(page.get_by_test_id("records")).to_be_visible()
+
+
+def sign(page, where, wave: float = 0.25) -> None:
+    """Write a signature on the pad inside ``where`` (the mouse sends pointer events, as a finger
+    does) and wait until its image is stored on the phone."""
+    canvas = where.get_by_test_id("signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(left + width * 0.1, top + height * 0.6)
+    page.mouse.down()
+    for step in range(1, 31):
+        x = left + width * (0.1 + 0.8 * step / 30)
+        y = top + height * (0.5 + wave * math.sin(step / 2.5))
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+    expect(where.get_by_test_id("signature-preview")).to_be_visible()
+
+
+def sign_field(page, field_id: str) -> None:
+    """Sign a record form's signature field by hand."""
+    sign(page, page.locator(f'[data-testid="record-field"][data-field="{field_id}"]'))
 
 
 def expect_waiting(page, count: int, timeout: float = 20_000) -> None:

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     login,
     next_item,
     open_overview,
+    sign_field,
     start_inspection,
     wait_for_photos,
 )
@@ -139,6 +140,7 @@ def fill_transfer(page) -> None:
     page.get_by_label("转移联单号").fill("2026-3301-000123")
     page.get_by_label("重量").fill("12.5")
     page.get_by_label("暂存处交出人签名").fill("赵师傅")
+    sign_field(page, "released_by")
 
 
 def test_record_form_in_chinese_and_english(context, page, base_url, shots):

@@ -3,9 +3,9 @@ import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { unsentData, fileName } from '../export.js';
 import { codeText, formatBytes, formatTime, pick, t } from '../i18n.js';
-import * as inspections from '../inspections.js';
 import * as outbox from '../outbox.js';
 import * as forms from '../records.js';
+import { reopen } from '../reopen.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { saveFile } from './save-file.js';
@@ -99,7 +99,7 @@ export class OutboxView {
   }
 
   async reopen(groupId) {
-    const draft = await inspections.reopen(groupId);
+    const draft = await reopen(groupId);
     if (draft) this.router.go(`/start/${draft.id}`);
   }
 
