@@ -27,7 +27,7 @@ export async function toPng(ink) {
   const context = surface.getContext('2d');
   context.fillStyle = '#fff'; // white, not transparent: every viewer and the printed page agree
   context.fillRect(0, 0, fit.width, fit.height);
-  draw(context, ink.strokes, fit);
+  draw(context, ink.strokes, { scale: fit.scale, originX: fit.originX, originY: fit.originY });
   const blob = surface.convertToBlob
     ? await surface.convertToBlob({ type: 'image/png' })
     : await new Promise((resolve) => surface.toBlob(resolve, 'image/png'));

@@ -105,7 +105,11 @@ def test_offline_records_are_judged_by_the_server_and_their_tasks_come_back(
     expect(page.get_by_test_id("outbox-record")).to_have_count(3)
     page.reload()
     expect(page.get_by_test_id("outbox-record")).to_have_text(
-        ["检查记录排队中", f"记录表：{TRANSFER}排队中", f"记录表：{DISINFECTION}排队中"]
+        [
+            "检查记录排队中",
+            f"记录表：{TRANSFER}1 个手写签名排队中",
+            f"记录表：{DISINFECTION}1 个手写签名排队中",
+        ]
     )
     expect_waiting(page, 3)
 

@@ -1,10 +1,9 @@
 /**
  * Signatures on the same-day written feedback, given when an inspection is finished: the head of
  * the inspected department (or their representative) and the inspector sign on the phone.
- * Optional: the review's "finish" works without them. What is drawn is kept in the draft at once
- * and goes with the inspection when it is finished (docs/sync.md, "Signatures").
+ * Optional: the overview offers this screen, and "finish" there works without them. What is drawn
+ * is kept in the draft at once and goes with the inspection when it is finished (docs/sync.md).
  */
-import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { t } from '../i18n.js';
 import * as inspections from '../inspections.js';
@@ -13,8 +12,8 @@ import { append, h } from './dom.js';
 import { SignatureField } from './signature-field.js';
 
 export class SignView {
-  constructor(element, { params: [draftId], router, dialog, sync }) {
-    Object.assign(this, { element, draftId, router, dialog, sync });
+  constructor(element, { params: [draftId], router }) {
+    Object.assign(this, { element, draftId, router });
     this.fields = [];
   }
 
@@ -40,24 +39,9 @@ export class SignView {
       h('p', { class: 'muted' }, t('sign.intro')),
       sections.map(({ section }) => section),
       h('div', { class: 'actions' },
-        h('a', { class: 'btn', href: `#/review/${draft.id}`, 'data-testid': 'overview-link' }, t('walk.overview')),
-        h('button', { type: 'button', class: 'btn', 'data-testid': 'sign-skip', onclick: (event) => this.finish(event.target, false) }, t('sign.skip')),
-        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'sign-finish', onclick: (event) => this.finish(event.target, true) }, t('review.finish'))));
+        h('a', { class: 'btn btn-primary', href: `#/review/${draft.id}`, 'data-testid': 'sign-done' }, t('sign.done'))));
     sections.forEach(({ field }) => field.render());
     return undefined;
-  }
-
-  /** Finish the inspection with the drawn signatures, or (skip) without any. */
-  async finish(button, signed) {
-    await this.leave();
-    if (!signed && signatures.ofInspection(this.draft).length
-      && !(await this.dialog.confirm(t('sign.skip_confirm'), { confirmLabel: t('sign.skip') }))) return;
-    button.disabled = true;
-    if (!signed) this.draft.signatures = {}; // their images go with the draft's other orphans
-    const checklist = await checklists.definition(this.draft.checklist_id, this.draft.checklist_version);
-    await inspections.finish(this.draft, checklist);
-    this.sync.run();
-    this.router.go('/outbox');
   }
 
   async leave() {
