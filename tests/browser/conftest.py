@@ -101,6 +101,23 @@ def context(chromium):
 
 
 @pytest.fixture
+def small_touch_page(chromium):
+    """A small phone (320×568) with a touch screen; JavaScript errors fail the test."""
+    context = chromium.new_context(
+        viewport={"width": 320, "height": 568},
+        locale="zh-CN",
+        timezone_id=TIMEZONE,
+        has_touch=True,
+        is_mobile=True,
+    )
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    yield context.new_page()
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
 def page(context):
     """A page of the fresh profile."""
     return context.new_page()
@@ -210,6 +227,24 @@ def sign(page, where, wave: float = 0.25) -> None:
         y = top + height * (0.5 + wave * math.sin(step / 2.5))
         page.mouse.move(x, y, steps=2)
     page.mouse.up()
+    expect(where.get_by_test_id("signature-preview")).to_be_visible()
+
+
+def sign_by_touch(page, where) -> None:
+    """Write a signature with one finger (touch events, as a phone's screen sends them)."""
+    cdp = page.context.new_cdp_session(page)
+    box = where.get_by_test_id("signature-canvas").bounding_box()
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+
+    def touch(kind: str, step: int) -> None:
+        x = left + width * (0.1 + 0.8 * step / 20)
+        y = top + height * (0.5 + 0.3 * math.cos(step / 2))
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+
+    touch("touchStart", 0)
+    for step in range(1, 21):
+        touch("touchMove", step)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     expect(where.get_by_test_id("signature-preview")).to_be_visible()
 
 

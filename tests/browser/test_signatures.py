@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     open_overview,
     save_record,
     sign,
+    sign_by_touch,
     sign_field,
     start_inspection,
 )
@@ -149,3 +150,18 @@ def test_the_pad_writes_undoes_and_clears_on_a_small_phone_and_in_landscape(
     expect(
         page.get_by_test_id("sign-department").get_by_test_id("signature-preview")
     ).to_be_visible()
+
+
+def test_a_finger_signs_on_a_touch_screen_without_scrolling_the_page(small_touch_page, base_url):
+    page = small_touch_page
+    login(page, base_url)
+    start_inspection(page, INFECTION_CONTROL, "IPD-5F-WARD")
+    answer(page, "合格")
+    page.get_by_test_id("overview").click()
+    page.get_by_test_id("sign-link").click()
+    department = page.get_by_test_id("sign-department")
+    department.get_by_test_id("signature-canvas").scroll_into_view_if_needed()
+    scrolled = page.evaluate("() => window.scrollY")
+    sign_by_touch(page, department)
+    assert page.evaluate("() => window.scrollY") == scrolled  # the finger wrote; the page stayed
+    expect(department.get_by_test_id("signature-status")).to_have_text("已签名，已保存在本机。")
