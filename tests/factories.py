@@ -141,6 +141,32 @@ def record_payload(location_id: int, fields: dict, **overrides) -> dict:
     }
 
 
+def signature_png(size=(300, 100)) -> bytes:
+    """A real PNG of a drawn stroke on white, as the signature pad makes one."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (255, 255, 255))
+    ImageDraw.Draw(image).line([(10, 80), (80, 20), (150, 70), (290, 30)], fill=(0, 0, 0), width=6)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def signature_payload(data: bytes, role: str = "department", name: str = "王主任") -> dict:
+    """A signature of the same-day feedback, naming an image with these bytes."""
+    ref = photo_ref(data)
+    return {
+        "role": role,
+        "name": name,
+        "photo_id": ref["id"],
+        "sha256": ref["sha256"],
+        "bytes": ref["bytes"],
+        "signed_at": "2026-11-23T09:31:00+08:00",
+    }
+
+
 def push_body(inspections=(), findings=(), records=(), device_id="device-1") -> dict:
     """A push envelope."""
     return {

@@ -248,3 +248,32 @@ def test_an_imported_marked_copy_keeps_the_link_to_its_original(
     assert _count(session, Photo) == 2
     slot = session.scalars(select(PhotoSlot).where(PhotoSlot.original_id.is_not(None))).one()
     assert (str(slot.photo_id), str(slot.original_id)) == (marked["id"], original["id"])
+
+
+def test_signature_images_of_an_inspection_and_a_record_are_imported(
+    runner, tmp_path, session, place, inspector, admin
+):
+    drawn = f.signature_png()
+    feedback, handover = (
+        _photo(drawn, type="image/png"),
+        _photo(f.signature_png((200, 80)), type="image/png"),
+    )
+    slot = {key: feedback[key] for key in ("sha256", "bytes")}
+    signature = {"role": "department", "name": "王主任", "photo_id": feedback["id"], **slot}
+    inspection = f.inspection_payload(
+        place.id, signatures=[{**signature, "signed_at": "2026-11-23T09:31:00+08:00"}]
+    )
+    handed = {"name": "张三", "photo_id": handover["id"]}
+    handed |= {key: handover[key] for key in ("sha256", "bytes")}
+    record = f.record_payload(
+        place.id, {"weight_kg": 2.5, "stored_at": "2026-11-22T08:00:00Z", "handed_over_by": handed}
+    )
+    exported = _export(
+        inspector[0].username,
+        [_entry("inspection", inspection), _entry("record", record)],
+        [feedback, handover],
+    )
+    result = _import(runner, tmp_path, exported, inspector[0].username, admin.username)
+    assert result.exit_code == 0, result.output
+    assert "skipped" not in result.output and "missing" not in result.output
+    assert _count(session, Photo) == 2

@@ -1,6 +1,6 @@
 /**
- * Inspections on the device: drafts that survive a reload or a killed tab, finishing a draft
- * into the outbox, and reopening rejected records as a draft for correction.
+ * Inspections on the device: drafts that survive a reload or a killed tab, and finishing a draft
+ * into the outbox (with the same-day feedback's signatures, if drawn). Reopening: reopen.js.
  *
  * A draft is saved on every change. Its id is the inspection's id, and each answer (and each
  * record form, in ``records``) carries its own id from the first touch, so whatever is later
@@ -12,6 +12,7 @@ import { now, uuid } from './ids.js';
 import * as outbox from './outbox.js';
 import * as photos from './photos.js';
 import * as forms from './records.js';
+import * as signatures from './signatures.js';
 
 let saving = Promise.resolve();
 
@@ -96,11 +97,12 @@ export async function finish(draft, checklist) {
     location_id: draft.location_id, kind: draft.kind, started_at: draft.started_at,
   };
   const records = [];
+  const signed = signatures.ofInspection(draft); // the same-day feedback's, drawn on finishing
+  const kept = new Set(signed.map((signature) => signature.photo_id));
   if (!draft.inspection_synced) {
-    const body = { id: draft.id, ...context, finished_at: now(), note: draft.note };
-    records.push(outbox.entry('inspection', body, draft.id, context));
+    const body = { id: draft.id, ...context, finished_at: now(), note: draft.note, ...(signed.length ? { signatures: signed } : {}) };
+    records.push(outbox.entry('inspection', body, draft.id, context, [...kept]));
   }
-  const kept = new Set();
   for (const item of checklists.items(checklist)) {
     const current = draft.answers[item.id];
     if (!checklists.isAnswered(item, current)) continue;
@@ -110,7 +112,10 @@ export async function finish(draft, checklist) {
     records.push(outbox.entry('finding', body, draft.id, context, current.photos));
   }
   for (const record of draft.records ?? []) {
-    records.push(outbox.entry('record', forms.body(record, draft, forms.type(checklist, record.record_type)), draft.id, context));
+    const spec = forms.type(checklist, record.record_type);
+    const images = signatures.photoIdsOf(spec, record.fields);
+    images.forEach((id) => kept.add(id));
+    records.push(outbox.entry('record', forms.body(record, draft, spec), draft.id, context, images));
   }
   await outbox.save(records, [{ store: 'drafts', delete: draft.id }, ...(await orphanPhotoOps(draft, kept))]);
 }
@@ -119,39 +124,4 @@ export async function finish(draft, checklist) {
 export async function discard(draft) {
   await flush();
   await db.write([{ store: 'drafts', delete: draft.id }, ...(await orphanPhotoOps(draft, new Set()))]);
-}
-
-/**
- * Take an inspection's rejected (and still queued) records back into a draft to fix and resend.
- *
- * A record the server never stored is resent under its own id. One it did store (a conflict, or
- * a photo it refused) becomes a correction: a new finding that supersedes it, with its photos
- * copied under new ids, because a stored id can never carry other content.
- */
-export async function reopen(groupId) {
-  const records = (await outbox.group(groupId)).filter((record) => record.state !== 'sending');
-  if (!records.length) return null;
-  const inspection = records.find((record) => record.kind === 'inspection');
-  const draft = {
-    id: groupId, ...records[0].context, note: inspection?.body.note ?? '', position: 0,
-    answers: {}, records: records.filter((r) => r.kind === 'record').map(forms.restore),
-    inspection_synced: !inspection || inspection.stored, updated_at: now(),
-  };
-  const ops = outbox.takeOps(records);
-  for (const record of records.filter((r) => r.kind === 'finding')) {
-    const body = record.body;
-    const restored = {
-      id: body.id, supersedes_id: body.supersedes_id ?? null, result: body.result, value: body.value,
-      note: body.note, photos: record.photos, recorded_at: body.recorded_at, rejected: record.code,
-    };
-    if (record.stored) {
-      const { ids, ops: copyOps } = await photos.copyAll(record.photos);
-      Object.assign(restored, { id: uuid(), supersedes_id: body.id, photos: ids });
-      ops.push(...copyOps);
-    }
-    draft.answers[body.item_id] = restored;
-  }
-  await db.write([...ops, { store: 'drafts', put: draft }]);
-  outbox.notify();
-  return draft;
 }

@@ -15,6 +15,7 @@ import { now, uuid } from './ids.js';
 import * as inspections from './inspections.js';
 import * as outbox from './outbox.js';
 import * as forms from './records.js';
+import * as signatures from './signatures.js';
 
 const KEPT = 'keptLogs'; // meta key: the logs the server confirmed today, as last fetched
 
@@ -85,5 +86,6 @@ export async function finish(draft, spec) {
   const [record] = draft.records;
   const body = { ...forms.body(record, draft, spec), inspection_id: null };
   const context = { checklist_id: draft.checklist_id, checklist_version: draft.checklist_version, location_id: draft.location_id };
-  await outbox.save([outbox.entry('record', body, draft.id, context)], [{ store: 'drafts', delete: draft.id }]);
+  const images = signatures.photoIdsOf(spec, record.fields);
+  await outbox.save([outbox.entry('record', body, draft.id, context, images)], [{ store: 'drafts', delete: draft.id }]);
 }

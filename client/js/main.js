@@ -25,6 +25,7 @@ import { RecordsView } from './ui/records-view.js';
 import { ReportsView } from './ui/reports-view.js';
 import { ReviewView } from './ui/review.js';
 import { SettingsView } from './ui/settings.js';
+import { SignView } from './ui/sign-view.js';
 import { StatusBar } from './ui/statusbar.js';
 import { TaskView } from './ui/task-view.js';
 import { TasksView } from './ui/tasks-view.js';
@@ -36,13 +37,14 @@ import { WalkView } from './ui/walk.js';
 const VIEWS = {
   login: LoginView, home: HomeView, start: VisitStartView, walk: WalkView, review: ReviewView,
   record: RecordView, outbox: OutboxView, tasks: TasksView, task: TaskView, reports: ReportsView, users: UsersView, settings: SettingsView,
-  inbox: InboxView, inspection: FeedbackView, records: RecordsView, external: ExternalView, mine: MineView,
+  inbox: InboxView, inspection: FeedbackView, records: RecordsView, external: ExternalView, mine: MineView, sign: SignView,
 };
 const ROUTES = [
   ['/login', 'login'], ['/', 'home'], ['/start/([^/]+)', 'start'], ['/walk/([^/]+)/(-?\\d+)', 'walk'],
   ['/review/([^/]+)', 'review'], ['/record/([^/]+)/([^/]+)', 'record'], ['/outbox', 'outbox'],
   ['/tasks', 'tasks'], ['/tasks/external', 'external'], ['/task/(\\d+)', 'task'], ['/reports', 'reports'], ['/users', 'users'], ['/settings', 'settings'],
   ['/inbox', 'inbox'], ['/inspection/([0-9a-fA-F-]{36})', 'inspection'], ['/records', 'records'], ['/mine', 'mine'],
+  ['/sign/([^/]+)', 'sign'],
 ];
 
 const main = document.getElementById('main');

@@ -85,6 +85,11 @@ export async function prepareMarked(original, shapes) {
   });
 }
 
+/** Return the photo record of an image drawn on the device (a signature's PNG), not yet stored. */
+export function fromDrawing(blob, width, height) {
+  return record(blob, width, height, { type: blob.type, taken_at: new Date().toISOString(), from_camera: false });
+}
+
 /** Store a photo for an inspection (``owner``) and one of its items. */
 export function store(photo, owner, itemId) {
   return db.put('photos', { ...photo, owner, item_id: itemId });

@@ -9,6 +9,7 @@
  * In a draft, a number, date or time the browser cannot read is kept as NaN (shown as invalid).
  */
 import { now, uuid } from './ids.js';
+import * as signatures from './signatures.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
@@ -31,11 +32,10 @@ export function add(draft, typeId) {
 }
 
 /** Remove a record from a draft. */
-export function remove(draft, id) {
-  draft.records = (draft.records ?? []).filter((record) => record.id !== id);
-}
+export const remove = (draft, id) => { draft.records = (draft.records ?? []).filter((record) => record.id !== id); };
 
-const empty = (value) => value === null || value === undefined || (typeof value === 'string' && !value.trim());
+const empty = (value) => value === null || value === undefined || (typeof value === 'string' && !value.trim())
+  || (typeof value === 'object' && !value.photo_id); // a signature counts once drawn, not by a name alone
 
 /** Turn a ``datetime-local`` value into ISO 8601 with the device's offset (…T08:30:00+08:00). */
 export function offsetIso(local) {
@@ -75,8 +75,8 @@ function check(field, value) {
       return typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'record.error.date';
     case 'choice':
       return field.options.some((option) => option.id === value) ? null : 'record.error.choice';
-    default:
-      return typeof value === 'string' ? null : 'record.error.required';
+    default: // text; a signature (a drawing, or an older app's typed name)
+      return typeof value === 'string' || field.type === 'signature' ? null : 'record.error.required';
   }
 }
 
@@ -96,7 +96,8 @@ export function values(spec, record) {
   for (const field of spec.fields) {
     const value = record.fields[field.id];
     if (field.type === 'boolean') result[field.id] = value === true;
-    else if (!empty(value) && !check(field, value)) result[field.id] = typeof value === 'string' ? value.trim() : value;
+    else if (field.type === 'signature' && value?.name?.trim()) result[field.id] = signatures.body(value);
+    else if (!empty(value) && !check(field, value)) result[field.id] = typeof value === 'string' ? value.trim() : signatures.body(value);
   }
   return result;
 }

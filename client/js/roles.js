@@ -13,7 +13,7 @@ export const SCREENS = {
   tasks: ['admin', 'supervisor', 'inspector', 'department_head', 'leader'], // "tasks.read"
   external: ['admin', 'supervisor'], // problems from outside the walk ("tasks.report_external")
 };
-for (const name of ['start', 'walk', 'review', 'mine']) SCREENS[name] = SCREENS.home;
+for (const name of ['start', 'walk', 'review', 'sign', 'mine']) SCREENS[name] = SCREENS.home;
 SCREENS.record = [...SCREENS.home, ...SCREENS.records]; // the record form: a visit's, or a log
 SCREENS.task = SCREENS.tasks;
 

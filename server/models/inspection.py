@@ -40,6 +40,8 @@ class Inspection(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # The same-day feedback's handwritten signatures: [{"role", "name", "photo_id", "signed_at"}].
+    signatures: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
     device_id: Mapped[str] = mapped_column(String(120))
     content_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -114,10 +116,11 @@ class RecordEntry(Base):
 
 
 class PhotoSlot(Base):
-    """A photo a finding (or, later, task evidence) says it has: expected until it is uploaded.
+    """A photo a finding, task evidence or a signature says it has: expected until uploaded.
 
     The slot is what ties a photo to something a user may see; the bytes arrive separately, before
-    or after, as a ``Photo`` with the same id.
+    or after, as a ``Photo`` with the same id. A handwritten signature's image has a slot naming
+    its inspection (the same-day feedback) or its record entry (a form's signature field).
     """
 
     __tablename__ = "photo_slots"
@@ -127,6 +130,10 @@ class PhotoSlot(Base):
     submission_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("task_submissions.id"), index=True
     )
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("inspections.id"), index=True
+    )
+    record_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("record_entries.id"), index=True)
     hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.id"))
     sha256: Mapped[str] = mapped_column(String(64))
     bytes: Mapped[int]

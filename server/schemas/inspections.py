@@ -33,6 +33,15 @@ class FindingSchema(Schema):
     photos = fields.List(fields.Nested(PhotoStateSchema), dump_only=True)
 
 
+class SignatureSchema(Schema):
+    """A handwritten signature on the same-day feedback; its image is a photo."""
+
+    role = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    signed_at = fields.String(dump_only=True)
+    photo = fields.Nested(PhotoStateSchema, dump_only=True)
+
+
 class InspectionSchema(Schema):
     """An inspection; ``complete`` once every expected photo has arrived."""
 
@@ -51,6 +60,7 @@ class InspectionSchema(Schema):
     photos_present = fields.Integer(dump_only=True)
     complete = fields.Boolean(dump_only=True)
     findings = fields.List(fields.Nested(FindingSchema), dump_only=True)
+    signatures = fields.List(fields.Nested(SignatureSchema), dump_only=True)
 
 
 class InspectionListQuerySchema(Schema):

@@ -22,6 +22,20 @@ class PushSchema(Schema):
     records = fields.List(fields.Raw(), load_default=list)
 
 
+SIGNATURE_ROLES = ("inspector", "department")
+
+
+class SignatureIn(Schema):
+    """A handwritten signature on the same-day feedback: who signed, and the image's slot."""
+
+    role = Text(required=True, validate=validate.OneOf(SIGNATURE_ROLES))
+    name = Text(load_default="", validate=validate.Length(max=120))
+    photo_id = fields.UUID(required=True)
+    sha256 = Text(required=True, validate=_sha256)
+    bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID))
+    signed_at = fields.AwareDateTime(required=True)
+
+
 class InspectionIn(Schema):
     """One inspection as the device recorded it."""
 
@@ -38,6 +52,9 @@ class InspectionIn(Schema):
     started_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(allow_none=True, load_default=None)
     note = Text(load_default="", validate=_text)
+    # No load_default: an inspection pushed without signatures keeps the content hash it always
+    # had, so replays from phones older than signatures stay duplicates, not conflicts.
+    signatures = fields.List(fields.Nested(SignatureIn), validate=validate.Length(max=2))
 
 
 class PhotoRefIn(Schema):

@@ -6,7 +6,9 @@ of the checklist version the inspection used; what the inspector wrote beside a 
 (a note, a text answer, a photo, a corrected answer struck through) and the items left unchecked
 are named in their section's row. A typical walk so fits one or two A4 pages. Photos are embedded
 as ``data:`` URIs of their thumbnails so the page prints and archives as one file. Record forms
-filled in during the inspection and the tasks its failures opened or joined close the report.
+filled in during the inspection and the tasks its failures opened or joined close the report,
+then the handwritten signatures of the inspector and the department's head (their images, names
+and times), or blank lines to sign on paper.
 An item that does not apply to the place's use (``applies_to``) and was not answered is counted as
 not asked there, not as missed; a section whose every answered item is N/A is one 不适用 line.
 """
@@ -242,7 +244,47 @@ def _summary(sections: list[dict]) -> dict:
 def _field_text(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, dict):  # a signature: its printed name (the image is shown beside it)
+        return value.get("name", "")
     return "" if value is None else value
+
+
+def _photo_of(value: Any) -> str | None:
+    """Return the signature image a field value names, if it is a drawn signature."""
+    return value.get("photo_id") if isinstance(value, dict) else None
+
+
+def _signature_images(
+    session: Session, storage: PhotoStorage, photo_ids: list[str]
+) -> dict[str, str]:
+    """Return {photo id: data URI} of the signature images that have arrived."""
+    images = {}
+    ids = [uuid.UUID(photo_id) for photo_id in photo_ids]
+    for photo_id, key in session.execute(
+        select(Photo.id, Photo.image_key).where(Photo.id.in_(ids))
+    ):
+        try:
+            data = storage.get(key)
+        except (OSError, ValueError):
+            continue
+        images[str(photo_id)] = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    return images
+
+
+def _signatures(
+    session: Session, storage: PhotoStorage, inspection: Inspection, tz: str
+) -> dict[str, dict]:
+    """Return the feedback's signatures by role, each with its name, time and image (if here)."""
+    signatures = inspection.signatures or []
+    images = _signature_images(session, storage, [s["photo_id"] for s in signatures])
+    return {
+        s["role"]: {
+            "name": s["name"],
+            "signed_at": _local(datetime.fromisoformat(s["signed_at"]), tz),
+            "image": images.get(s["photo_id"]),
+        }
+        for s in signatures
+    }
 
 
 def _form_of(session: Session, entry: RecordEntry) -> dict:
@@ -263,13 +305,25 @@ def _form_of(session: Session, entry: RecordEntry) -> dict:
     )
 
 
-def _records(session: Session, inspection: Inspection, tz: str) -> list[dict]:
+def _records(
+    session: Session, storage: PhotoStorage, inspection: Inspection, tz: str
+) -> list[dict]:
     entries = list(
         session.scalars(
             select(RecordEntry)
             .where(RecordEntry.inspection_id == inspection.id)
             .order_by(RecordEntry.recorded_at)
         )
+    )
+    images = _signature_images(
+        session,
+        storage,
+        [
+            value["photo_id"]
+            for entry in entries
+            for value in entry.fields.values()
+            if isinstance(value, dict) and "photo_id" in value
+        ],
     )
     described = []
     for entry in entries:
@@ -287,6 +341,7 @@ def _records(session: Session, inspection: Inspection, tz: str) -> list[dict]:
                     {
                         "label": labels.get(key, {"zh-CN": key, "en": key}),
                         "value": _field_text(entry.fields[key]),
+                        "signature": images.get(_photo_of(entry.fields[key]), ""),
                     }
                     # In the form's order (PostgreSQL's JSONB does not keep key order).
                     for key in sorted(entry.fields, key=lambda k: (order.get(k, len(order)), k))
@@ -420,7 +475,7 @@ def inspection_report(
     photos = _thumbnails(session, storage, [f.id for f in findings])
     location = session.get(Location, inspection.location_id)
     sections, unknown = _items(version.definition, findings, photos, tz, location.use)
-    records = _records(session, inspection, tz)
+    records = _records(session, storage, inspection, tz)
     summary = _summary(sections)
     inspector = session.get(User, inspection.inspector_id)
     return render(
@@ -454,6 +509,7 @@ def inspection_report(
         counted=bool(summary["pass"] or summary["fail"] or records),
         records=records,
         kept_logs=_kept_logs(session, inspection, tz),
+        signatures=_signatures(session, storage, inspection, tz),
         tasks=_tasks(session, inspection, tz),
         printed=_local(now or utcnow(), tz),
     )

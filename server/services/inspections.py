@@ -51,6 +51,31 @@ def _photo_states(session: Session, finding_ids: list[uuid.UUID]) -> dict[uuid.U
     return states
 
 
+def _signature_states(session: Session, inspection: Inspection) -> list[dict]:
+    """Return the inspection's signatures, each with its image's slot and whether it arrived."""
+    if not inspection.signatures:
+        return []
+    rows = session.execute(
+        select(PhotoSlot, Photo.id.is_not(None))
+        .outerjoin(Photo, Photo.id == PhotoSlot.photo_id)
+        .where(PhotoSlot.inspection_id == inspection.id)
+    )
+    slots = {
+        str(slot.photo_id): {
+            "photo_id": slot.photo_id,
+            "sha256": slot.sha256,
+            "bytes": slot.bytes,
+            "present": present,
+        }
+        for slot, present in rows
+    }
+    return [
+        {**signature, "photo": slots[signature["photo_id"]]}
+        for signature in inspection.signatures
+        if signature["photo_id"] in slots
+    ]
+
+
 def describe(session: Session, inspection: Inspection) -> dict:
     """Return the inspection with its findings, photo states and completeness."""
     findings = list(
@@ -84,7 +109,10 @@ def describe(session: Session, inspection: Inspection) -> dict:
         }
         for f in findings
     ]
-    slots = [slot for photos in states.values() for slot in photos]
+    signed = _signature_states(session, inspection)
+    slots = [slot for photos in states.values() for slot in photos] + [
+        signature["photo"] for signature in signed
+    ]
     present = sum(1 for slot in slots if slot["present"])
     fields = (
         "id",
@@ -102,6 +130,7 @@ def describe(session: Session, inspection: Inspection) -> dict:
     return {
         **{name: getattr(inspection, name) for name in fields},
         "findings": described,
+        "signatures": signed,
         "photos_expected": len(slots),
         "photos_present": present,
         "complete": present == len(slots),

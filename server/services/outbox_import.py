@@ -111,7 +111,7 @@ def device_user(session: Session, admin: User, username: str, exported: dict) ->
 def _push_records(
     session: Session, user: User, exported: dict, batch: int, report: ImportReport
 ) -> set[str]:
-    """Push the records, ``batch`` at a time; return the photo ids that stored findings name."""
+    """Push the records, ``batch`` at a time; return the photo ids that stored records name."""
     entries = sorted(exported["outbox"], key=lambda entry: list(_LISTS).index(entry["kind"]))
     wanted: set[str] = set()
     for start in range(0, len(entries), batch):
@@ -124,11 +124,23 @@ def _push_records(
         report.records.extend(answer["results"])
         report.tasks.extend(answer["tasks"])
         for entry, result in zip(chunk, answer["results"], strict=True):
-            if entry["kind"] == "finding" and result["status"] in _SETTLED:
-                refs = entry["body"].get("photos") or []
-                # Stored findings' refs were loaded, so each id is a UUID; compare canonical forms.
-                wanted.update(str(uuid.UUID(str(ref["id"]))) for ref in refs)
+            if result["status"] in _SETTLED:
+                wanted.update(_photo_ids(entry["kind"], entry["body"]))
     return wanted
+
+
+def _photo_ids(kind: str, body: dict) -> set[str]:
+    """Return the photo ids a stored record names: a finding's photos, signature images.
+
+    Stored records were loaded, so each id is a UUID; compare canonical forms.
+    """
+    if kind == "finding":
+        ids = [ref["id"] for ref in body.get("photos") or []]
+    elif kind == "inspection":
+        ids = [signature["photo_id"] for signature in body.get("signatures") or []]
+    else:
+        ids = [str(photo_id) for photo_id in sync.signed_photo_ids(body["fields"])]
+    return {str(uuid.UUID(str(photo_id))) for photo_id in ids}
 
 
 def _import_photo(
@@ -179,8 +191,9 @@ def import_outbox(
 ) -> ImportReport:
     """Store an export's records and photos as ``username``; report each one.
 
-    A photo is imported when a stored finding names it, as the phone uploads only the photos the
-    server asks for; the others (a draft's, or a rejected finding's) are ``skipped``.
+    A photo is imported when a stored record names it (a finding's photo, a signature), as the
+    phone uploads only the photos the server asks for; the others (a draft's, or a rejected
+    finding's) are ``skipped``.
     """
     user = device_user(session, admin, username, exported)
     report = ImportReport(username, exported["device_id"])

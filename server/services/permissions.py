@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from server.errors import Forbidden
-from server.models import ROLES, Inspection, User
+from server.models import ROLES, Inspection, RecordEntry, User
 
 ALL_ROLES = frozenset(ROLES)
 SUPERVISING = frozenset({"admin", "supervisor"})
@@ -124,6 +124,13 @@ def sees_all_places(user: User) -> bool:
 def sees_all_records(user: User) -> bool:
     """Return whether ``user`` reads every log of their hospitals, not only those they kept."""
     return allowed(user, "records.read_all")
+
+
+def may_see_record(user: User, entry: RecordEntry) -> bool:
+    """Return whether ``user`` may read a kept log (and its signature images)."""
+    if not in_scope(user, entry.hospital_id):
+        return False
+    return entry.recorded_by_id == user.id or sees_all_records(user)
 
 
 def may_add_to_inspection(user: User, inspector_id: int) -> bool:

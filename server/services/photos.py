@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
-from server.models import Finding, Photo, PhotoSlot, TaskSubmission, User
-from server.services.permissions import may_see_inspection, require
+from server.models import Finding, Inspection, Photo, PhotoSlot, RecordEntry, TaskSubmission, User
+from server.services.permissions import may_see_inspection, may_see_record, require
 from server.services.tasks import copies_of, tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
 
@@ -262,12 +262,21 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
 
     Its uploader sees it; beyond them, a finding's photo follows the finding's inspection or any
     task the finding opened (whoever works on a problem sees its "before" photo), evidence follows
-    its task, and a photo nothing has claimed yet is nobody else's.
+    its task, a signature follows its inspection or its log (and the log's inspection), and a
+    photo nothing has claimed yet is nobody else's.
     """
     if photo is not None and photo.uploaded_by_id == user.id:
         return True
     if slot is None:
         return False
+    if slot.inspection_id is not None:
+        return may_see_inspection(user, session.get(Inspection, slot.inspection_id))
+    if slot.record_id is not None:
+        entry = session.get(RecordEntry, slot.record_id)
+        return may_see_record(user, entry) or (
+            entry.inspection_id is not None
+            and may_see_inspection(user, session.get(Inspection, entry.inspection_id))
+        )
     if slot.finding_id is not None:
         finding = session.get(Finding, slot.finding_id)
         return may_see_inspection(user, finding.inspection) or bool(

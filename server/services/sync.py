@@ -66,7 +66,13 @@ from server.services.permissions import (
     may_keep_records_at,
     may_push,
 )
-from server.services.verdicts import Rejected, check_record, judge_finding, rule_context
+from server.services.verdicts import (
+    Rejected,
+    check_record,
+    judge_finding,
+    rule_context,
+    signature_images,
+)
 from server.timeutil import isoformat, utcnow
 
 KINDS = (("inspection", "inspections"), ("finding", "findings"), ("record", "records"))
@@ -132,6 +138,8 @@ def _load(kind: str, raw: Any) -> _Record:
         result.update(status="rejected", code="sync.invalid", errors=exc.messages)
         return _Record(kind, result)
     result["id"] = str(data["id"])
+    if kind == "inspection" and not data.get("signatures", True):
+        del data["signatures"]  # [] says what no key says: the same content, the same hash
     return _Record(kind, result, data, content_hash(data))
 
 
@@ -236,6 +244,14 @@ class _Known:
         photo_ids = {
             photo["id"] for r in by_kind["finding"] if r.data for photo in r.data["photos"]
         }
+        photo_ids |= {
+            signature["photo_id"]
+            for r in by_kind["inspection"]
+            for signature in r.data.get("signatures", [])
+        }
+        photo_ids |= {
+            photo_id for r in by_kind["record"] for photo_id in signed_photo_ids(r.data["fields_"])
+        }
         slotted, hashes = set(), {}
         if photo_ids:
             slotted = set(
@@ -245,6 +261,18 @@ class _Known:
                 session.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(photo_ids))).all()
             )
         return cls(stored, inspections, locations, versions, answers, slotted, hashes)
+
+
+def signed_photo_ids(fields: dict) -> set[uuid.UUID]:
+    """Return the signature image ids a record's raw fields name (checked later, field by field)."""
+    found = set()
+    for value in fields.values():
+        if isinstance(value, dict) and isinstance(value.get("photo_id"), str):
+            try:
+                found.add(uuid.UUID(value["photo_id"]))
+            except ValueError:
+                continue
+    return found
 
 
 def _versions(session: Session, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], _Version]:
@@ -347,6 +375,27 @@ class _Batch:
         self.new_rows[record.kind].append(row)
         self.digests[record.kind][record.id] = record.digest
 
+    def slot(self, ref: dict, hospital_id: int, position: int, **owner: uuid.UUID | None) -> None:
+        """Expect the photo ``ref`` names (``photo_id``, ``sha256``, ``bytes``) for one owner.
+
+        ``owner`` names it (``finding_id=`` …) and, for a marked-up copy, its ``original_id``.
+        """
+        self.photos_taken.add(ref["photo_id"])
+        row = dict.fromkeys(
+            ("finding_id", "submission_id", "inspection_id", "record_id", "original_id")
+        )
+        self.new_rows["slot"].append(
+            {
+                **row,
+                **owner,
+                "photo_id": ref["photo_id"],
+                "hospital_id": hospital_id,
+                "sha256": ref["sha256"].lower(),
+                "bytes": ref["bytes"],
+                "position": position,
+            }
+        )
+
 
 def _require_inspector(batch: _Batch, field: str) -> None:
     """Reject an inspection or finding from someone who only keeps logs (a recorder)."""
@@ -373,8 +422,24 @@ def _decide_inspection(batch: _Batch, record: _Record) -> str:
         raise Rejected(
             "Finished before it started.", errors={"finished_at": ["Before started_at."]}
         )
+    signatures = data.get("signatures", [])
+    roles = [signature["role"] for signature in signatures]
+    if len(roles) != len(set(roles)):
+        raise Rejected("Repeated signature.", errors={"signatures": ["One signature per role."]})
+    refs = [{"id": s["photo_id"], "sha256": s["sha256"]} for s in signatures]
+    _check_photo_refs(batch, refs, "signatures")
     row = {
         **data,
+        "signatures": [
+            {
+                "role": s["role"],
+                "name": s["name"],
+                "photo_id": str(s["photo_id"]),
+                "signed_at": isoformat(s["signed_at"]),
+            }
+            for s in signatures
+        ]
+        or None,
         "hospital_id": location.hospital_id,
         "inspector_id": batch.user.id,
         "device_id": batch.device_id,
@@ -383,6 +448,8 @@ def _decide_inspection(batch: _Batch, record: _Record) -> str:
     }
     batch.created(record, row)
     batch.new_inspections[data["id"]] = row
+    for position, signature in enumerate(signatures):
+        batch.slot(signature, location.hospital_id, position, inspection_id=data["id"])
     return "created"
 
 
@@ -437,11 +504,11 @@ def _check_originals(photos: list[dict]) -> None:
         )
 
 
-def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
+def _check_photo_refs(batch: _Batch, photos: list[dict], field: str = "photos") -> None:
+    """Reject photo ids named twice, or already claimed by something else or for other bytes."""
     ids = [photo["id"] for photo in photos]
     if len(ids) != len(set(ids)):
-        raise Rejected("Repeated photo.", errors={"photos": ["Each photo id once."]})
-    _check_originals(photos)
+        raise Rejected("Repeated photo.", errors={field: ["Each photo id once."]})
     for photo in photos:
         stored = batch.known.photo_hashes.get(photo["id"])
         if (
@@ -452,7 +519,7 @@ def _check_photo_refs(batch: _Batch, photos: list[dict]) -> None:
             raise Rejected(
                 "Photo id in use.",
                 code="sync.photo_conflict",
-                errors={"photos": [f"Photo {photo['id']} belongs to something else."]},
+                errors={field: [f"Photo {photo['id']} belongs to something else."]},
             )
 
 
@@ -495,6 +562,7 @@ def _decide_finding(batch: _Batch, record: _Record) -> str:
         )
     _check_supersedes(batch, data, inspection["id"])
     _check_photo_refs(batch, data["photos"])
+    _check_originals(data["photos"])
     verdict = judge_finding(item, data["result"], data["value"], len(data["photos"]))
     row = {
         "id": data["id"],
@@ -518,18 +586,13 @@ def _decide_finding(batch: _Batch, record: _Record) -> str:
     }
     batch.created(record, row)
     for position, photo in enumerate(data["photos"]):
-        batch.photos_taken.add(photo["id"])
-        batch.new_rows["slot"].append(
-            {
-                "photo_id": photo["id"],
-                "finding_id": data["id"],
-                "submission_id": None,
-                "hospital_id": inspection["hospital_id"],
-                "sha256": photo["sha256"].lower(),
-                "bytes": photo["bytes"],
-                "position": position,
-                "original_id": photo.get("original_id"),
-            }
+        ref = {"photo_id": photo["id"], "sha256": photo["sha256"], "bytes": photo["bytes"]}
+        batch.slot(
+            ref,
+            inspection["hospital_id"],
+            position,
+            finding_id=data["id"],
+            original_id=photo.get("original_id"),
         )
     batch.known.answers.setdefault((inspection["id"], item["id"]), []).append(
         (data["id"], data["supersedes_id"])
@@ -569,6 +632,11 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
         )
     version, spec = found
     values, broken = check_record(spec, data["fields_"], rule_context(location.hospital.settings))
+    signed = signature_images(spec, values)
+    for name, ref in signed:
+        _check_photo_refs(batch, [{"id": ref["photo_id"], "sha256": ref["sha256"]}], name)
+    if len({ref["photo_id"] for _, ref in signed}) != len(signed):
+        raise Rejected("Repeated photo.", errors={signed[-1][0]: ["Each photo id once."]})
     row = {
         "id": data["id"],
         "inspection_id": data["inspection_id"],
@@ -587,6 +655,9 @@ def _decide_record(batch: _Batch, record: _Record) -> str:
         "received_at": batch.now,
     }
     batch.created(record, row)
+    for position, (_, ref) in enumerate(signed):
+        image = {**ref, "photo_id": uuid.UUID(ref["photo_id"])}
+        batch.slot(image, location.hospital_id, position, record_id=data["id"])
     batch.effects.append(("record", row, (version, spec)))
     return "created"
 
@@ -688,16 +759,17 @@ def _apply(session: Session, user: User, device_id: str, records: list[_Record])
         _decide(batch, record)
     _insert_new(session, Inspection.__table__, "id", batch.new_rows["inspection"])
     _insert_new(session, Finding.__table__, "id", batch.new_rows["finding"])
-    _insert_new(session, PhotoSlot.__table__, "photo_id", batch.new_rows["slot"])
     _insert_new(session, RecordEntry.__table__, "id", batch.new_rows["record"])
+    # After every owner: a slot names its finding, inspection or record entry.
+    _insert_new(session, PhotoSlot.__table__, "photo_id", batch.new_rows["slot"])
     _apply_effects(batch)
     settled = {
         kind: [r.id for r in by_kind[kind] if r.result["status"] in ("created", "duplicate")]
-        for kind in ("finding", "record")
+        for kind, _ in KINDS
     }
     return {
         "results": [r.result for r in records],
-        "missing_photos": _missing_photos(session, settled["finding"]),
+        "missing_photos": _missing_photos(session, settled),
         "tasks": _tasks_for(session, settled["finding"], settled["record"]),
     }
 
@@ -722,16 +794,27 @@ def push(session: Session, user: User, payload: dict) -> dict:
     raise AssertionError("unreachable")
 
 
-def _missing_photos(session: Session, finding_ids: list[uuid.UUID]) -> list[str]:
-    if not finding_ids:
-        return []
-    rows = session.scalars(
-        select(PhotoSlot.photo_id)
-        .where(PhotoSlot.finding_id.in_(finding_ids))
-        .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
-        .order_by(PhotoSlot.finding_id, PhotoSlot.position)
-    )
-    return [str(photo_id) for photo_id in rows]
+_SLOT_OWNER = {
+    "inspection": PhotoSlot.inspection_id,
+    "finding": PhotoSlot.finding_id,
+    "record": PhotoSlot.record_id,
+}
+
+
+def _missing_photos(session: Session, settled: dict[str, list[uuid.UUID]]) -> list[str]:
+    """Return the photos (and signature images) the settled records name that have not arrived."""
+    missing = []
+    for kind, column in _SLOT_OWNER.items():
+        if not settled[kind]:
+            continue
+        rows = session.scalars(
+            select(PhotoSlot.photo_id)
+            .where(column.in_(settled[kind]))
+            .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
+            .order_by(column, PhotoSlot.position)
+        )
+        missing += [str(photo_id) for photo_id in rows]
+    return missing
 
 
 def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[dict]:

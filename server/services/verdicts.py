@@ -8,6 +8,8 @@ that cannot be judged raises ``Rejected`` naming the field, and nothing of it is
 from __future__ import annotations
 
 import math
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -85,10 +87,63 @@ def _check_photos(item: dict, verdict: str, result: str, photo_count: int) -> No
         )
 
 
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_SIGNATURE_KEYS = {"name", "photo_id", "sha256", "bytes"}
+MAX_PHOTO_BYTES = 2**31 - 1
+
+
+def _signature(raw: dict, name: str) -> dict:
+    """Return a drawn signature ``{"name", "photo_id", "sha256", "bytes"}`` normalised.
+
+    The image is a photo slot (``photo_id`` with the hash and size of its PNG); ``name`` is the
+    signer's printed name. A name alone is kept (``{"name"}``) but does not count as signed.
+    """
+    errors: dict[str, list[str]] = {
+        f"{name}.{key}": ["Unknown field."] for key in sorted(set(raw) - _SIGNATURE_KEYS)
+    }
+    printed = raw.get("name", "")
+    if not isinstance(printed, str) or len(printed) > 120 or "\x00" in printed:
+        errors[f"{name}.name"] = ["A name of at most 120 characters."]
+    value: dict[str, Any] = {"name": printed.strip() if isinstance(printed, str) else ""}
+    if raw.get("photo_id") is not None:
+        try:
+            value["photo_id"] = str(uuid.UUID(raw["photo_id"]))
+        except (TypeError, ValueError, AttributeError):
+            errors[f"{name}.photo_id"] = ["Not a valid UUID."]
+        sha = raw.get("sha256")
+        if not isinstance(sha, str) or not _SHA256.match(sha):
+            errors[f"{name}.sha256"] = ["64 hex digits."]
+        else:
+            value["sha256"] = sha.lower()
+        size = raw.get("bytes")
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_PHOTO_BYTES:
+            errors[f"{name}.bytes"] = ["The image's size in bytes."]
+        else:
+            value["bytes"] = size
+    elif "sha256" in raw or "bytes" in raw:
+        errors[f"{name}.photo_id"] = ["Missing; sha256 and bytes describe a signature image."]
+    if errors:
+        raise Rejected("Bad signature.", errors=errors)
+    return value
+
+
+def signature_images(record_type: dict, values: dict) -> list[tuple[str, dict]]:
+    """Return ``(field name, image ref)`` of each drawn signature among a record's values."""
+    return [
+        (f"fields.{spec['id']}", values[spec["id"]])
+        for spec in record_type["fields"]
+        if spec["type"] == "signature"
+        and isinstance(values.get(spec["id"]), dict)
+        and "photo_id" in values[spec["id"]]
+    ]
+
+
 def _parse_field(spec: dict, raw: Any) -> Any:
     """Return the normalised value of one record field, or raise ``Rejected`` naming it."""
     name = f"fields.{spec['id']}"
     kind = spec["type"]
+    if kind == "signature" and isinstance(raw, dict):
+        return _signature(raw, name)
     try:
         if kind == "number":
             number = _number(raw, name)
@@ -119,6 +174,9 @@ def _parse_field(spec: dict, raw: Any) -> Any:
 
 
 def _empty(value: Any) -> bool:
+    """Return whether a value is missing; a signature without its drawn image is not signed."""
+    if isinstance(value, dict):
+        return "photo_id" not in value
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -147,11 +205,14 @@ def check_record(
     values: dict[str, Any] = {}
     for name, spec in specs.items():
         raw = fields.get(name)
-        if _empty(raw):
+        value = _parse_field(spec, raw) if isinstance(raw, dict) else raw
+        if _empty(value):
             if spec.get("required"):
                 raise Rejected("Missing field.", errors={f"fields.{name}": ["Required."]})
+            if isinstance(value, dict) and value["name"]:
+                values[name] = value  # a printed name without a drawing: kept, not signed
             continue
-        values[name] = _parse_field(spec, raw)
+        values[name] = value if isinstance(raw, dict) else _parse_field(spec, raw)
     broken = [
         {"id": rule["id"], "severity": rule["severity"], "points": rule["points"]}
         for rule in record_type["rules"]

@@ -8,9 +8,11 @@ zone like the demo hospital (so times typed on the phone carry a real offset, +0
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import math
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -99,11 +101,14 @@ def context(chromium):
     assert not errors, errors
 
 
-@pytest.fixture
-def touch_context(chromium):
-    """Like ``context``, on a touch screen (a phone's fingers reach the page as pointer events)."""
+@contextlib.contextmanager
+def _touch_screen(chromium, viewport: dict):
+    """A context on a touch screen (a phone's fingers reach the page as pointer events).
+
+    JavaScript errors and policy complaints fail the test, as in ``context``.
+    """
     context = chromium.new_context(
-        viewport=VIEWPORT,
+        viewport=viewport,
         locale="zh-CN",
         timezone_id=TIMEZONE,
         service_workers="allow",
@@ -120,6 +125,20 @@ def touch_context(chromium):
     yield context
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def touch_context(chromium):
+    """Like ``context``, on a touch screen."""
+    with _touch_screen(chromium, VIEWPORT) as context:
+        yield context
+
+
+@pytest.fixture
+def small_touch_page(chromium):
+    """A page on a small phone (320×568) with a touch screen."""
+    with _touch_screen(chromium, {"width": 320, "height": 568}) as context:
+        yield context.new_page()
 
 
 @pytest.fixture
@@ -216,6 +235,46 @@ def save_record(page) -> None:
     """Save the form and wait for the overview."""
     page.get_by_test_id("record-save").click()
     expect(page.get_by_test_id("records")).to_be_visible()
+
+
+def sign(page, where, wave: float = 0.25) -> None:
+    """Write a signature on the pad inside ``where`` (the mouse sends pointer events, as a finger
+    does) and wait until its image is stored on the phone."""
+    canvas = where.get_by_test_id("signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(left + width * 0.1, top + height * 0.6)
+    page.mouse.down()
+    for step in range(1, 31):
+        x = left + width * (0.1 + 0.8 * step / 30)
+        y = top + height * (0.5 + wave * math.sin(step / 2.5))
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+    expect(where.get_by_test_id("signature-preview")).to_be_visible()
+
+
+def sign_by_touch(page, where) -> None:
+    """Write a signature with one finger (touch events, as a phone's screen sends them)."""
+    cdp = page.context.new_cdp_session(page)
+    box = where.get_by_test_id("signature-canvas").bounding_box()
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+
+    def touch(kind: str, step: int) -> None:
+        x = left + width * (0.1 + 0.8 * step / 20)
+        y = top + height * (0.5 + 0.3 * math.cos(step / 2))
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+
+    touch("touchStart", 0)
+    for step in range(1, 21):
+        touch("touchMove", step)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    expect(where.get_by_test_id("signature-preview")).to_be_visible()
+
+
+def sign_field(page, field_id: str) -> None:
+    """Sign a record form's signature field by hand."""
+    sign(page, page.locator(f'[data-testid="record-field"][data-field="{field_id}"]'))
 
 
 def expect_waiting(page, count: int, timeout: float = 20_000) -> None:

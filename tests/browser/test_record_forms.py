@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     login,
     open_overview,
     save_record,
+    sign_field,
     start_inspection,
 )
 
@@ -39,7 +40,9 @@ def fill_handover(page, weight: str = "12.5") -> None:
     page.get_by_label("包装件数").fill("3")
     page.get_by_label("入暂存处时间").fill("2026-11-17T08:00")
     page.get_by_label("科室交出人签名").fill("王护士")
+    sign_field(page, "handed_over_by")
     page.get_by_label("收集运送人员签名").fill("张师傅")
+    sign_field(page, "received_by")
 
 
 def fill_transfer(page) -> None:
@@ -50,6 +53,7 @@ def fill_transfer(page) -> None:
     page.get_by_label("转移联单号").fill("2026-3301-000123")
     page.get_by_label("重量").fill("40")
     page.get_by_label("暂存处交出人签名").fill("赵师傅")
+    sign_field(page, "released_by")
 
 
 def fill_disinfection(page) -> None:
@@ -61,6 +65,7 @@ def fill_disinfection(page) -> None:
     page.get_by_label("作用时间").fill("30")
     page.get_by_label("消毒时间").fill("2026-11-20T09:30")
     page.get_by_label("操作人签名").fill("李保洁")
+    sign_field(page, "operator")
 
 
 def stored_records(session) -> dict[str, RecordEntry]:
@@ -100,7 +105,11 @@ def test_offline_records_are_judged_by_the_server_and_their_tasks_come_back(
     expect(page.get_by_test_id("outbox-record")).to_have_count(3)
     page.reload()
     expect(page.get_by_test_id("outbox-record")).to_have_text(
-        ["检查记录排队中", f"记录表：{TRANSFER}排队中", f"记录表：{DISINFECTION}排队中"]
+        [
+            "检查记录排队中",
+            f"记录表：{TRANSFER}1 个手写签名排队中",
+            f"记录表：{DISINFECTION}1 个手写签名排队中",
+        ]
     )
     expect_waiting(page, 3)
 
@@ -219,6 +228,7 @@ def test_a_new_uv_lamp_is_held_to_90_and_one_in_use_to_70(context, page, base_ur
     page.get_by_label("辐照强度").fill("80")
     page.get_by_label("累计使用时间").fill("1500")
     page.get_by_label("测定人签名").fill("李护士")
+    sign_field(page, "checked_by")
     expect(page.get_by_test_id("rule-hint")).to_have_text(
         ["新的普通30 W直管紫外线灯辐照强度不低于90 μW/cm²"]
     )

@@ -26,6 +26,8 @@ from tests.browser.conftest import (
     login,
     next_item,
     open_overview,
+    sign,
+    sign_field,
     start_inspection,
     wait_for_photos,
 )
@@ -105,6 +107,21 @@ def test_main_screens_in_chinese_and_english(context, page, base_url, photo_file
     expect(page.get_by_role("heading", level=1)).to_have_text("Start an inspection")
 
 
+def test_signing_the_feedback_fits_a_phone_and_200_percent_zoom(context, page, base_url, shots):
+    login(page, base_url)
+    start_inspection(page, "消毒与医疗废物检查", "IPD-5F-WARD")
+    answer(page, "合格")
+    open_overview(page)
+    page.get_by_test_id("sign-link").click()
+    department = page.get_by_test_id("sign-department")
+    department.get_by_label("签字人姓名（正楷）").fill("王主任")
+    sign(page, department)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    capture(page, shots, "signature")
+    page.set_viewport_size({"width": 195, "height": 422})  # 200 % zoom
+    check_screen(page, "signature at 200 %")
+
+
 def test_screens_reflow_at_200_percent_zoom(context, page, base_url, photo_files):
     page.set_viewport_size({"width": 195, "height": 422})  # a 390×844 phone at 200 %
     login(page, base_url)
@@ -139,6 +156,7 @@ def fill_transfer(page) -> None:
     page.get_by_label("转移联单号").fill("2026-3301-000123")
     page.get_by_label("重量").fill("12.5")
     page.get_by_label("暂存处交出人签名").fill("赵师傅")
+    sign_field(page, "released_by")
 
 
 def test_record_form_in_chinese_and_english(context, page, base_url, shots):

@@ -55,6 +55,22 @@ plausible = {
     )
     | json_values,
 }
+plausible["signatures"] = (
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "role": st.sampled_from(["inspector", "department", "witness"]),
+                "name": st.text(max_size=4),
+                "photo_id": st.uuids().map(str) | st.just("sig-1"),
+                "sha256": st.sampled_from(["a" * 64, "xyz"]),
+                "bytes": st.integers(-1, 10),
+                "signed_at": plausible["started_at"],
+            }
+        ),
+        max_size=3,
+    )
+    | json_values
+)
 plausible["finished_at"] = plausible["started_at"] | st.none()
 plausible["recorded_at"] = plausible["started_at"]
 
@@ -74,6 +90,7 @@ VALID = {
     "value": None,
     "fields": {"weight_kg": 1},
     "photos": [],
+    "signatures": [],
     "started_at": "2026-11-23T09:00:00+08:00",
     "finished_at": None,
     "recorded_at": "2026-11-23T09:10:00+08:00",

@@ -3,9 +3,9 @@ import * as checklists from '../checklists.js';
 import * as db from '../db.js';
 import { unsentData, fileName } from '../export.js';
 import { codeText, formatBytes, formatTime, pick, t } from '../i18n.js';
-import * as inspections from '../inspections.js';
 import * as outbox from '../outbox.js';
 import * as forms from '../records.js';
+import { reopen } from '../reopen.js';
 import { append, fill, h } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { saveFile } from './save-file.js';
@@ -81,25 +81,26 @@ export class OutboxView {
     const spec = record.kind === 'record' ? forms.type(checklist, record.body.record_type) : null;
     const label = this.label(record, items, spec);
     const waitingPhotos = record.state === 'sending' && record.awaiting.length;
+    const images = record.kind === 'finding' ? 'photos' : 'signatures'; // an inspection's or a form's images are signatures
     // While no request gets through, a row that was sent says why instead of "sending" for ever.
     const connection = connectionState(this.sync);
     const stalled = record.state === 'sending' && connection !== 'online';
     const state = stalled ? t(`outbox.state.${connection}`)
-      : waitingPhotos ? t('outbox.state.photos', { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
+      : waitingPhotos ? t(`outbox.state.${images}`, { n: record.awaiting.length }) : t(`outbox.state.${record.state}`);
     // A record form's refused fields are named by their labels ("fields.weight_kg" → "Weight").
     const labels = new Map((spec?.fields ?? []).map((field) => [`fields.${field.id}`, pick(field.label)]));
     const fields = Object.keys(record.errors || {}).map((key) => labels.get(key) ?? key);
     return h('li', { class: 'list-item', 'data-testid': 'outbox-record', dataset: { state: record.state, id: record.id } },
       h('div', {},
         h('div', {}, label),
-        record.photos.length ? h('div', { class: 'muted' }, t('outbox.photos', { n: record.photos.length })) : null,
+        record.photos.length ? h('div', { class: 'muted' }, t(`outbox.${images}`, { n: record.photos.length })) : null,
         record.state === 'rejected' ? h('p', { class: 'error', 'data-testid': 'reason' }, codeText(record.code)) : null,
         record.state === 'rejected' && fields.length ? h('p', { class: 'muted' }, t('outbox.fields', { fields: fields.join(t('list.separator')) })) : null),
       h('span', { class: `badge badge-state-${stalled ? 'stalled' : record.state}`, 'data-testid': 'record-state' }, state));
   }
 
   async reopen(groupId) {
-    const draft = await inspections.reopen(groupId);
+    const draft = await reopen(groupId);
     if (draft) this.router.go(`/start/${draft.id}`);
   }
 

@@ -2,6 +2,7 @@
 import { pick, t } from '../i18n.js';
 import { localInput, offsetIso } from '../records.js';
 import { append, fill, h, uid } from './dom.js';
+import { SignatureField } from './signature-field.js';
 
 /** The value of a date, time or number input: null when empty, NaN when the browser cannot read it. */
 function read(input, convert = (text) => text) {
@@ -18,14 +19,15 @@ export function rangeText(field, prefix) {
 }
 
 export class FieldControl {
-  /** ``onChange(value)`` receives the value as stored in the draft. */
-  constructor(element, { field, value, onChange }) {
-    Object.assign(this, { element, field, value, onChange });
+  /** ``onChange(value)`` receives the value as stored in the draft; ``owner``/``key``: a signature's image. */
+  constructor(element, { field, value, owner, key, onChange }) {
+    Object.assign(this, { element, field, value, owner, key, onChange });
     this.id = uid(`field-${field.id}`);
   }
 
   render() {
     const { field } = this;
+    if (field.type === 'signature') return this.renderSignature();
     this.input = this.control();
     this.error = h('p', { class: 'error', id: `${this.id}-error`, 'data-testid': 'field-error' });
     const hint = this.hint();
@@ -42,14 +44,28 @@ export class FieldControl {
     }
   }
 
+  /** A signature: the field's label names the printed-name input; the pad follows it. */
+  renderSignature() {
+    const box = h('div', {});
+    this.signature = new SignatureField(box, {
+      label: pick(this.field.label), value: this.value, owner: this.owner, key: this.key, nameId: this.id, labelled: true, onChange: this.onChange,
+    });
+    this.error = h('p', { class: 'error', id: `${this.id}-error`, 'data-testid': 'field-error' });
+    Object.assign(this.element.dataset, { field: this.field.id, testid: 'record-field' });
+    append(this.element, h('label', { for: this.id }, this.labelText(),
+      this.field.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null), box, this.error);
+    this.signature.render();
+    this.input = this.signature.nameInput;
+    this.input.setAttribute('aria-describedby', this.error.id);
+  }
+
   labelText() {
     const { field } = this;
     return field.unit ? t('record.with_unit', { label: pick(field.label), unit: pick(field.unit) }) : pick(field.label);
   }
 
   hint() {
-    if (this.field.type === 'number') return rangeText(this.field, 'record');
-    return this.field.type === 'signature' ? t('record.signature_hint') : null;
+    return this.field.type === 'number' ? rangeText(this.field, 'record') : null;
   }
 
   control() {
@@ -77,11 +93,8 @@ export class FieldControl {
           field.options.map((option) => h('option', { value: option.id, selected: option.id === value }, pick(option.label))));
       case 'boolean':
         return h('input', { id, type: 'checkbox', checked: value === true, onchange: (event) => changed(event.target.checked) });
-      default: // text, and signature: the signer's typed name
-        return h('input', {
-          id, type: 'text', value: value ?? '', autocomplete: field.type === 'signature' ? 'name' : 'off',
-          oninput: (event) => changed(event.target.value),
-        });
+      default: // text
+        return h('input', { id, type: 'text', value: value ?? '', autocomplete: 'off', oninput: (event) => changed(event.target.value) });
     }
   }
 

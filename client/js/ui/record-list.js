@@ -8,6 +8,7 @@ import { append, h, uid } from './dom.js';
 function shown(field, value) {
   if (field.type === 'choice') return pick(field.options.find((option) => option.id === value)?.label);
   if (field.type === 'number') return t('record.value_unit', { value, unit: pick(field.unit) });
+  if (field.type === 'signature' && typeof value === 'object') return t(value.photo_id ? 'signature.signed_by' : 'signature.name_only', { name: value.name || pick(field.label) });
   return field.type === 'datetime' ? formatTime(value) : value;
 }
 

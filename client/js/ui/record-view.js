@@ -41,7 +41,9 @@ export class RecordView {
     this.hints = h('div', { 'aria-live': 'polite' });
     const fields = this.spec.fields.map((field) => {
       const box = h('div', { class: 'field' });
-      const control = new FieldControl(box, { field, value: this.record.fields[field.id], onChange: (value) => this.change(field, value) });
+      const control = new FieldControl(box, {
+        field, value: this.record.fields[field.id], owner: this.draft.id, key: `${this.record.id}.${field.id}`, onChange: (value) => this.change(field, value),
+      });
       control.render();
       this.controls.set(field.id, control);
       return box;
@@ -99,7 +101,13 @@ export class RecordView {
       h('ul', {}, broken.map((rule) => h('li', { 'data-testid': 'rule-hint' }, pick(rule.text))))) : null);
   }
 
+  /** Wait for the signatures' images still being stored. */
+  signed() {
+    return Promise.all([...this.controls.values()].map((control) => control.signature?.flush()));
+  }
+
   async save() {
+    await this.signed();
     this.checked = true;
     const invalid = this.showErrors();
     if (invalid.length) {
@@ -126,7 +134,8 @@ export class RecordView {
   }
 
   /** Wait until the form's input is stored (before an update reloads the page). */
-  leave() {
+  async leave() {
+    await this.signed();
     return inspections.flush();
   }
 }

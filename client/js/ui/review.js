@@ -9,6 +9,7 @@ import { codeText, pick, t } from '../i18n.js';
 import * as inspections from '../inspections.js';
 import { valueText } from '../limits.js';
 import * as forms from '../records.js';
+import * as signatures from '../signatures.js';
 import { append, h, uid } from './dom.js';
 import { locationPath } from './location-picker.js';
 import { RecordList } from './record-list.js';
@@ -58,6 +59,7 @@ export class ReviewView {
       tally.open ? h('p', { class: 'muted' }, t('review.unanswered_note')) : null,
       answered || records.length ? null : h('p', { class: 'notice', 'data-testid': 'nothing-answered' }, t('review.nothing_answered')),
       h('ol', { class: 'overview' }, this.overview(items)),
+      draft.inspection_synced ? null : this.signCard(draft),
       h('label', { for: noteId }, t('review.note')),
       h('textarea', { id: noteId, rows: 3, value: draft.note, oninput: (event) => { draft.note = event.target.value; inspections.save(draft); } }),
       h('div', { class: 'actions' },
@@ -97,6 +99,15 @@ export class ReviewView {
         h('span', { class: `badge badge-${verdict ?? 'open'}` }, t(`verdict.${verdict ?? 'open'}`)))));
     }
     return rows;
+  }
+
+  /** Offer the same-day feedback's signatures (optional), saying who has signed so far. */
+  signCard(draft) {
+    const who = signatures.ofInspection(draft).map(({ role }) => t(`signature.role.${role}`));
+    return h('section', { class: 'card', 'data-testid': 'sign-card' },
+      h('h2', {}, t('sign.title')),
+      h('p', { class: 'muted' }, who.length ? t('sign.signed_by', { who: who.join(t('list.separator')) }) : t('sign.offer')),
+      h('a', { class: 'btn btn-block', href: `#/sign/${draft.id}`, 'data-testid': 'sign-link' }, t(who.length ? 'sign.again' : 'sign.start')));
   }
 
   async finish(button) {
