@@ -14,8 +14,9 @@ new worker, and the page offers "update available" — nobody has to remember to
 
 Caching: the hashed files never change under their name, so they are cached for a year
 (``immutable``); everything else is ``no-cache`` (the service worker decides). Text files go out
-gzip-compressed when the browser accepts it: the bundle's ``.gz`` copies were made at build time,
-the other few shell files (the catalogues, the page) are compressed once and kept in memory.
+compressed when the browser accepts it: brotli or gzip copies of the bundle and the catalogues
+were made at build time; the other few text files (the page, the worker, the web manifest, the
+sources when there is no bundle) are gzip-compressed once and kept in memory.
 """
 
 from __future__ import annotations
@@ -48,46 +49,104 @@ COMPRESSIBLE = {".html", ".js", ".css", ".json", ".webmanifest", ".svg"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+# Compressed copies the build makes, in the order they are preferred: (encoding, suffix).
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
 @dataclass(frozen=True)
 class Bundle:
-    """The built client: its hashed files and the sources they were built from."""
+    """The built client: its two hashed files and the sources inside them.
+
+    ``precompressed``: the catalogues whose compressed copies under dist/ are of their content.
+    """
 
     js: str
     css: str
-    inputs: frozenset[str]
+    bundled: frozenset[str]
+    precompressed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _State:
+    problem: str | None
+    bundle: Bundle | None
 
 
 def _client_dir() -> Path:
     return Path(current_app.config["CLIENT_DIR"])
 
 
-def bundle_problem(root: Path) -> str | None:
-    """Say why ``root/dist`` cannot be served (missing, or built from other sources), or None."""
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _state(root: Path) -> _State:
+    """Read the manifest and compare it with the sources.
+
+    The answer is kept while the manifest and every file it names keep their size and mtime, so
+    a request costs a few dozen ``stat`` calls, not reading and hashing the sources again.
+    """
+    key = _stat_key(root)
+    cached = _states.get(str(root))
+    if cached is None or cached[0] != key:
+        cached = _states[str(root)] = (key, _check(root))
+    return cached[1]
+
+
+_states: dict[str, tuple[tuple, _State]] = {}
+
+
+def _stat_key(root: Path) -> tuple:
+    """Size and mtime of the manifest and of every file it names (None when missing)."""
+    try:
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        names = [MANIFEST, *manifest.get("inputs", {}), *manifest.get("precompressed", {})]
+    except (OSError, ValueError):
+        return ()
+    key = []
+    for name in names:
+        try:
+            stat = (root / name).stat()
+            key.append((name, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            key.append((name, None, None))
+    return tuple(key)
+
+
+def _check(root: Path) -> _State:
     try:
         manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return f"no client bundle ({root / MANIFEST} missing or unreadable)"
+        return _State(f"no client bundle ({root / MANIFEST} missing or unreadable)", None)
     for source, digest in manifest.get("inputs", {}).items():
-        try:
-            current = hashlib.sha256((root / source).read_bytes()).hexdigest()
-        except OSError:
-            current = None
-        if current != digest:
-            return f"the client bundle is stale ({source} changed since it was built)"
-    missing = [manifest.get(kind) for kind in ("js", "css")]
-    if not all(missing) or not all((root / name).is_file() for name in missing):
-        return "the client bundle is incomplete (a file named by its manifest is missing)"
-    return None
+        if _sha256(root / source) != digest:
+            return _State(f"the client bundle is stale ({source} changed since it was built)", None)
+    files = [manifest.get(kind) for kind in ("js", "css")]
+    if not all(files) or not all((root / name).is_file() for name in files):
+        return _State("the client bundle is incomplete (a file of its manifest is missing)", None)
+    # A catalogue edited since the build loses its compressed copies, not the bundle.
+    precompressed = frozenset(
+        name
+        for name, digest in manifest.get("precompressed", {}).items()
+        if _sha256(root / name) == digest
+    )
+    bundled = frozenset(manifest["inputs"])
+    return _State(None, Bundle(manifest["js"], manifest["css"], bundled, precompressed))
+
+
+def bundle_problem(root: Path) -> str | None:
+    """Say why ``root/dist`` cannot be served (missing, or built from other sources), or None."""
+    return _state(root).problem
 
 
 def current_bundle(root: Path) -> Bundle | None:
     """Return the bundle to serve, or None to serve the sources (logged once per change)."""
-    problem = bundle_problem(root)
-    _log_mode(str(root), problem)
-    if problem:
-        return None
-    manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    return Bundle(manifest["js"], manifest["css"], frozenset(manifest["inputs"]))
+    state = _state(root)
+    _log_mode(str(root), state.problem)
+    return state.bundle
 
 
 _logged: dict[str, str | None] = {}
@@ -120,7 +179,7 @@ def shell_files(root: Path, bundle: Bundle | None = None) -> list[Path]:
             continue
         if relative.startswith(f"{DIST}/"):
             continue
-        if bundle is not None and relative in bundle.inputs:
+        if bundle is not None and relative in bundle.bundled:
             continue
         files.append(path)
     if bundle is not None:
@@ -197,14 +256,14 @@ def static_file(filename: str):
     return _send(filename)
 
 
-def _accepts_gzip() -> bool:
-    return bool(request.accept_encodings["gzip"])
+def _accepts(encoding: str) -> bool:
+    return bool(request.accept_encodings[encoding])
 
 
 def _text_response(body: bytes, mimetype: str, name: str) -> Response:
     """Answer a generated text (the page, the worker), compressed when the browser accepts it."""
     response = Response(body, mimetype=mimetype)
-    if _accepts_gzip():
+    if _accepts("gzip"):
         response.set_data(gzip.compress(body, compresslevel=9, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
@@ -214,23 +273,40 @@ def _text_response(body: bytes, mimetype: str, name: str) -> Response:
 
 @lru_cache(maxsize=64)
 def _compressed(path: str, _mtime_ns: int, _size: int) -> bytes:
-    """Compress a shell file once; the cache key holds its mtime and size, so edits count."""
+    """Compress a client file once; the cache key holds its mtime and size, so edits count."""
     return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
+
+
+def _precompressed_copy(root: Path, filename: str, hashed: bool) -> tuple[str, str] | None:
+    """Return the build's compressed copy of ``filename`` the browser accepts, and its encoding.
+
+    A hashed file has its copies beside it; a catalogue under dist/ while the bundle is current.
+    """
+    if hashed:
+        base = filename
+    else:
+        bundle = current_bundle(root)
+        if bundle is None or filename not in bundle.precompressed:
+            return None
+        base = f"{DIST}/{filename}"
+    for encoding, suffix in ENCODINGS:
+        if _accepts(encoding) and (root / f"{base}{suffix}").is_file():
+            return f"{base}{suffix}", encoding
+    return None
 
 
 def _send(filename: str):
     root = _client_dir()
     suffix = Path(filename).suffix
-    mimetype = MIMETYPES.get(suffix)
+    mimetype = MIMETYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     hashed = filename.startswith(f"{DIST}/") and not filename.endswith(".json")
-    precompressed = root / f"{filename}.gz"
-    if hashed and _accepts_gzip() and precompressed.is_file():
-        response = send_from_directory(root, f"{filename}.gz", max_age=0)
-        response.mimetype = mimetype or mimetypes.guess_type(filename)[0]
-        response.headers["Content-Encoding"] = "gzip"
+    copy = _precompressed_copy(root, filename, hashed) if suffix in COMPRESSIBLE else None
+    if copy is not None:
+        response = send_from_directory(root, copy[0], max_age=0, mimetype=mimetype)
+        response.headers["Content-Encoding"] = copy[1]
     else:
         response = send_from_directory(root, filename, max_age=0, mimetype=mimetype)
-        if suffix in COMPRESSIBLE and _accepts_gzip() and response.status_code == 200:
+        if suffix in COMPRESSIBLE and _accepts("gzip") and response.status_code == 200:
             path = root / filename
             stat = path.stat()
             response.close()  # the opened file gives way to its compressed copy

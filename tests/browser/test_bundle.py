@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from server.client import bundle_problem
+from server.client import bundle_problem, current_bundle
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -27,6 +27,8 @@ def test_the_bundle_is_built_from_the_present_sources():
     # A stale or missing dist/ fails here instead of passing CI on other code than the sources.
     assert bundle_problem(CLIENT) is None
     assert "js/main.js" in manifest()["inputs"] and "css/app.css" in manifest()["inputs"]
+    catalogues = {path.relative_to(CLIENT).as_posix() for path in (CLIENT / "i18n").glob("*.json")}
+    assert current_bundle(CLIENT).precompressed == catalogues
 
 
 def test_the_bundle_is_built_by_the_present_builder_and_pinned_esbuild():
