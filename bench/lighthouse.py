@@ -5,7 +5,9 @@
 2. A fresh SQLite instance set up as a deployment is (``wardwalk init``, ``wardwalk demo``).
 3. Two gunicorns as ``scripts/docker-web`` runs them, on loopback: one serves ``client/`` with its
    bundle (``client/dist``, which must be current: ``scripts/setup`` builds it), the other a copy
-   of ``client/`` without ``dist/``, so the unbundled sources — the baseline.
+   of ``client/`` without ``dist/``, so the unbundled sources — the baseline. With ``--caddy``,
+   also Debian's Caddy with ``deploy/Caddyfile`` in front of the first (HTTPS with its internal
+   CA, HTTP/2, ``encode``), as docker-compose.yml deploys it: a third row, ``caddy``.
 4. Lighthouse loads ``/`` (a first visit: a new profile, so no cache and no service worker;
    the app opens its login screen) with its defaults — mobile form factor, simulated slow 4G
    and 4× CPU slowdown — in Debian's Chromium (``CHROME_PATH=/usr/bin/chromium``, headless),
@@ -15,7 +17,7 @@ It prints each run and, per build, the median performance score, LCP, FCP, TBT, 
 bytes transferred, with the element Lighthouse took for the LCP. Nothing here asserts a figure;
 the target (performance ≥ 98, LCP ≤ 1.5 s) is checked by reading the table.
 
-    .venv/bin/python bench/lighthouse.py [--runs 3] [--json-dir DIR]
+    .venv/bin/python bench/lighthouse.py [--runs 3] [--caddy] [--json-dir DIR]
 """
 
 from __future__ import annotations
@@ -52,13 +54,16 @@ METRICS = {
 
 def lighthouse(executable: Path, url: str, output: Path) -> dict:
     """Run Lighthouse once on ``url``; return its report (also written to ``output``)."""
+    flags = CHROME_FLAGS
+    if url.startswith("https:"):
+        flags += " --ignore-certificate-errors"  # Caddy's internal CA, not installed here
     command = [
         str(executable),
         url,
         "--only-categories=performance",
         "--output=json",
         f"--output-path={output}",
-        f"--chrome-flags={CHROME_FLAGS}",
+        f"--chrome-flags={flags}",
         "--quiet",
     ]
     env = {**os.environ, "CHROME_PATH": CHROME}
@@ -81,12 +86,12 @@ def figures(report: dict) -> dict[str, float]:
 
 
 def lcp_element(report: dict) -> str:
-    """The snippet of the element Lighthouse took for the largest contentful paint."""
-    try:
-        items = report["audits"]["largest-contentful-paint-element"]["details"]["items"]
-        return items[0]["items"][0]["node"]["snippet"]
-    except (KeyError, IndexError, TypeError):
-        return "?"
+    """The element Lighthouse took for the largest contentful paint: selector and text."""
+    details = report["audits"].get("lcp-breakdown-insight", {}).get("details") or {}
+    for item in details.get("items", []):
+        if item.get("type") == "node":
+            return f"{item.get('selector')} “{item.get('nodeLabel')}”"
+    return "not reported"
 
 
 def line(name: str, row: dict[str, float]) -> str:
@@ -100,6 +105,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per build")
     parser.add_argument("--workers", type=int, default=3, help="scripts/docker-web: WEB_WORKERS")
     parser.add_argument("--json-dir", type=Path, help="keep every Lighthouse report here")
+    parser.add_argument(
+        "--caddy",
+        action="store_true",
+        help="also the bundle through Caddy with deploy/Caddyfile (HTTPS, HTTP/2), as deployed",
+    )
     args = parser.parse_args()
     problem = bundle_problem(CLIENT)
     if problem:
@@ -131,12 +141,17 @@ def main() -> None:
         }
         for server in servers.values():
             stack.enter_context(server)
-        runs: dict[str, list[dict]] = {name: [] for name in servers}
+        urls = {name: f"{server.base}/" for name, server in servers.items()}
+        if args.caddy:
+            from tests.support.caddy import caddy_front
+
+            (workdir / "caddy").mkdir()
+            front = caddy_front(servers["bundle"].port, workdir / "caddy")
+            urls["caddy"] = f"{stack.enter_context(front).https}/"
+        runs: dict[str, list[dict]] = {name: [] for name in urls}
         for number in range(1, args.runs + 1):
-            for name, server in servers.items():  # taking turns: a load spike hits both
-                report = lighthouse(
-                    executable, f"{server.base}/", reports / f"{name}-{number}.json"
-                )
+            for name, url in urls.items():  # taking turns: a load spike hits each alike
+                report = lighthouse(executable, url, reports / f"{name}-{number}.json")
                 runs[name].append(report)
                 print(line(name, figures(report)) + f"  (run {number}, {machine()[-8:]})")
 

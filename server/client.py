@@ -321,5 +321,6 @@ def _send(filename: str):
 
 
 def register_client(app: Flask) -> None:
-    """Mount the client at ``/``."""
+    """Mount the client at ``/``, saying at once (in the log) whether the bundle is served."""
     app.register_blueprint(bp)
+    current_bundle(Path(app.config["CLIENT_DIR"]))
