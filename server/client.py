@@ -47,8 +47,6 @@ MANIFEST = f"{DIST}/manifest.json"
 ENTRIES = {"js": "/js/main.js", "css": "/css/app.css"}
 COMPRESSIBLE = {".html", ".js", ".css", ".json", ".webmanifest", ".svg"}
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
 # Compressed copies the build makes, in the order they are preferred: (encoding, suffix).
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 
@@ -236,7 +234,7 @@ def index():
     """Serve the app shell, loading the bundle when there is a current one."""
     root = _client_dir()
     page = render_index(root, current_bundle(root)).encode()
-    return _text_response(page, "text/html", "index.html")
+    return _text_response(page, "text/html")
 
 
 @bp.get(f"/{WORKER}")
@@ -245,7 +243,7 @@ def service_worker():
     root = _client_dir()
     policy = current_app.extensions["security_policies"].app
     source = render_worker(root, policy, current_bundle(root)).encode()
-    return _text_response(source, "text/javascript", WORKER)
+    return _text_response(source, "text/javascript")
 
 
 @bp.get("/<path:filename>")
@@ -260,7 +258,7 @@ def _accepts(encoding: str) -> bool:
     return bool(request.accept_encodings[encoding])
 
 
-def _text_response(body: bytes, mimetype: str, name: str) -> Response:
+def _text_response(body: bytes, mimetype: str) -> Response:
     """Answer a generated text (the page, the worker), compressed when the browser accepts it."""
     response = Response(body, mimetype=mimetype)
     if _accepts("gzip"):
