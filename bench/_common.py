@@ -1,16 +1,21 @@
-"""Helpers the benchmarks share: timing summaries, the machine line, and the project root."""
+"""Helpers the benchmarks share: timing summaries, the machine line, the project root, and
+installing a tool from npm once into ``~/.cache/wardwalk-bench``."""
 
 from __future__ import annotations
 
 import math
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NPM_CACHE = Path.home() / ".cache" / "wardwalk-bench"
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))  # run as `python bench/x.py` from anywhere
 
@@ -45,3 +50,47 @@ def machine() -> str:
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · {cpu} · {os.cpu_count()} cores · "
         f"Python {platform.python_version()} · load {os.getloadavg()[0]:.1f}"
     )
+
+
+class NpmUnavailable(RuntimeError):
+    """A tool could not be installed from npm here; the message says why."""
+
+
+def npm_install(package: str, version: str, executable: str) -> Path:
+    """Return ``executable`` of ``package@version``, installing it with npm once into
+    ``~/.cache/wardwalk-bench/<package>-<version>``.
+
+    npm installs into a temporary folder beside the cache, renamed into place when complete, so
+    an interrupted install is never mistaken for a good one.
+    """
+    cache = NPM_CACHE / f"{package}-{version}"
+    found = cache / "node_modules" / ".bin" / executable
+    if found.exists():
+        return found
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        raise NpmUnavailable("node and npm are not installed (apt-get install nodejs npm)")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
+    print(f"installing {package}@{version} with npm into {cache} (once) …")
+    try:
+        result = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(staging),
+                "--no-audit",
+                "--no-fund",
+                f"{package}@{version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if result.returncode != 0:
+            raise NpmUnavailable(f"npm install failed:\n{(result.stderr or result.stdout)[-3000:]}")
+        staging.rename(cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return found

@@ -37,7 +37,6 @@ import hashlib
 import http.client
 import json
 import random
-import shutil
 import subprocess
 import tempfile
 import time
@@ -47,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from _common import PROJECT_ROOT, machine, summary_ms
+from _common import PROJECT_ROOT, NpmUnavailable, machine, npm_install, summary_ms
 
 from tests.support.deployment import (
     DEMO_PASSWORD,
@@ -63,7 +62,6 @@ CHECKLIST = "civilized-city"
 FINDINGS_PER_INSPECTION = 50
 SHANGHAI = timezone(timedelta(hours=8))
 POUCHDB_VERSION = "4.2.0"
-POUCHDB_CACHE = Path.home() / ".cache" / "wardwalk-bench" / f"pouchdb-server-{POUCHDB_VERSION}"
 
 
 class Api:
@@ -310,44 +308,12 @@ class PouchUnavailable(RuntimeError):
     """pouchdb-server could not be installed or started here; the message says why."""
 
 
-def install_pouchdb(cache: Path = POUCHDB_CACHE) -> Path:
-    """Return pouchdb-server's executable, installing it with npm into ``cache`` once.
-
-    npm installs into a temporary folder beside the cache, renamed into place when complete, so
-    an interrupted install is never mistaken for a good one.
-    """
-    executable = cache / "node_modules" / ".bin" / "pouchdb-server"
-    if executable.exists():
-        return executable
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        raise PouchUnavailable("node and npm are not installed (apt-get install nodejs npm)")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
-    print(f"installing pouchdb-server@{POUCHDB_VERSION} with npm into {cache} (once) …")
+def install_pouchdb() -> Path:
+    """Return pouchdb-server's executable, installed with npm once (bench/_common.py)."""
     try:
-        result = subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(staging),
-                "--no-audit",
-                "--no-fund",
-                f"pouchdb-server@{POUCHDB_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if result.returncode != 0:
-            raise PouchUnavailable(
-                f"npm install failed:\n{(result.stderr or result.stdout)[-3000:]}"
-            )
-        staging.rename(cache)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return executable
+        return npm_install("pouchdb-server", POUCHDB_VERSION, "pouchdb-server")
+    except NpmUnavailable as exc:
+        raise PouchUnavailable(str(exc)) from exc
 
 
 @dataclass

@@ -6,17 +6,21 @@ of its own; the client trusts that CA's root and nothing else, as a phone that i
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
+from server.client import current_bundle
 from tests import factories
 from tests.support.caddy import CaddyUnavailable, caddy_front
 
+CLIENT = Path(__file__).resolve().parents[1] / "client"
 OVER_LIMIT = 16 * 1024 * 1024 + 1  # one byte over MAX_CONTENT_LENGTH
 
 
@@ -92,3 +96,17 @@ def test_internal_root_certificate_is_offered_over_plain_http(front):
     with urllib.request.urlopen(f"{front.http}/ca.crt", timeout=10) as response:
         assert response.headers["Content-Type"] == "application/x-x509-ca-cert"
         assert response.read() == front.root_certificate.read_bytes()
+
+
+def test_the_bundle_passes_as_the_app_compressed_it_and_json_is_compressed_by_caddy(front):
+    bundle = current_bundle(CLIENT)
+    assert bundle is not None, "no current client bundle: run scripts/setup"
+    headers = {"Accept-Encoding": "gzip, deflate, br"}
+    request = urllib.request.Request(f"{front.https}/{bundle.js}", headers=headers)
+    with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
+        assert response.headers["Content-Encoding"] == "br"
+        assert response.read() == (CLIENT / f"{bundle.js}.br").read_bytes()
+    request = urllib.request.Request(f"{front.https}/api/openapi.json", headers=headers)
+    with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert json.loads(gzip.decompress(response.read()))["openapi"].startswith("3.")

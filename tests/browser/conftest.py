@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from server.client import bundle_problem
 from server.services.checklists import load_checklists
 from server.services.seed import seed_demo
 
@@ -61,8 +62,11 @@ def demo(app, session):
 
 
 @pytest.fixture
-def base_url(demo, live_server) -> str:
-    """The live server's address, with the demo data in place."""
+def base_url(app, demo, live_server) -> str:
+    """The live server's address, with the demo data in place, serving the client's bundle
+    (what phones get) — never the sources in its place because the bundle is missing or stale."""
+    problem = bundle_problem(Path(app.config["CLIENT_DIR"]))
+    assert problem is None, f"{problem}: run scripts/setup (or npm ci && npm run build)"
     return live_server
 
 

@@ -138,6 +138,7 @@ def test_every_notification_code_has_words():
 
 def test_scripts_and_styles_fit_the_size_budget():
     files = [*CLIENT.rglob("*.js"), *CLIENT.rglob("*.css")]
+    files = [path for path in files if "dist" not in path.relative_to(CLIENT).parts]  # sources
     total = sum(len(gzip.compress(path.read_bytes(), 9)) for path in files)
     assert total < SIZE_BUDGET, f"{total} bytes gzipped"
 

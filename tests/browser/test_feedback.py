@@ -118,6 +118,9 @@ QUEUE_INSPECTION = """async () => {
 
 def test_offline_my_inspections_lists_what_waits_on_the_phone(context, page, base_url):
     login(page, base_url, "inspector")
+    # The app runs from its bundle; the source module used below is loaded while online (the
+    # worker precaches the bundle, not the sources), and is then in the page's module map.
+    page.evaluate("() => import('/js/outbox.js').then(() => true)")
     context.set_offline(True)
     waiting = page.evaluate(QUEUE_INSPECTION)
 
