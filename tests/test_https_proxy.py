@@ -110,3 +110,23 @@ def test_the_bundle_passes_as_the_app_compressed_it_and_json_is_compressed_by_ca
     with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
         assert response.headers["Content-Encoding"] == "gzip"
         assert json.loads(gzip.decompress(response.read()))["openapi"].startswith("3.")
+
+
+ROLES = ("inspector", "supervisor", "department_head", "leader")
+
+
+def test_the_login_answer_is_never_compressed(front, session, hospital):
+    """A token beside text the request chose must not be compressed (BREACH)."""
+    # Long enough an answer (over Caddy's 512-byte floor) that it would be compressed otherwise.
+    user = factories.user(session, hospital, roles=ROLES, display_name="巡查员" * 40)
+    session.commit()
+    body = json.dumps({"username": user.username, "password": factories.PASSWORD}).encode()
+    request = urllib.request.Request(
+        f"{front.https}/api/v1/auth/login",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, zstd"},
+    )
+    with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
+        assert "Content-Encoding" not in response.headers
+        assert json.load(response)["token"]
