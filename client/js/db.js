@@ -52,15 +52,54 @@ export function open() {
   return opening;
 }
 
+/*
+ * Photo bytes. WebKit where the browser keeps no data (private browsing, a web view that stores
+ * nothing) refuses a Blob in IndexedDB ("UnknownError: Error preparing Blob/File data to be
+ * stored in object store"). There a photo is stored as ``{buffer: ArrayBuffer, type}`` instead,
+ * and every read turns it back into a ``blob``, so no other module knows the difference.
+ */
+let blobsProbe = null;
+
+/** Whether this engine stores Blobs in IndexedDB: asked once, when the first photo is written. */
+function keepsBlobs() {
+  blobsProbe ??= (async () => {
+    const database = await open();
+    try {
+      await database.put('meta', new Blob(['probe'], { type: 'text/plain' }), 'blob-probe');
+      await database.delete('meta', 'blob-probe');
+      return true;
+    } catch (error) {
+      console.warn('IndexedDB refuses Blobs here; photos are stored as ArrayBuffers', error);
+      return false;
+    }
+  })();
+  return blobsProbe;
+}
+
+/** The form of a value this engine can store (a photo's Blob as an ArrayBuffer where needed). */
+async function storable(store, value) {
+  if (store !== 'photos' || !(value?.blob instanceof Blob) || (await keepsBlobs())) return value;
+  const { blob, ...photo } = value;
+  return { ...photo, buffer: await blob.arrayBuffer(), type: blob.type || photo.type };
+}
+
+/** A stored value as the rest of the app knows it (a photo always with its ``blob``). */
+function revived(store, value) {
+  if (store !== 'photos' || !(value?.buffer instanceof ArrayBuffer)) return value;
+  const { buffer, ...photo } = value;
+  return { ...photo, blob: new Blob([buffer], { type: photo.type }) };
+}
+
 /** Return one value by key. */
 export async function get(store, key) {
-  return (await open()).get(store, key);
+  return revived(store, await (await open()).get(store, key));
 }
 
 /** Return every value of a store, or of one index (ordered by it), optionally for one key. */
 export async function all(store, index, query) {
   const database = await open();
-  return index ? database.getAllFromIndex(store, index, query) : database.getAll(store);
+  const values = await (index ? database.getAllFromIndex(store, index, query) : database.getAll(store));
+  return values.map((value) => revived(store, value));
 }
 
 /** Count the values of a store, or of one index key. */
@@ -71,7 +110,8 @@ export async function count(store, index, query) {
 
 /** Store one value (``key`` only for stores without a key path, like meta). */
 export async function put(store, value, key) {
-  return (await open()).put(store, value, key);
+  const stored = await storable(store, value);
+  return (await open()).put(store, stored, key);
 }
 
 /** Delete one value by key. */
@@ -89,14 +129,16 @@ export async function write(ops) {
   const database = await open();
   const stores = [...new Set(ops.map((op) => op.store))];
   if (!stores.length) return;
+  // Converted before the transaction starts: it would commit while an await is pending.
+  const values = await Promise.all(ops.map((op) => ('put' in op ? storable(op.store, op.put) : null)));
   const transaction = database.transaction(stores, 'readwrite');
-  for (const op of ops) {
+  ops.forEach((op, index) => {
     const store = transaction.objectStore(op.store);
     if (op.clear) store.clear();
     else if ('delete' in op) store.delete(op.delete);
-    else if (op.key !== undefined) store.put(op.put, op.key);
-    else store.put(op.put);
-  }
+    else if (op.key !== undefined) store.put(values[index], op.key);
+    else store.put(values[index]);
+  });
   await transaction.done;
 }
 
