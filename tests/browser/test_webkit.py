@@ -160,6 +160,8 @@ def check_synced(server_api) -> None:
 def test_a_walk_with_photos_is_finished_and_synced(webkit, base_url, photo_files, server_api):
     phone = Phone(webkit.session())
     phone.login(base_url)
+    # WebKitGTK, like WeChat's web view, has no navigator.storage: the app says what that means.
+    assert "可能清除本机数据" in phone.testid("storage-warning").text
     phone.start_inspection("无烟医院检查", "OPD-1F-WC")
     phone.fail_with_photos(photo_files)
     assert phone.photo_forms() == [PHOTO_FORM[webkit.profile]] * 2
