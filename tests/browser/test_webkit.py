@@ -4,6 +4,8 @@ and of WeChat on iOS), in a profile that keeps its data and in one that keeps no
 from __future__ import annotations
 
 import pytest
+import segno
+from PIL import Image
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -48,8 +50,11 @@ class Phone:
     def click(self, testid: str) -> None:
         """Click the element with a ``data-testid`` (found afresh if it was redrawn meanwhile)."""
 
-        def clicked(_):
-            self.testid(testid).click()
+        def clicked(driver):
+            element = self.testid(testid)
+            # Out of the way of the fixed status and tab bars, as a thumb would scroll it.
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+            element.click()
             return True
 
         self.wait(clicked, what=f"a click on {testid}")
@@ -197,3 +202,20 @@ def test_an_offline_cold_start_records_and_syncs_later(
     phone.click("sync-now")
     phone.expect_waiting(0)
     check_synced(server_api)
+
+
+def test_a_photo_of_a_label_chooses_the_place(webkit, base_url, tmp_path):
+    """WebKit has no BarcodeDetector: the vendored decoder reads the label's QR code."""
+    segno.make_qr("IPD-5F-WARD", error="m").save(tmp_path / "qr.png", scale=12, border=4)
+    photo = Image.new("RGB", (1600, 1200), (150, 150, 140))
+    photo.paste(Image.open(tmp_path / "qr.png").convert("RGB"), (500, 300))
+    photo.save(tmp_path / "label.jpg", quality=85)
+    phone = Phone(webkit.session())
+    phone.login(base_url)
+
+    phone.click("scan")
+    phone.driver.find_element(By.CSS_SELECTOR, '[data-testid="scan-photo"]').send_keys(
+        str(tmp_path / "label.jpg")
+    )
+
+    phone.wait(lambda _: "IPD-5F-WARD" in phone.testid("chosen-location").text, what="the place")
