@@ -9,7 +9,7 @@ from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
-# iPhone Safari before 17, WeChat's web view, WebKitGTK: no StorageManager at all.
+# Older iPhone Safari, WeChat's web view, WebKitGTK: no StorageManager at all.
 NO_STORAGE_API = (
     "Object.defineProperty(Navigator.prototype, 'storage', "
     "{ get: () => undefined, configurable: true });"
