@@ -6,7 +6,14 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    REPORT_VIOLATIONS,
+    TIMEZONE,
+    VIEWPORT,
+    login,
+    policy_complaint,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +37,47 @@ def label_photo(context, server_api, tmp_path):
     photo = photo.rotate(6, expand=True, fillcolor=(150, 150, 140))
     photo.save(tmp_path / "label.jpg", quality=85)
     return tmp_path / "label.jpg"
+
+
+def y4m(image: Image.Image, path, frames: int = 3):
+    """Write ``image`` as a short raw video (YUV4MPEG2, 4:2:0), as Chromium's fake camera reads."""
+    image = image.convert("RGB").resize((640, 480))
+    luma, blue, red = image.convert("YCbCr").split()
+    planes = luma.tobytes() + blue.resize((320, 240)).tobytes() + red.resize((320, 240)).tobytes()
+    with open(path, "wb") as video:
+        video.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            video.write(b"FRAME\n" + planes)
+    return path
+
+
+@pytest.fixture
+def camera_page(chromium, label_photo, tmp_path):
+    """A page of a Chromium whose camera films the label (the camera permission granted)."""
+    video = y4m(Image.open(label_photo), tmp_path / "label.y4m")
+    browser = chromium.browser_type.launch(
+        executable_path="/usr/bin/chromium",
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    context = browser.new_context(
+        viewport=VIEWPORT, locale="zh-CN", timezone_id=TIMEZONE, permissions=["camera"]
+    )
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.add_init_script(NO_BARCODE_DETECTOR)
+    errors: list[str] = []
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    context.on(
+        "console",
+        lambda message: errors.append(message.text) if policy_complaint(message.text) else None,
+    )
+    yield context.new_page()
+    browser.close()
+    assert not errors, errors
 
 
 def decoder_loaded(page) -> bool:
@@ -57,3 +105,12 @@ def test_a_photo_of_a_label_chooses_the_place_without_barcode_detector(
     expect(page.get_by_test_id("chosen-location")).to_contain_text(CODE)
     expect(page.get_by_test_id("scanner")).to_be_hidden()
     assert decoder_loaded(page)
+
+
+def test_the_camera_reads_a_label_without_barcode_detector(camera_page, base_url):
+    login(camera_page, base_url)
+
+    camera_page.get_by_test_id("scan").click()
+
+    expect(camera_page.get_by_test_id("chosen-location")).to_contain_text(CODE)
+    expect(camera_page.get_by_test_id("scanner")).to_be_hidden()  # and the camera is off
