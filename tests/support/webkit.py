@@ -1,13 +1,13 @@
 """WebKitGTK for the browser suite: Xvfb, WebKitWebDriver and a Selenium session in a profile.
 
-Two profiles, as phones have them:
+The browser is ``webkit_browser.py``, a 390×844 WebKitGTK window (PyGObject), in one of two
+profiles, as phones have them:
 
-- ``ephemeral``: Debian's MiniBrowser. Under automation it always keeps its data in memory only
-  (like Safari's private browsing, or a web view that stores nothing), and there IndexedDB
-  refuses Blobs — the bug the photo store works around.
-- ``persistent``: ``webkit_browser.py``, a WebKitGTK window (PyGObject) that keeps its data in a
-  directory of its own, like Safari or WeChat's web view; a second session on the same
-  directory is a cold start of the same phone.
+- ``ephemeral``: its data in memory only, like Safari's private browsing or a web view that
+  stores nothing (and like Debian's MiniBrowser under automation). There IndexedDB refuses
+  Blobs — the bug the photo store works around.
+- ``persistent``: its data in a directory of its own, like Safari or WeChat's web view; a second
+  session on the same directory is a cold start of the same phone.
 
 WebKitWebDriver starts the browser with ``webkitgtk:browserOptions``; Debian's 2.50 passes it
 no ``--automation`` of its own, so the arguments carry it.
@@ -15,7 +15,6 @@ no ``--automation`` of its own, so the arguments carry it.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -38,15 +37,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # has Debian's GObject bindings (python3-gi)
 
 
 class WebKitUnavailable(RuntimeError):
-    """WebKitWebDriver, MiniBrowser, Xvfb or the WebKit GObject bindings are missing."""
-
-
-def minibrowser() -> str:
-    """Debian's MiniBrowser (shipped in libwebkit2gtk-4.1-0, outside PATH)."""
-    found = sorted(glob.glob("/usr/lib/*/webkit2gtk-4.1/MiniBrowser"))
-    if not found:
-        raise WebKitUnavailable("MiniBrowser not found (libwebkit2gtk-4.1-0)")
-    return found[0]
+    """WebKitWebDriver, Xvfb or the WebKit GObject bindings are missing."""
 
 
 def check_installed() -> None:
@@ -54,7 +45,6 @@ def check_installed() -> None:
     for program in (DRIVER, "Xvfb"):
         if not shutil.which(program):
             raise WebKitUnavailable(f"{program} not found")
-    minibrowser()
     probe = [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('WebKit2', '4.1')"]
     if subprocess.run(probe, capture_output=True).returncode:
         raise WebKitUnavailable("python3-gi with gir1.2-webkit2-4.1 not found")
@@ -126,12 +116,10 @@ class WebKit:
 
     def browser_options(self) -> dict:
         """The ``webkitgtk:browserOptions`` of this profile."""
-        if self.profile == "ephemeral":
-            return {"binary": minibrowser(), "args": ["--automation"]}
-        return {
-            "binary": SYSTEM_PYTHON,
-            "args": [str(BROWSER), "--automation", f"--profile={self.directory}"],
-        }
+        args = [str(BROWSER), "--automation"]
+        if self.profile == "persistent":
+            args.append(f"--profile={self.directory}")
+        return {"binary": SYSTEM_PYTHON, "args": args}
 
     def session(self) -> webdriver.Remote:
         """A new browser session (for the persistent profile: the same data as the last one)."""

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""A WebKitGTK browser for WebKitWebDriver that keeps its data in a directory (``--profile=``).
+"""A WebKitGTK browser for WebKitWebDriver: its data in a directory (``--profile=DIR``), or kept
+in memory only (without it).
 
-Debian's MiniBrowser keeps nothing under automation; phones do. Run by Debian's python3 (it needs
-python3-gi and gir1.2-webkit2-4.1), started by WebKitWebDriver with ``--automation``.
+Debian's MiniBrowser keeps nothing under automation, and its toolbar makes the page at least
+447 px wide; this window is a phone's 390×844. Run by Debian's python3 (it needs python3-gi and
+gir1.2-webkit2-4.1), started by WebKitWebDriver with ``--automation``.
 """
 
 import sys
@@ -13,10 +15,13 @@ gi.require_version("Gtk", "3.0")
 gi.require_version("WebKit2", "4.1")
 from gi.repository import Gtk, WebKit2  # noqa: E402
 
-profile = next(arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--profile="))
-manager = WebKit2.WebsiteDataManager(
-    base_data_directory=f"{profile}/data", base_cache_directory=f"{profile}/cache"
-)
+profile = next((arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--profile=")), None)
+if profile:
+    manager = WebKit2.WebsiteDataManager(
+        base_data_directory=f"{profile}/data", base_cache_directory=f"{profile}/cache"
+    )
+else:  # keeps nothing, like private browsing (and Debian's MiniBrowser under automation)
+    manager = WebKit2.WebsiteDataManager.new_ephemeral()
 context = WebKit2.WebContext(website_data_manager=manager)
 context.set_automation_allowed("--automation" in sys.argv)
 
