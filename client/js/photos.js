@@ -12,7 +12,7 @@ const LONG_EDGE = 2048;
 const QUALITY = 0.8;
 
 /** Decode a picture file upright (EXIF orientation applied): an ImageBitmap, or an <img>. */
-export async function decodeImage(file) {
+export async function decode(file) {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
@@ -49,7 +49,7 @@ export async function sha256(blob) {
 
 /** Downscale, encode and hash a picked file; return the photo record (not yet stored). */
 export async function prepare(file, fromCamera) {
-  const source = await decodeImage(file);
+  const source = await decode(file);
   const longEdge = Math.max(source.width, source.height);
   const scale = Math.min(1, LONG_EDGE / longEdge);
   const width = Math.round(source.width * scale);

@@ -5,7 +5,7 @@
  * that it is not part of the first load.
  */
 import { t } from '../i18n.js';
-import { decodeImage } from '../photos.js';
+import { decode as decodePicture } from '../photos.js';
 import { fill, h } from './dom.js';
 
 const LONG_EDGE = 1024; // plenty for a label in the frame, and jsQR stays fast on a phone
@@ -35,7 +35,7 @@ export async function decode(source, width, height) {
 
 /** Return the text of the QR code in a picture file, or null. */
 export async function decodeFile(file) {
-  const image = await decodeImage(file);
+  const image = await decodePicture(file);
   try {
     return await decode(image, image.width, image.height);
   } finally {
