@@ -53,32 +53,31 @@ export function open() {
 }
 
 /*
- * Photo bytes. WebKit where the browser keeps no data (private browsing, a web view that stores
- * nothing) refuses a Blob in IndexedDB ("UnknownError: Error preparing Blob/File data to be
- * stored in object store"). There a photo is stored as ``{buffer: ArrayBuffer, type}`` instead,
- * and every read turns it back into a ``blob``, so no other module knows the difference.
+ * WebKit keeping no data (private browsing, some web views) refuses Blobs in IndexedDB ("Error
+ * preparing Blob/File data…"): there a photo is stored as ``{buffer: ArrayBuffer, type}``, and
+ * every read turns it back into a ``blob``, so no other module knows the difference.
  */
-let blobsProbe = null;
+let blobsKept = null; // true or false once probed
+let probing = null;
 
 /** Whether this engine stores Blobs in IndexedDB: asked once, when the first photo is written. */
-function keepsBlobs() {
-  blobsProbe ??= (async () => {
-    const database = await open();
-    try {
-      await database.put('meta', new Blob(['probe'], { type: 'text/plain' }), 'blob-probe');
-      await database.delete('meta', 'blob-probe');
-      return true;
-    } catch (error) {
+function probeBlobs() {
+  probing ??= open().then((database) => database.put('meta', new Blob(['probe']), 'blob-probe'))
+    .then(() => remove('meta', 'blob-probe'))
+    .then(() => { blobsKept = true; }, (error) => {
       console.warn('IndexedDB refuses Blobs here; photos are stored as ArrayBuffers', error);
-      return false;
-    }
-  })();
-  return blobsProbe;
+      blobsKept = false;
+    });
+  return probing;
 }
 
-/** The form of a value this engine can store (a photo's Blob as an ArrayBuffer where needed). */
-async function storable(store, value) {
-  if (store !== 'photos' || !(value?.blob instanceof Blob) || (await keepsBlobs())) return value;
+/** Whether a value may need converting (a photo's Blob, before the probe said Blobs are fine). */
+const unsure = (store, value) => store === 'photos' && value?.blob instanceof Blob && blobsKept !== true;
+
+/** The form of a photo this engine can store (its Blob as an ArrayBuffer where needed). */
+async function storable(value) {
+  await probeBlobs();
+  if (blobsKept) return value;
   const { blob, ...photo } = value;
   return { ...photo, buffer: await blob.arrayBuffer(), type: blob.type || photo.type };
 }
@@ -110,7 +109,7 @@ export async function count(store, index, query) {
 
 /** Store one value (``key`` only for stores without a key path, like meta). */
 export async function put(store, value, key) {
-  const stored = await storable(store, value);
+  const stored = unsure(store, value) ? await storable(value) : value;
   return (await open()).put(store, stored, key);
 }
 
@@ -129,8 +128,10 @@ export async function write(ops) {
   const database = await open();
   const stores = [...new Set(ops.map((op) => op.store))];
   if (!stores.length) return;
-  // Converted before the transaction starts: it would commit while an await is pending.
-  const values = await Promise.all(ops.map((op) => ('put' in op ? storable(op.store, op.put) : null)));
+  // Converted before the transaction starts (it would commit during an await); with no await
+  // otherwise, so transactions still start in the order they were asked for.
+  const convert = (op) => (unsure(op.store, op.put) ? storable(op.put) : op.put);
+  const values = ops.some((op) => unsure(op.store, op.put)) ? await Promise.all(ops.map(convert)) : ops.map((op) => op.put);
   const transaction = database.transaction(stores, 'readwrite');
   ops.forEach((op, index) => {
     const store = transaction.objectStore(op.store);
