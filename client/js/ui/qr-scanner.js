@@ -11,6 +11,9 @@ import { fill, h } from './dom.js';
 const LONG_EDGE = 1024; // plenty for a label in the frame, and jsQR stays fast on a phone
 const FRAME_MS = 300;
 
+// A URL rather than a string literal, so that the client bundle (scripts/build-client.mjs) leaves
+// the decoder out of the first load; it resolves to /vendor/ from js/ui/ and from dist/ alike.
+const DECODER = new URL('../../vendor/jsqr/jsQR.js', import.meta.url).href;
 let jsQR = null;
 
 /** Return the text of the QR code in an image, bitmap or video frame, or null. */
@@ -29,7 +32,7 @@ export async function decode(source, width, height) {
   const context = canvas.getContext('2d', { willReadFrequently: true });
   context.drawImage(source, 0, 0, canvas.width, canvas.height);
   const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-  jsQR ??= (await import('../../vendor/jsqr/jsQR.js')).default;
+  jsQR ??= (await import(DECODER)).default;
   return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: 'attemptBoth' })?.data ?? null;
 }
 
