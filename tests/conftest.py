@@ -332,16 +332,44 @@ def place(session, hospital):
     return session.scalars(select(Location).where(Location.hospital_id == hospital.id)).first()
 
 
+class LiveServer:
+    """A real threaded WSGI server on a loopback port; ``stop()`` and ``start()`` take it down
+    and bring it back on the same port (a server that phones cannot reach for a while)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Serve (again) on the port."""
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving: connections are refused until ``start()``."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
 @pytest.fixture
-def live_server(app):
+def live_server_control(app):
+    """The live server itself, to stop and start it."""
+    server = LiveServer(app)
+    yield server
+    if server.thread.is_alive():
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_server_control):
     """The test app served by a real threaded WSGI server on a free loopback port."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    return live_server_control.url

@@ -52,15 +52,53 @@ export function open() {
   return opening;
 }
 
+/*
+ * WebKit keeping no data (private browsing, some web views) refuses Blobs in IndexedDB ("Error
+ * preparing Blob/File data…"): there a photo is stored as ``{buffer: ArrayBuffer, type}``, and
+ * every read turns it back into a ``blob``, so no other module knows the difference.
+ */
+let blobsKept = null; // true or false once probed
+let probing = null;
+
+/** Whether this engine stores Blobs in IndexedDB: asked once, when the first photo is written. */
+function probeBlobs() {
+  probing ??= open().then((database) => database.put('meta', new Blob(['probe']), 'blob-probe'))
+    .then(() => remove('meta', 'blob-probe'))
+    .then(() => { blobsKept = true; }, (error) => {
+      console.warn('IndexedDB refuses Blobs here; photos are stored as ArrayBuffers', error);
+      blobsKept = false;
+    });
+  return probing;
+}
+
+/** Whether a value may need converting (a photo's Blob, before the probe said Blobs are fine). */
+const unsure = (store, value) => store === 'photos' && value?.blob instanceof Blob && blobsKept !== true;
+
+/** The form of a photo this engine can store (its Blob as an ArrayBuffer where needed). */
+async function storable(value) {
+  await probeBlobs();
+  if (blobsKept) return value;
+  const { blob, ...photo } = value;
+  return { ...photo, buffer: await blob.arrayBuffer(), type: blob.type || photo.type };
+}
+
+/** A stored value as the rest of the app knows it (a photo always with its ``blob``). */
+function revived(store, value) {
+  if (store !== 'photos' || !(value?.buffer instanceof ArrayBuffer)) return value;
+  const { buffer, ...photo } = value;
+  return { ...photo, blob: new Blob([buffer], { type: photo.type }) };
+}
+
 /** Return one value by key. */
 export async function get(store, key) {
-  return (await open()).get(store, key);
+  return revived(store, await (await open()).get(store, key));
 }
 
 /** Return every value of a store, or of one index (ordered by it), optionally for one key. */
 export async function all(store, index, query) {
   const database = await open();
-  return index ? database.getAllFromIndex(store, index, query) : database.getAll(store);
+  const values = await (index ? database.getAllFromIndex(store, index, query) : database.getAll(store));
+  return values.map((value) => revived(store, value));
 }
 
 /** Count the values of a store, or of one index key. */
@@ -71,7 +109,8 @@ export async function count(store, index, query) {
 
 /** Store one value (``key`` only for stores without a key path, like meta). */
 export async function put(store, value, key) {
-  return (await open()).put(store, value, key);
+  const stored = unsure(store, value) ? await storable(value) : value;
+  return (await open()).put(store, stored, key);
 }
 
 /** Delete one value by key. */
@@ -89,14 +128,18 @@ export async function write(ops) {
   const database = await open();
   const stores = [...new Set(ops.map((op) => op.store))];
   if (!stores.length) return;
+  // Converted before the transaction starts (it would commit during an await); with no await
+  // otherwise, so transactions still start in the order they were asked for.
+  const convert = (op) => (unsure(op.store, op.put) ? storable(op.put) : op.put);
+  const values = ops.some((op) => unsure(op.store, op.put)) ? await Promise.all(ops.map(convert)) : ops.map((op) => op.put);
   const transaction = database.transaction(stores, 'readwrite');
-  for (const op of ops) {
+  ops.forEach((op, index) => {
     const store = transaction.objectStore(op.store);
     if (op.clear) store.clear();
     else if ('delete' in op) store.delete(op.delete);
-    else if (op.key !== undefined) store.put(op.put, op.key);
-    else store.put(op.put);
-  }
+    else if (op.key !== undefined) store.put(values[index], op.key);
+    else store.put(values[index]);
+  });
   await transaction.done;
 }
 

@@ -12,7 +12,8 @@ import * as marks from './marks.js';
 const LONG_EDGE = 2048;
 const QUALITY = 0.8;
 
-async function decode(file) {
+/** Decode a picture file upright (EXIF orientation applied): an ImageBitmap, or an <img>. */
+export async function decode(file) {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -50,6 +51,33 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def xvfb():
+    """A private X display for WebKitGTK; without WebKit installed the WebKit tests skip, except
+    in CI, where they must run."""
+    from tests.support.webkit import Display, WebKitUnavailable, check_installed
+
+    try:
+        check_installed()
+        display = Display.start()
+    except WebKitUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"WebKitGTK must run in CI: {exc}")
+        pytest.skip(f"WebKitGTK unavailable: {exc}")
+    yield display
+    display.stop()
+
+
+@pytest.fixture(params=["persistent", "ephemeral"])
+def webkit(request, xvfb, tmp_path):
+    """WebKitGTK in a profile that keeps its data on disk, or in one that keeps nothing."""
+    from tests.support.webkit import WebKit
+
+    browser = WebKit(xvfb, request.param, tmp_path / "webkit-profile")
+    yield browser
+    browser.stop()
 
 
 @pytest.fixture

@@ -172,10 +172,12 @@ def test_marking_again_starts_from_the_original_with_the_shapes_kept(page, base_
     page.get_by_test_id("marks-save").click()
     expect(page.get_by_test_id("mark-editor")).to_have_count(0)
 
-    # The copy is made after the editor closes: wait for the arrow's copy to be stored.
+    # The copy is made after the editor closes, and the first copy deleted after that: wait for
+    # the arrow's copy to be stored and the first copy to be gone.
     for _ in range(50):
         stored = stored_photos(page)
-        if any((p["marks"] or [{}])[0].get("tool") == "arrow" for p in stored):
+        arrow = any((p["marks"] or [{}])[0].get("tool") == "arrow" for p in stored)
+        if arrow and len(stored) == 2:
             break
         page.wait_for_timeout(200)
     assert len(stored) == 2  # the original and one marked copy: the first copy is gone

@@ -21,7 +21,9 @@ export class HomeView {
     this.titles = new Map(catalog.map((summary) => [summary.id, summary.title]));
     this.choice = { checklist: catalog.find((s) => s.id === last?.checklist) ?? null, kind: last?.kind ?? KINDS[0], location: null };
     append(this.element, h('h1', { tabindex: -1 }, t('home.title')),
-      h('p', {}, h('a', { class: 'btn', href: '#/mine', 'data-testid': 'my-inspections' }, t('mine.link'))));
+      h('p', {}, h('a', { class: 'btn', href: '#/mine', 'data-testid': 'my-inspections' }, t('mine.link'))),
+      // Older iPhone Safari, WeChat and other web views: nothing to ask, so say it plainly.
+      navigator.storage?.persist ? null : h('p', { class: 'notice', 'data-testid': 'storage-warning' }, t('storage.unavailable_home')));
     if (drafts.length) append(this.element, this.draftList(drafts));
     if (!catalog.length || !locations.length) {
       append(this.element, h('p', { class: 'notice', role: 'status', 'data-testid': 'loading' }, t('home.loading')));

@@ -1,6 +1,7 @@
 /** Choose a location: browse the tree, search by name or code, type a code, or scan its QR code. */
 import { pick, t } from '../i18n.js';
 import { append, fill, h, uid } from './dom.js';
+import { QrScanner } from './qr-scanner.js';
 
 const MAX_RESULTS = 30;
 
@@ -37,14 +38,15 @@ export class LocationPicker {
       oninput: () => this.showResults(),
       onkeydown: (event) => { if (event.key === 'Enter') { event.preventDefault(); this.chooseCode(this.search.value); } },
     });
-    const scan = 'BarcodeDetector' in window
-      ? h('label', { class: 'btn' }, t('location.scan'),
-        h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', onchange: (event) => this.scan(event.target) }))
-      : null;
-    append(this.element, 
+    const panel = h('div', { class: 'scanner stack', hidden: true, 'data-testid': 'scanner' });
+    this.scanner = new QrScanner(panel, { onCode: (text) => this.chooseCode(text) });
+    const scan = h('button', {
+      type: 'button', class: 'btn', 'data-testid': 'scan', onclick: () => { this.error.textContent = ''; this.scanner.open(); },
+    }, t('location.scan'));
+    append(this.element,
       h('label', { for: inputId }, t('location.search_label')),
       h('div', { class: 'row' }, this.search, scan),
-      this.error, this.chosen, this.results,
+      panel, this.error, this.chosen, this.results,
     );
     this.showChosen();
     this.showResults();
@@ -68,18 +70,6 @@ export class LocationPicker {
     const location = this.locations.find((candidate) => candidate.code.toUpperCase() === code);
     if (location) this.choose(location);
     else this.error.textContent = t('location.unknown_code', { code });
-  }
-
-  async scan(input) {
-    try {
-      const bitmap = await createImageBitmap(input.files[0]);
-      const [code] = await new BarcodeDetector({ formats: ['qr_code'] }).detect(bitmap);
-      if (code) this.chooseCode(code.rawValue);
-      else this.error.textContent = t('location.scan_failed');
-    } catch {
-      this.error.textContent = t('location.scan_failed');
-    }
-    input.value = '';
   }
 
   option(location) {

@@ -3,6 +3,13 @@ import * as db from '../db.js';
 import { formatBytes, t } from '../i18n.js';
 import { fill, h } from './dom.js';
 
+/** The words for the state of persistent storage: kept, not (yet) asked, refused, or not askable. */
+function persistence(persisted, storage, refused) {
+  if (persisted) return 'storage.persisted';
+  if (!storage?.persist) return 'storage.unavailable';
+  return refused ? 'storage.refused' : 'storage.not_persisted';
+}
+
 export class StoragePanel {
   constructor(element, { onExport }) {
     this.element = element;
@@ -22,9 +29,10 @@ export class StoragePanel {
         ? t('storage.estimate', { used: formatBytes(estimate.usage), quota: formatBytes(estimate.quota) })
         : t('storage.unknown')),
       h('p', {}, t('storage.photos', { n: photos.length, size: formatBytes(photoBytes) })),
-      h('p', { 'data-testid': 'storage-persisted' }, persisted ? t('storage.persisted') : t('storage.not_persisted')),
+      h('p', { 'data-testid': 'storage-persisted' }, t(persistence(persisted, storage, this.refused))),
       persisted || !storage?.persist ? null : h('button', {
-        type: 'button', class: 'btn', onclick: async () => { await storage.persist(); this.render(); },
+        type: 'button', class: 'btn', 'data-testid': 'persist',
+        onclick: async () => { this.refused = !(await storage.persist()); this.render(); },
       }, t('storage.persist')),
       h('h3', {}, t('export.title')),
       h('p', { class: 'muted' }, t('export.intro')),
