@@ -43,18 +43,22 @@ def front(live_server, tmp_path):
         pytest.skip(str(exc))
 
 
-def test_login_works_over_https_through_the_proxy(front, session, hospital):
-    user = factories.user(session, hospital)
-    session.commit()
+def login_request(front, user, **headers) -> urllib.request.Request:
+    """A login of ``user`` over HTTPS through the proxy."""
     body = json.dumps({"username": user.username, "password": factories.PASSWORD}).encode()
-    request = urllib.request.Request(
+    return urllib.request.Request(
         f"{front.https}/api/v1/auth/login",
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **headers},
     )
-    with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
-        assert json.load(response)["user"]["username"] == user.username
+
+
+def test_login_works_over_https_through_the_proxy(front, session, hospital):
+    user = factories.user(session, hospital)
+    session.commit()
+    with urllib.request.urlopen(login_request(front, user), timeout=10, context=front.tls()) as r:
+        assert json.load(r)["user"]["username"] == user.username
 
 
 def test_plain_http_redirects_to_the_same_address_over_https(front):
@@ -120,13 +124,7 @@ def test_the_login_answer_is_never_compressed(front, session, hospital):
     # Long enough an answer (over Caddy's 512-byte floor) that it would be compressed otherwise.
     user = factories.user(session, hospital, roles=ROLES, display_name="巡查员" * 40)
     session.commit()
-    body = json.dumps({"username": user.username, "password": factories.PASSWORD}).encode()
-    request = urllib.request.Request(
-        f"{front.https}/api/v1/auth/login",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, zstd"},
-    )
+    request = login_request(front, user, **{"Accept-Encoding": "gzip, zstd"})
     with urllib.request.urlopen(request, timeout=10, context=front.tls()) as response:
         assert "Content-Encoding" not in response.headers
         assert json.load(response)["token"]

@@ -119,34 +119,16 @@ def policy_complaint(text: str) -> bool:
 def context(chromium):
     """A fresh browser profile; JavaScript errors and security policy violations (CSP, a rejected
     Permissions-Policy) on any of its pages and frames fail the test."""
-    context = chromium.new_context(
-        viewport=VIEWPORT, locale="zh-CN", timezone_id=TIMEZONE, service_workers="allow"
-    )
-    errors: list[str] = []
-    context.on("weberror", lambda error: errors.append(str(error.error)))
-    context.add_init_script(REPORT_VIOLATIONS)
-    context.on(
-        "console",
-        lambda message: errors.append(message.text) if policy_complaint(message.text) else None,
-    )
-    yield context
-    context.close()
-    assert not errors, errors
+    with _watched(chromium, viewport=VIEWPORT) as context:
+        yield context
 
 
 @contextlib.contextmanager
-def _touch_screen(chromium, viewport: dict):
-    """A context on a touch screen (a phone's fingers reach the page as pointer events).
-
-    JavaScript errors and policy complaints fail the test, as in ``context``.
-    """
+def _watched(chromium, **options):
+    """A fresh profile in China's time zone whose JavaScript errors and policy complaints (CSP, a
+    rejected Permissions-Policy) on any page or frame fail the test."""
     context = chromium.new_context(
-        viewport=viewport,
-        locale="zh-CN",
-        timezone_id=TIMEZONE,
-        service_workers="allow",
-        has_touch=True,
-        is_mobile=True,
+        locale="zh-CN", timezone_id=TIMEZONE, service_workers="allow", **options
     )
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
@@ -158,6 +140,11 @@ def _touch_screen(chromium, viewport: dict):
     yield context
     context.close()
     assert not errors, errors
+
+
+def _touch_screen(chromium, viewport: dict):
+    """A watched profile on a touch screen (a phone's fingers reach the page as pointer events)."""
+    return _watched(chromium, viewport=viewport, has_touch=True, is_mobile=True)
 
 
 @pytest.fixture
