@@ -8,19 +8,26 @@ a statement with a parameter per column, whatever the number of rows. A many-row
 list has a placeholder per value, and psycopg rewrites such a query into PostgreSQL's own
 placeholders in Python on every execution (it caches only short queries): measured, that
 rewriting was a third of a push's CPU on PostgreSQL (docs/performance.md). SQLite has no arrays
-and takes the ``VALUES`` list.
+and takes a many-row ``VALUES`` list with ``?`` placeholders, handed to the driver as it is.
+
+Both paths convert values with each column's bind processor, looked up once per statement shape:
+SQLAlchemy's own ``execute`` looks processors up and builds a parameter dict per value, which
+was half the time of a push's inserts on SQLite (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Row, Table, insert, text
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Column, Row, Table, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+# SQLite's limit on the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+SQLITE_MAX_VARIABLES = 32766
 
 
 def insert_new(
@@ -36,28 +43,20 @@ def insert_new(
     """
     if not rows:
         return []
-    rows.sort(key=lambda row: tuple(row[key] for key in keys))
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        statement = (
-            sqlite_insert(table)
-            .on_conflict_do_nothing(index_elements=list(keys))
-            .returning(*(table.c[name] for name in returning))
-        )
-        return list(connection.execute(statement, rows))
-    statement, parameters = _unnest_insert(table, keys, returning, rows, connection.dialect)
-    return list(connection.execute(statement, parameters))
+    rows.sort(key=lambda row: tuple(_sortable(row[key]) for key in keys))
+    return _execute(session, table, keys, returning, rows)
 
 
 def insert_all(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same columns) in one statement."""
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
-    connection.execute(*_unnest_insert(table, (), (), rows, connection.dialect))
+    _execute(session, table, (), (), rows)
+
+
+def _sortable(value: Any) -> Any:
+    """Return a UUID as its integer (the same order, compared in C: ``UUID.__lt__`` is Python)."""
+    return value.int if isinstance(value, uuid.UUID) else value
 
 
 def _columns(table: Table, first: dict[str, Any]) -> list[Column]:
@@ -71,31 +70,79 @@ def _columns(table: Table, first: dict[str, Any]) -> list[Column]:
     return given + defaulted
 
 
-def _unnest_insert(
+def _execute(
+    session: Session,
     table: Table,
     keys: Sequence[str],
     returning: Sequence[str],
     rows: list[dict[str, Any]],
-    dialect: Dialect,
-):
-    """Return ``INSERT … SELECT * FROM unnest(…)`` and its parameters.
+) -> list[tuple]:
+    """Insert ``rows``; ``ON CONFLICT (keys) DO NOTHING`` when ``keys`` are given.
 
-    ``ON CONFLICT (keys) DO NOTHING`` when ``keys`` are given, ``RETURNING`` when asked for.
+    Return the ``returning`` columns of the inserted rows (none asked: an empty list).
     """
+    connection = session.connection()
+    dialect = connection.dialect
     columns = _columns(table, rows[0])
-    statement, processors = _unnest_statement(
-        table, tuple(column.name for column in columns), tuple(keys), tuple(returning), dialect
-    )
-    parameters = {}
-    for position, (column, process) in enumerate(zip(columns, processors, strict=True)):
+    names = tuple(column.name for column in columns)
+    processors = _processors(table, names, dialect)
+    values_by_column = []
+    for column, process in zip(columns, processors, strict=True):
         if column.name in rows[0]:
             values = [row[column.name] for row in rows]
         else:
             values = [_default(column) for _ in rows]
         if process is not None:
             values = [process(value) for value in values]
-        parameters[f"p{position}"] = values
-    return statement, parameters
+        values_by_column.append(values)
+    if dialect.name == "postgresql":
+        statement = _unnest_statement(table, names, tuple(keys), tuple(returning), dialect)
+        result = connection.execute(
+            statement, {f"p{i}": values for i, values in enumerate(values_by_column)}
+        )
+        return list(result) if returning else []
+    found = []
+    per_statement = max(1, SQLITE_MAX_VARIABLES // len(names))
+    process_result = _result_processors(table, tuple(returning), dialect)
+    values_by_row = list(zip(*values_by_column, strict=True))
+    for start in range(0, len(values_by_row), per_statement):
+        chunk = values_by_row[start : start + per_statement]
+        statement = _values_statement(
+            table, names, tuple(keys), tuple(returning), len(chunk), dialect
+        )
+        result = connection.exec_driver_sql(statement, tuple(v for row in chunk for v in row))
+        if returning:
+            found += [
+                tuple(
+                    value if process is None else process(value)
+                    for process, value in zip(process_result, row, strict=True)
+                )
+                for row in result
+            ]
+    return found
+
+
+@functools.cache
+def _result_processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> list:
+    """Return each returned column's result processor: the driver's value as the model's."""
+    return [
+        table.c[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in names
+    ]
+
+
+@functools.cache
+def _processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> list:
+    """Return each column's bind processor (None where values go to the driver as they are)."""
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+
+
+def _tail(keys: tuple[str, ...], returning: tuple[str, ...], quote) -> str:
+    sql = ""
+    if keys:
+        sql += f" ON CONFLICT ({', '.join(quote(key) for key in keys)}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {', '.join(quote(name) for name in returning)}"
+    return sql
 
 
 @functools.cache
@@ -106,24 +153,35 @@ def _unnest_statement(
     returning: tuple[str, ...],
     dialect: Dialect,
 ):
-    """Return the statement for these columns and each column's bind processor, made once."""
+    """Return ``INSERT … SELECT * FROM unnest(…)`` for these columns, made once."""
     quote = dialect.identifier_preparer.quote
-    arrays, processors = [], []
-    for position, name in enumerate(names):
-        column_type = table.c[name].type.dialect_impl(dialect)
-        processors.append(column_type.bind_processor(dialect))
-        arrays.append(f"CAST(:p{position} AS {column_type.compile(dialect=dialect)}[])")
+    types = [table.c[name].type.dialect_impl(dialect).compile(dialect=dialect) for name in names]
+    arrays = [f"CAST(:p{position} AS {sql_type}[])" for position, sql_type in enumerate(types)]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
         f"SELECT * FROM unnest({', '.join(arrays)})"
-    )
-    if keys:
-        sql += f" ON CONFLICT ({', '.join(quote(key) for key in keys)}) DO NOTHING"
+    ) + _tail(keys, returning, quote)
     if not returning:
-        return text(sql), processors
-    sql += f" RETURNING {', '.join(quote(name) for name in returning)}"
-    statement = text(sql).columns(*(table.c[name] for name in returning))
-    return statement, processors
+        return text(sql)
+    return text(sql).columns(*(table.c[name] for name in returning))
+
+
+@functools.lru_cache(maxsize=512)
+def _values_statement(
+    table: Table,
+    names: tuple[str, ...],
+    keys: tuple[str, ...],
+    returning: tuple[str, ...],
+    count: int,
+    dialect: Dialect,
+) -> str:
+    """Return ``INSERT … VALUES (?, …), …`` for ``count`` rows of these columns, made once."""
+    quote = dialect.identifier_preparer.quote
+    row = f"({', '.join('?' for _ in names)})"
+    return (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES {', '.join(row for _ in range(count))}"
+    ) + _tail(keys, returning, quote)
 
 
 def _default(column: Column) -> Any:
