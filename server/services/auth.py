@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server.errors import Unauthorized
 from server.models import ApiToken, User
@@ -76,11 +76,22 @@ def login(
 def authenticate(
     session: Session, token: str, now: datetime | None = None
 ) -> tuple[ApiToken, User]:
-    """Return the token row and user for a bearer token, or raise 401. Only reads."""
+    """Return the token row and user for a bearer token, or raise 401. Only reads.
+
+    One query reads the token, its user, roles and hospitals (every request makes it; by
+    relationship they were four round trips).
+    """
     now = now or utcnow()
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token))
-    ).first()
+    user = joinedload(ApiToken.user)
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == token_digest(token))
+            .options(user.joinedload(User.role_rows), user.joinedload(User.hospitals))
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is not valid.", code="auth.invalid_token")
     if row.expires_at <= now:
