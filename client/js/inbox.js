@@ -94,9 +94,12 @@ export async function markAllRead() {
   return markRead((await db.all('notifications')).filter(unread).map((notice) => notice.id));
 }
 
+/** Codes of notices about several tasks of one inspection, place and department. */
+export const GROUPED = ['task.created', 'task.rechecked'];
+
 /** Return where a notification leads: the inspection's written feedback, the task, the report. */
 export function target(notice) {
-  if (notice.code === 'task.created' && notice.params.inspection_id) {
+  if (GROUPED.includes(notice.code) && notice.params.inspection_id) {
     return `/inspection/${notice.params.inspection_id}`;
   }
   if (notice.task_id) return `/task/${notice.task_id}`;

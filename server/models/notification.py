@@ -23,6 +23,7 @@ from server.timeutil import utcnow
 NOTIFICATION_CODES = (
     "task.created",
     "task.assigned",
+    "task.rechecked",
     "task.evidence_submitted",
     "task.verification_failed",
     "task.due_soon",

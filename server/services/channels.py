@@ -33,6 +33,10 @@ HEADLINES = {
         "整改任务分派给你：{title}（时限 {due}）",
         "Task assigned to you: {title} (due {due})",
     ),
+    "task.rechecked": (
+        "{location}：{count} 个整改问题复查合格，待复查确认",
+        "{location}: {count} problem(s) passed a re-check, waiting for verification",
+    ),
     "task.evidence_submitted": (
         "整改已提交，待复查：{title}",
         "Fix submitted, waiting for verification: {title}",
@@ -64,6 +68,7 @@ HEADLINES = {
     ),
 }
 LANGUAGES = ("zh-CN", "en")
+GROUPED = ("task.created", "task.rechecked")  # one notice per inspection, place and department
 LIST_LIMIT = 10  # tasks named one by one in a message about several
 
 
@@ -106,12 +111,13 @@ class _Words(dict):
 def link_for(code: str, params: dict, task_id: int | None, public_url: str) -> str:
     """Return the app's address of what a notification is about ('' without ``PUBLIC_URL``).
 
-    New tasks of one inspection open its written feedback (当日书面反馈); the rest their task.
+    New or re-checked tasks of one inspection open its written feedback (当日书面反馈); the rest
+    their task.
     """
     base = public_url.rstrip("/")
     if not base:
         return ""
-    if code == "task.created" and params.get("inspection_id"):
+    if code in GROUPED and params.get("inspection_id"):
         return f"{base}/#/inspection/{params['inspection_id']}"
     if task_id is not None:
         return f"{base}/#/task/{task_id}"

@@ -17,7 +17,7 @@ failure only postpones the next attempt (capped exponential back-off) — never 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,7 +52,7 @@ from server.services.webhooks import find_webhook, robot, webhooks_for
 from server.timeutil import as_utc, isoformat, zone
 
 MAX_BACKOFF = timedelta(hours=6)
-LISTED_TASKS = 20  # tasks named in one "new tasks" notice
+LISTED_TASKS = 20  # tasks named in one notice of new or re-checked tasks
 WEBHOOK_PREFIX = "webhook:"
 
 
@@ -414,21 +414,92 @@ def notify_tasks_opened(
     if not opened:
         return 0
     inspections = _inspections_of(session, [task.id for task in opened])
+    heads = _heads_of(session, {task.department_id for task in opened if task.department_id})
+    return send(
+        session,
+        _grouped(
+            session,
+            "task.created",
+            opened,
+            inspections,
+            lambda task: heads.get(task.department_id, []),
+            actor,
+        ),
+        now,
+    )
+
+
+def notify_rechecked(
+    session: Session,
+    rechecks: Iterable[tuple[RectificationTask, uuid.UUID | None]],
+    actor: User | None,
+    now: datetime,
+) -> int:
+    """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
+
+    ``rechecks`` pairs each task with the inspection whose passing answer re-checked it. One
+    notice per inspection, place and department, naming the tasks, as for new tasks: a walk
+    that re-checks thirty problems tells each verifier, and the hospital's chat, once (a chat
+    robot takes about twenty messages a minute). Call after the ledger wrote the tasks: they
+    are read again in one query, and the verifiers of each hospital looked up once.
+    """
+    inspections: dict[int, uuid.UUID | None] = {}
+    for task, inspection_id in rechecks:
+        inspections.setdefault(inspect(task).identity[0], inspection_id)
+    if not inspections:
+        return 0
+    rows = session.scalars(
+        select(RectificationTask)
+        .where(RectificationTask.id.in_(inspections), RectificationTask.status == "submitted")
+        .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
+        .order_by(RectificationTask.id)
+    ).all()
+    verifiers = {
+        hospital_id: _verifiers(session, hospital_id)
+        for hospital_id in {task.hospital_id for task in rows}
+    }
+    return send(
+        session,
+        _grouped(
+            session,
+            "task.rechecked",
+            rows,
+            inspections,
+            lambda task: verifiers[task.hospital_id],
+            actor,
+        ),
+        now,
+    )
+
+
+def _grouped(
+    session: Session,
+    code: str,
+    tasks: list[RectificationTask],
+    inspections: dict[int, uuid.UUID | None],
+    audience: Callable[[RectificationTask], list[User]],
+    actor: User | None,
+) -> list[Notice]:
+    """Return one notice of ``code`` per inspection, place and department of ``tasks``.
+
+    ``tasks`` come in id order; the first of a group keys its notice (with its version, so a
+    task re-checked again on a later visit is announced again) and names it in ``task_id``.
+    """
     groups: dict[tuple, list[RectificationTask]] = {}
-    for task in opened:
+    for task in tasks:
         key = (task.hospital_id, inspections.get(task.id), task.location_id, task.department_id)
         groups.setdefault(key, []).append(task)
-    heads = _heads_of(session, {task.department_id for task in opened if task.department_id})
     lookup = Lookup(session)
-    lookup.load(Location, {task.location_id for task in opened})
-    lookup.load(Department, {task.department_id for task in opened})
+    lookup.load(Location, {task.location_id for task in tasks})
+    lookup.load(Department, {task.department_id for task in tasks})
     notices = []
     for (hospital_id, inspection_id, location_id, department_id), group in groups.items():
         first = group[0]
+        suffix = "created" if code == "task.created" else f"rechecked:v{first.version}"
         notices.append(
             Notice(
                 hospital_id=hospital_id,
-                code="task.created",
+                code=code,
                 params={
                     "task_id": first.id,
                     "count": len(group),
@@ -445,51 +516,13 @@ def notify_tasks_opened(
                         for task in group[:LISTED_TASKS]
                     ],
                 },
-                dedupe_key=f"task:{first.id}:created",
-                users=_audience(heads.get(department_id, []), actor),
+                dedupe_key=f"task:{first.id}:{suffix}",
+                users=_audience(audience(first), actor),
                 task_id=first.id,
                 chats=(department_id, None) if department_id else (None,),
             )
         )
-    return send(session, notices, now)
-
-
-def notify_rechecked(
-    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
-) -> int:
-    """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
-
-    Call after the ledger wrote them: their rows are read again in one query, and the verifiers
-    of each hospital looked up once.
-    """
-    ids = {inspect(task).identity[0] for task in tasks}
-    if not ids:
-        return 0
-    rows = session.scalars(
-        select(RectificationTask)
-        .where(RectificationTask.id.in_(ids), RectificationTask.status == "submitted")
-        .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
-        .order_by(RectificationTask.id)
-    ).all()
-    verifiers: dict[int, list[User]] = {}
-    lookup = Lookup(session)
-    lookup.load(Department, {task.department_id for task in rows})
-    notices = []
-    for task in rows:
-        if task.hospital_id not in verifiers:
-            verifiers[task.hospital_id] = _verifiers(session, task.hospital_id)
-        notices.append(
-            task_notice(
-                session,
-                task,
-                "evidence_submitted",
-                actor,
-                verifiers[task.hospital_id],
-                lookup,
-                recheck=True,
-            )
-        )
-    return send(session, notices, now)
+    return notices
 
 
 # --- the inbox ------------------------------------------------------------------------------

@@ -210,7 +210,8 @@ class TaskLedger:
         self._touched: dict[int, RectificationTask] = {}
         # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
         self.opened: list[RectificationTask] = []
-        self.rechecked: list[RectificationTask] = []
+        # … each with the inspection whose passing answer re-checked it.
+        self.rechecked: list[tuple[RectificationTask, uuid.UUID | None]] = []
 
     # --- what is known before the batch ------------------------------------------------------
 
@@ -385,9 +386,10 @@ class TaskLedger:
     def record_recheck(self, finding: dict, auto_close: bool) -> RectificationTask | None:
         """Record a passing answer on the next visit as a re-check of the problem's open task.
 
-        ``finding`` has the stored finding's ``id``, ``hospital_id``, ``location_id``,
-        ``item_id``, ``recorded_at``, ``note`` and ``content_sha256``. The re-check is evidence:
-        the task waits for a verifier, unless the hospital closes tasks on a passing re-check.
+        ``finding`` has the stored finding's ``id``, ``inspection_id``, ``hospital_id``,
+        ``location_id``, ``item_id``, ``recorded_at``, ``note`` and ``content_sha256``. The
+        re-check is evidence: the task waits for a verifier, unless the hospital closes tasks on
+        a passing re-check.
         """
         key = (finding["hospital_id"], finding["location_id"], finding["item_id"])
         task = self.open_task(key)
@@ -416,7 +418,7 @@ class TaskLedger:
         if auto_close:
             self._open[key] = None
         else:
-            self.rechecked.append(task)
+            self.rechecked.append((task, finding["inspection_id"]))
         self._event(
             task,
             "rechecked",

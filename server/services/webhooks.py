@@ -50,6 +50,7 @@ DEFAULT_EVENTS = {
     ),
     "hospital": (
         "task.created",
+        "task.rechecked",
         "task.evidence_submitted",
         "task.escalated",
         "task.escalated_to_leadership",

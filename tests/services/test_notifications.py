@@ -150,8 +150,41 @@ def test_a_passing_recheck_on_a_later_visit_waits_for_a_verifier(
 
     for verifier in ("supervisor", "inspector"):  # not the one who re-checked it
         [notice] = _inbox(session, people[verifier])
-        assert (notice.code, notice.params["recheck"]) == ("task.evidence_submitted", True)
+        assert (notice.code, notice.params["count"]) == ("task.rechecked", 1)
+        assert notice.params["inspection_id"] == visit["id"]  # the visit that re-checked it
     assert _inbox(session, user) == []
+
+
+def test_a_visit_rechecking_several_problems_tells_each_verifier_once(
+    client, session, hospital, people, inspector, place
+):
+    hospital.settings = {
+        "webhooks": [{"name": "office", "vendor": "wecom", "url": "http://x/", "department": None}]
+    }
+    session.commit()
+    _, headers = inspector
+    items = ("bed.cards", "floor.clean", "sign.present")
+    for result, minute in (("fail", 10), ("pass", 20)):
+        visit = f.inspection_payload(place.id)
+        answers = [
+            f.finding_payload(
+                visit["id"],
+                item,
+                result=result,
+                recorded_at=f"2026-11-23T09:{minute}:00+08:00",
+                photos=[] if item == "bed.cards" else [f.photo_ref(uuid.uuid4().bytes)],
+            )
+            for item in items
+        ]
+        client.post(PUSH, json=f.push_body([visit], answers), headers=headers)
+
+    [notice] = _inbox(session, people["supervisor"])
+    assert (notice.code, notice.params["count"], len(notice.params["tasks"])) == (
+        "task.rechecked",
+        3,
+        3,
+    )
+    assert [code for _, code in _chats(session)] == ["task.created", "task.rechecked"]
 
 
 def test_one_notice_per_inspection_and_department(session, hospital, people, place):

@@ -57,7 +57,7 @@ export class InboxView {
 
   item(notice) {
     const read = () => inbox.markRead([notice.id]);
-    const tasks = notice.code === 'task.created' ? notice.params.tasks || [] : [];
+    const tasks = inbox.GROUPED.includes(notice.code) ? notice.params.tasks || [] : [];
     return h('li', {
       class: `list-item inbox-item${notice.read_at ? '' : ' inbox-unread'}`,
       'data-testid': 'notice', dataset: { noticeId: notice.id, code: notice.code, unread: notice.read_at ? 'false' : 'true' },
