@@ -17,7 +17,13 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Return ``value`` in UTC; a naive value is taken to be UTC already (SQLite drops zones)."""
+    """Return ``value`` in UTC; a naive value is taken to be UTC already (SQLite drops zones).
+
+    A value in UTC already is returned as it is: ``astimezone`` makes a new one each time, and
+    every stored or emitted time comes through here (thousands per push).
+    """
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from server.errors import NotFound
@@ -150,8 +150,9 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
             for name in hooks[(hospital_id, key)]
         ]
     if deliveries:
-        session.execute(
-            insert(NotificationDelivery),
+        bulk.insert_all(
+            session,
+            NotificationDelivery.__table__,
             [
                 {
                     "notification_id": None,
