@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from server.errors import NotFound
 from server.models import (
@@ -46,7 +46,7 @@ from server.models import (
 from server.services import bulk
 from server.services.channels import REACHES, Channel, Message, link_for
 from server.services.permissions import roles_allowed
-from server.services.tasks import responsible_people
+from server.services.tasks import LedgerTask, responsible_people
 from server.services.users import WITHOUT_GRANTS, users_with_role
 from server.services.webhooks import find_webhook, robot, webhooks_for
 from server.timeutil import as_utc, isoformat, zone
@@ -402,7 +402,7 @@ def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User
 
 
 def notify_tasks_opened(
-    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
+    session: Session, tasks: Iterable[LedgerTask], actor: User | None, now: datetime
 ) -> int:
     """Tell each responsible department's heads of the tasks just opened, at once.
 
@@ -432,7 +432,7 @@ def notify_tasks_opened(
 
 def notify_rechecked(
     session: Session,
-    rechecks: Iterable[tuple[RectificationTask, uuid.UUID | None]],
+    rechecks: Iterable[tuple[LedgerTask, uuid.UUID | None]],
     actor: User | None,
     now: datetime,
 ) -> int:
@@ -441,30 +441,28 @@ def notify_rechecked(
     ``rechecks`` pairs each task with the inspection whose passing answer re-checked it. One
     notice per inspection, place and department, naming the tasks, as for new tasks: a walk
     that re-checks thirty problems tells each verifier, and the hospital's chat, once (a chat
-    robot takes about twenty messages a minute). Call after the ledger wrote the tasks: they
-    are read again in one query, and the verifiers of each hospital looked up once.
+    robot takes about twenty messages a minute). Call after ``TaskLedger.write``: the tasks are
+    as it stored them, and a task failed again later in the same push no longer waits.
     """
     inspections: dict[int, uuid.UUID | None] = {}
+    waiting: dict[int, LedgerTask] = {}
     for task, inspection_id in rechecks:
-        inspections.setdefault(inspect(task).identity[0], inspection_id)
-    if not inspections:
+        if task.status == "submitted":
+            inspections.setdefault(task.id, inspection_id)
+            waiting[task.id] = task
+    if not waiting:
         return 0
-    rows = session.scalars(
-        select(RectificationTask)
-        .where(RectificationTask.id.in_(inspections), RectificationTask.status == "submitted")
-        .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
-        .order_by(RectificationTask.id)
-    ).all()
+    tasks = sorted(waiting.values(), key=lambda task: task.id)
     verifiers = {
         hospital_id: _verifiers(session, hospital_id)
-        for hospital_id in {task.hospital_id for task in rows}
+        for hospital_id in {task.hospital_id for task in tasks}
     }
     return send(
         session,
         _grouped(
             session,
             "task.rechecked",
-            rows,
+            tasks,
             inspections,
             lambda task: verifiers[task.hospital_id],
             actor,
@@ -476,9 +474,9 @@ def notify_rechecked(
 def _grouped(
     session: Session,
     code: str,
-    tasks: list[RectificationTask],
+    tasks: list[LedgerTask],
     inspections: dict[int, uuid.UUID | None],
-    audience: Callable[[RectificationTask], list[User]],
+    audience: Callable[[LedgerTask], list[User]],
     actor: User | None,
 ) -> list[Notice]:
     """Return one notice of ``code`` per inspection, place and department of ``tasks``.
@@ -486,7 +484,7 @@ def _grouped(
     ``tasks`` come in id order; the first of a group keys its notice (with its version, so a
     task re-checked again on a later visit is announced again) and names it in ``task_id``.
     """
-    groups: dict[tuple, list[RectificationTask]] = {}
+    groups: dict[tuple, list[LedgerTask]] = {}
     for task in tasks:
         key = (task.hospital_id, inspections.get(task.id), task.location_id, task.department_id)
         groups.setdefault(key, []).append(task)

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, false, func, select, true, update
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy import bindparam, false, func, select, text, true, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from server.models import (
     OPEN_STATUSES,
@@ -167,19 +168,58 @@ def recheck_id(finding_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"wardwalk:recheck:{finding_id}")
 
 
-def _number(session: Session, new: list[RectificationTask]) -> None:
-    """Give new tasks their ids on SQLite, so that the flush inserts them in one statement.
+@dataclass(eq=False, slots=True)
+class LedgerTask:
+    """A task as the ledger reads and changes it: the columns it needs, as plain attributes.
 
-    SQLite cannot say which generated key belongs to which row of a many-row INSERT, so the ORM
-    inserts such rows one statement each. The push holds SQLite's only write lock, and SQLite
-    itself numbers a row max(id) + 1; numbering them here gives the same ids. PostgreSQL numbers
-    them from its sequence in one batched INSERT … RETURNING already.
+    Read with one Core query and written with one statement per table: loading and flushing
+    ORM objects was about a third of the ledger's time (docs/performance.md). ``id`` is None
+    until ``TaskLedger.write`` stores a new task; ``version`` is the stored one after it.
+    Compared by identity, as ORM objects are.
     """
-    if len(new) < 2 or session.get_bind().dialect.name != "sqlite":
-        return
-    last = session.connection().scalar(select(func.max(RectificationTask.id))) or 0
-    for offset, task in enumerate(new, start=1):
-        task.id = last + offset
+
+    id: int | None
+    version: int
+    hospital_id: int
+    location_id: int
+    department_id: int | None
+    assignee_id: int | None
+    checklist_id: str
+    item_id: str
+    title_zh: str
+    title_en: str
+    severity: str
+    points: float
+    source: str
+    status: str
+    due_at: datetime
+    occurrences: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+_LEDGER_COLUMNS = tuple(RectificationTask.__table__.c[name] for name in LedgerTask.__slots__)
+
+
+def _new_task_ids(session: Session, count: int) -> list[int]:
+    """Return ids for ``count`` new tasks, so they go in as one statement with their events.
+
+    PostgreSQL hands them out from the table's sequence. On SQLite the writer holds the only
+    write lock (a push or job began with it), and SQLite itself would number them max(id) + 1.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('rectification_tasks', 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"count": count},
+            )
+        )
+    last = session.scalar(select(func.max(RectificationTask.id))) or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 class TaskLedger:
@@ -188,8 +228,9 @@ class TaskLedger:
     A push reports its effects one by one, in push order, exactly as if each record were applied
     alone: the first failure of a problem opens its task, each further one adds an occurrence, a
     correction withdraws or replaces one, a later pass re-checks. The ledger keeps the tasks in
-    memory meanwhile and ``write`` stores them with one flush and a bulk insert per table (events,
-    links, re-checks, change log) instead of a round trip per record.
+    memory meanwhile (as ``LedgerTask``s, one per task) and ``write`` stores them with one
+    statement per table (new tasks, changed tasks, events, links, re-checks, change log) instead
+    of a round trip per record.
 
     The caller holds the change-log lock (``changes.lock_change_log``) for the whole transaction:
     every writer of tasks takes it first, so the open tasks read here stay as read until commit.
@@ -198,20 +239,21 @@ class TaskLedger:
     def __init__(self, session: Session, actor: User | None, now: datetime) -> None:
         """``actor`` is who reported the batch; None for a scheduled job (no one re-checks)."""
         self.session, self.actor, self.now = session, actor, now
-        self._open: dict[ProblemKey, RectificationTask | None] = {}
-        self._task_of_finding: dict[uuid.UUID, RectificationTask] = {}
+        self._open: dict[ProblemKey, LedgerTask | None] = {}
+        self._by_id: dict[int, LedgerTask] = {}  # one LedgerTask per stored task
+        self._task_of_finding: dict[uuid.UUID, LedgerTask] = {}
         self._latest_failure: dict[int, datetime] = {}
         self._departments: dict[int, dict[str, int]] = {}
         self._places: dict[int, dict[int, tuple[int | None, int | None]]] = {}
-        self._events: list[tuple[RectificationTask, str, dict, dict, str]] = []
-        self._finding_links: list[tuple[RectificationTask, uuid.UUID]] = []
-        self._record_links: list[tuple[RectificationTask, uuid.UUID]] = []
-        self._rechecks: list[tuple[RectificationTask, dict]] = []
-        self._touched: dict[int, RectificationTask] = {}
+        self._events: list[tuple[LedgerTask, str, dict, dict, str]] = []
+        self._finding_links: list[tuple[LedgerTask, uuid.UUID]] = []
+        self._record_links: list[tuple[LedgerTask, uuid.UUID]] = []
+        self._rechecks: list[tuple[LedgerTask, dict]] = []
+        self._touched: dict[int, LedgerTask] = {}
         # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
-        self.opened: list[RectificationTask] = []
+        self.opened: list[LedgerTask] = []
         # … each with the inspection whose passing answer re-checked it.
-        self.rechecked: list[tuple[RectificationTask, uuid.UUID | None]] = []
+        self.rechecked: list[tuple[LedgerTask, uuid.UUID | None]] = []
 
     # --- what is known before the batch ------------------------------------------------------
 
@@ -220,23 +262,20 @@ class TaskLedger:
         keys = keys - self._open.keys()
         if not keys:
             return
-        rows = self.session.scalars(
-            select(RectificationTask)
-            .where(
+        rows = self.session.execute(
+            select(*_LEDGER_COLUMNS).where(
                 RectificationTask.hospital_id.in_({key[0] for key in keys}),
                 RectificationTask.location_id.in_({key[1] for key in keys}),
                 RectificationTask.item_id.in_({key[2] for key in keys}),
                 RectificationTask.status.in_(OPEN_STATUSES),
             )
-            .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
-            .execution_options(populate_existing=True)
         )
-        found = {(t.hospital_id, t.location_id, t.item_id): t for t in rows}
+        found = {(t.hospital_id, t.location_id, t.item_id): t for t in map(self._held, rows)}
         for key in keys:
             self._open[key] = found.get(key)
         self._load_latest_failures(list(found.values()))
 
-    def _load_latest_failures(self, tasks: list[RectificationTask]) -> None:
+    def _load_latest_failures(self, tasks: list[LedgerTask]) -> None:
         """Learn when each task's newest failure was recorded (re-checks compare with it)."""
         by_id = {task.id: task for task in tasks if id(task) not in self._latest_failure}
         if not by_id:
@@ -263,20 +302,26 @@ class TaskLedger:
         if not finding_ids:
             return
         rows = self.session.execute(
-            select(task_findings.c.finding_id, RectificationTask)
+            select(task_findings.c.finding_id, *_LEDGER_COLUMNS)
             .join(RectificationTask, RectificationTask.id == task_findings.c.task_id)
             .where(
                 task_findings.c.finding_id.in_(finding_ids),
                 RectificationTask.status.in_(OPEN_STATUSES),
             )
-            .options(lazyload(RectificationTask.findings), lazyload(RectificationTask.records))
-            .execution_options(populate_existing=True)
         )
-        for finding_id, task in rows:
-            self._task_of_finding[finding_id] = task
+        for row in rows:
+            task = self._held(row[1:])
+            self._task_of_finding[row[0]] = task
             self._open[(task.hospital_id, task.location_id, task.item_id)] = task
 
-    def open_task(self, key: ProblemKey) -> RectificationTask | None:
+    def _held(self, row) -> LedgerTask:
+        """Return the ledger's task for a row read (the one already held, with its changes)."""
+        task = self._by_id.get(row[0])
+        if task is None:
+            task = self._by_id[row[0]] = LedgerTask(*row)
+        return task
+
+    def open_task(self, key: ProblemKey) -> LedgerTask | None:
         """Return the open task of a problem as it stands in this batch."""
         if key not in self._open:
             self.load_open({key})
@@ -292,7 +337,7 @@ class TaskLedger:
         finding_id: uuid.UUID | None = None,
         record_id: uuid.UUID | None = None,
         source: str | None = None,
-    ) -> RectificationTask:
+    ) -> LedgerTask:
         """Open a task for the problem, or add an occurrence to its open task.
 
         ``source`` says where a new task came from when no finding or record shows it (a log
@@ -301,17 +346,20 @@ class TaskLedger:
         key = (problem.hospital_id, problem.location.id, problem.item_id)
         task = self.open_task(key)
         if task is None:
-            task = RectificationTask(
+            task = LedgerTask(
+                id=None,
+                version=1,
                 hospital_id=problem.hospital_id,
                 location_id=problem.location.id,
                 department_id=self._department_id(problem),
-                source=source or ("record" if record_id is not None else "finding"),
+                assignee_id=None,
                 checklist_id=problem.checklist_id,
                 item_id=problem.item_id,
                 title_zh=f"{problem.location.name_zh}：{problem.text_zh}"[:300],
                 title_en=f"{problem.location.name_en}: {problem.text_en}"[:300],
                 severity=problem.severity,
                 points=problem.points,
+                source=source or ("record" if record_id is not None else "finding"),
                 status="open",
                 due_at=due_at_for(
                     problem.found_at, problem.severity, problem.rectification_days, tz
@@ -319,8 +367,8 @@ class TaskLedger:
                 occurrences=1,
                 created_at=self.now,
                 updated_at=self.now,
+                closed_at=None,
             )
-            self.session.add(task)
             self.opened.append(task)
             self._open[key] = task
             self._latest_failure[id(task)] = problem.found_at
@@ -347,7 +395,7 @@ class TaskLedger:
 
     def correct_finding(
         self, old_id: uuid.UUID, new_id: uuid.UUID, problem: Problem | None, tz: str
-    ) -> RectificationTask | None:
+    ) -> LedgerTask | None:
         """Apply a correction (``new`` supersedes ``old``) to the task ``old`` reported.
 
         A correction is not a new occurrence. If the corrected answer still fails, it joins the
@@ -383,7 +431,7 @@ class TaskLedger:
         self._touch(task)
         return task
 
-    def record_recheck(self, finding: dict, auto_close: bool) -> RectificationTask | None:
+    def record_recheck(self, finding: dict, auto_close: bool) -> LedgerTask | None:
         """Record a passing answer on the next visit as a re-check of the problem's open task.
 
         ``finding`` has the stored finding's ``id``, ``inspection_id``, ``hospital_id``,
@@ -432,34 +480,21 @@ class TaskLedger:
     # --- writing ------------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Store every change: new tasks in one flush, changed ones in one executemany UPDATE.
+        """Store every change: new tasks in one INSERT, changed ones in one executemany UPDATE.
 
-        Then events, links, re-checks and change-log rows go in with one bulk insert each.
-        Changed tasks are written beside the ORM (an UPDATE per task with its version check was a
-        round trip per task); the version still goes up by one, and the session forgets its
-        copies so they are read afresh. No other writer can have changed them meanwhile: every
-        writer of tasks holds the change-log lock.
+        Then events, links, re-checks and change-log rows go in with one bulk insert each. A
+        changed task's version goes up by one, here and in the database. No other writer can
+        have changed the tasks meanwhile: every writer of tasks holds the change-log lock.
         """
         if not self._touched:
             return
         session = self.session
-        changed = [task for task in self._touched.values() if task.id is not None]
-        updates = [
-            {
-                "task_id": task.id,
-                "new_occurrences": task.occurrences,
-                "new_status": task.status,
-                "new_closed_at": task.closed_at,
-                "new_updated_at": self.now,
-            }
-            for task in changed
-        ]
-        actor_id = self.actor.id if self.actor else None
-        announced = [(task.id, task.hospital_id) for task in changed]
-        for task in changed:
-            session.expire(task)  # drops the in-memory edits: the UPDATE below stores them
-        if updates:  # first: a task cancelled here frees its problem for a new one
-            table = RectificationTask.__table__
+        session.flush()  # what the caller added (a finding, a record) goes in before its links
+        touched = list(self._touched.values())
+        changed = [task for task in touched if task.id is not None]
+        new = [task for task in touched if task.id is None]
+        table = RectificationTask.__table__
+        if changed:  # first: a task cancelled here frees its problem for a new one
             session.connection().execute(
                 update(table)
                 .where(table.c.id == bindparam("task_id"))
@@ -470,22 +505,37 @@ class TaskLedger:
                     updated_at=bindparam("new_updated_at"),
                     version=table.c.version + 1,
                 ),
-                updates,
+                [
+                    {
+                        "task_id": task.id,
+                        "new_occurrences": task.occurrences,
+                        "new_status": task.status,
+                        "new_closed_at": task.closed_at,
+                        "new_updated_at": self.now,
+                    }
+                    for task in changed
+                ],
             )
-        new = [task for task in self._touched.values() if task not in changed]
-        _number(session, new)
-        session.flush()  # new tasks go in
-        announced += [(task.id, task.hospital_id) for task in new]
-        ids = {
-            id(task): task_id for task, (task_id, _) in zip(changed + new, announced, strict=True)
-        }
+            for task in changed:
+                task.version += 1
+            self._forget_orm_copies([task.id for task in changed])
+        if new:
+            for task, task_id in zip(new, _new_task_ids(session, len(new)), strict=True):
+                task.id = task_id
+                self._by_id[task_id] = task
+            bulk.insert_all(
+                session,
+                table,
+                [{name: getattr(task, name) for name in LedgerTask.__slots__} for task in new],
+            )
+        actor_id = self.actor.id if self.actor else None
         if self._events:
             bulk.insert_all(
                 session,
                 TaskEvent.__table__,
                 [
                     {
-                        "task_id": ids[id(task)],
+                        "task_id": task.id,
                         "actor_id": actor_id,
                         "action": action,
                         "before": before,
@@ -496,34 +546,41 @@ class TaskLedger:
                     for task, action, before, after, note in self._events
                 ],
             )
-        for table, column, links in (
+        for link_table, column, links in (
             (task_findings, "finding_id", self._finding_links),
             (task_records, "record_id", self._record_links),
         ):
             if links:
                 bulk.insert_all(
                     session,
-                    table,
-                    [{"task_id": ids[id(task)], column: row_id} for task, row_id in links],
+                    link_table,
+                    [{"task_id": task.id, column: row_id} for task, row_id in links],
                 )
         if self._rechecks:
             bulk.insert_all(
                 session,
                 TaskSubmission.__table__,
-                [{**row, "task_id": ids[id(task)]} for task, row in self._rechecks],
+                [{**row, "task_id": task.id} for task, row in self._rechecks],
             )
-        record_changes(session, "task", announced)
-        for task in new:  # the links went in beside the ORM: read them afresh when asked
-            session.expire(task, ["findings", "records"])
+        record_changes(session, "task", [(task.id, task.hospital_id) for task in changed + new])
         self._events, self._finding_links, self._record_links, self._rechecks = [], [], [], []
         self._touched = {}
 
+    def _forget_orm_copies(self, task_ids: list[int]) -> None:
+        """Expire the session's ORM copies of tasks written here beside the ORM, if it has any."""
+        for task_id in task_ids:
+            held = self.session.identity_map.get(identity_key(RectificationTask, (task_id,)))
+            if held is not None:
+                self.session.expire(held)
+
     # --- helpers ------------------------------------------------------------------------------
 
-    def _event(self, task, action: str, before: dict, after: dict, note: str = "") -> None:
+    def _event(
+        self, task: LedgerTask, action: str, before: dict, after: dict, note: str = ""
+    ) -> None:
         self._events.append((task, action, before, after, note))
 
-    def _touch(self, task: RectificationTask) -> None:
+    def _touch(self, task: LedgerTask) -> None:
         task.updated_at = self.now
         self._touched[id(task)] = task
 
@@ -553,7 +610,7 @@ class TaskLedger:
             self._places[location.hospital_id] = place_tree(self.session, location.hospital_id)
         return owner_in_tree(self._places[location.hospital_id], location.id)
 
-    def _latest_failure_of(self, task: RectificationTask) -> datetime:
+    def _latest_failure_of(self, task: LedgerTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""
         self._load_latest_failures([task])
         return self._latest_failure[id(task)]
@@ -578,7 +635,7 @@ def report_failure(
         record_id=record.id if record else None,
     )
     ledger.write()
-    return task
+    return session.get(RectificationTask, task.id)
 
 
 def visible_task_query(user: User):

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from server.models import ROLES, Department, GroupNotification, Notification, UserRole
+from server.models import (
+    ROLES,
+    Department,
+    GroupNotification,
+    Notification,
+    RectificationTask,
+    UserRole,
+)
 from server.services import notifications, tasks
 from server.services import task_workflow as workflow
 from tests import factories as f
@@ -78,7 +85,7 @@ def _open(session, actor, failures) -> list:
     ledger.write()
     notifications.notify_tasks_opened(session, ledger.opened, actor, NOW)
     session.commit()
-    return ledger.opened
+    return [session.get(RectificationTask, task.id) for task in ledger.opened]
 
 
 def _failing(session, place, inspector, *items):
