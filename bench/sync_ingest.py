@@ -21,9 +21,14 @@ For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or
    ``POST /<db>/_bulk_docs`` in the same batches over one keep-alive connection.
 6. The same inspection and finding rows (same columns, same batches, one transaction per batch)
    are inserted into the second database with SQLAlchemy Core ``executemany``: the ceiling.
+7. The floor of the stack: a third database served the same way by ``bench/floor_app.py`` — the
+   same bodies, over HTTP, through Flask, loaded and hashed with Wardwalk's own loaders,
+   inserted with its bulk path and committed as deployed, and nothing else (no token, rules,
+   tasks, notices or change log). What Wardwalk spends above it is its rules'; what the floor
+   spends is the stack's, whatever the design of the ingest.
 
-It prints records/s (inspections + findings), the ratio Wardwalk / pouchdb-server and the ratio
-Wardwalk / Core ceiling. Nothing here asserts a time.
+It prints records/s (inspections + findings), the ratios Wardwalk / pouchdb-server, Wardwalk /
+floor, floor / pouchdb-server and Wardwalk / Core ceiling. Nothing here asserts a time.
 
     .venv/bin/python bench/sync_ingest.py [--findings 10000] [--batch 200]
     .venv/bin/python bench/sync_ingest.py --start-postgres        # throwaway cluster, stopped after
@@ -200,6 +205,38 @@ def push_over_http(api: Api, plan: Plan) -> HttpResult:
     replay_seconds = time.perf_counter() - began
     _check(status, answer, plan.bodies[0], "duplicate")
     return HttpResult(seconds, per_push, replay_seconds, len(tasks), missing)
+
+
+@dataclass
+class FloorResult:
+    seconds: float
+    per_push: list[float]
+
+
+def push_to_floor(instance: Instance, plan: Plan, workdir: Path, args) -> FloorResult:
+    """Push every batch to ``bench/floor_app.py`` served like Wardwalk; check every answer."""
+    server = Gunicorn(
+        instance.env(),
+        workdir / "floor.log",
+        workers=args.workers,
+        threads=args.threads,
+        app="floor_app:create()",
+        pythonpath=str(Path(__file__).resolve().parent),
+    )
+    with server:
+        api = Api(server.port, prefix="")
+        try:
+            encoded = [json.dumps(body).encode() for body in plan.bodies]
+            per_push = []
+            start = time.perf_counter()
+            for body, data in zip(plan.bodies, encoded, strict=True):
+                began = time.perf_counter()
+                status, answer = api.call("POST", "/floor/push", data)
+                per_push.append(time.perf_counter() - began)
+                _check(status, answer, body, "created")
+            return FloorResult(time.perf_counter() - start, per_push)
+        finally:
+            api.close()
 
 
 def _check(status: int, answer: dict, body: dict, expected: str) -> None:
@@ -407,9 +444,12 @@ def run(kind: str, postgres_url: str | None, pouchdb: Path | None, args) -> None
         cleanup.callback(http_db.drop)
         core_db = fresh_instance(workdir / "core", postgres_url, "wardwalk_bench_core")
         cleanup.callback(core_db.drop)
+        floor_db = fresh_instance(workdir / "floor", postgres_url, "wardwalk_bench_floor")
+        cleanup.callback(floor_db.drop)
         start = time.perf_counter()
         set_up(http_db)
         set_up(core_db)
+        set_up(floor_db)
         print(f"\n[{kind}] databases migrated and seeded in {time.perf_counter() - start:.1f} s")
 
         server = Gunicorn(
@@ -429,6 +469,8 @@ def run(kind: str, postgres_url: str | None, pouchdb: Path | None, args) -> None
                 result = push_over_http(api, plan)
             finally:
                 api.close()
+
+        floor = push_to_floor(floor_db, plan, workdir, args)
 
         pouch = None
         if pouchdb is not None:
@@ -467,8 +509,16 @@ def run(kind: str, postgres_url: str | None, pouchdb: Path | None, args) -> None
         f"[{kind}] Core ceiling  {core_seconds:8.2f} s  {core_rate:9.0f} records/s  "
         f"(executemany, one transaction per batch)"
     )
+    floor_rate = records / floor.seconds
+    print(
+        f"[{kind}] floor         {floor.seconds:8.2f} s  {floor_rate:9.0f} records/s  "
+        f"(bench/floor_app.py: Flask, load, hash, insert, commit — no rules)"
+    )
+    print(f"[{kind}] per floor push {summary_ms(floor.per_push)}")
     if pouch is not None:
         print(f"[{kind}] ratio Wardwalk / pouchdb-server = {http_rate / pouch_rate:.3f}")
+        print(f"[{kind}] ratio floor / pouchdb-server = {floor_rate / pouch_rate:.3f}")
+    print(f"[{kind}] ratio Wardwalk / floor = {http_rate / floor_rate:.3f}")
     print(f"[{kind}] ratio HTTP ingest / Core ceiling = {http_rate / core_rate:.3f}")
     first = len(plan.bodies[0]["inspections"]) + len(plan.bodies[0]["findings"])
     print(

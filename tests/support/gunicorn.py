@@ -39,8 +39,12 @@ class Gunicorn:
         workers: int = 3,
         threads: int = 4,
         timeout: int | None = None,
+        app: str = "server.wsgi_server:wsgi_app()",
+        pythonpath: str | None = None,
     ) -> None:
+        """``app`` and ``pythonpath``: another WSGI app for a benchmark's baseline."""
         self.env = env
+        self.app, self.pythonpath = app, pythonpath
         self.log_path = log_path
         self.workers = workers
         self.threads = threads
@@ -69,7 +73,9 @@ class Gunicorn:
         ]
         if self.timeout is not None:
             command += ["--timeout", str(self.timeout)]
-        return [*command, "server.wsgi_server:wsgi_app()"]
+        if self.pythonpath is not None:
+            command += ["--pythonpath", self.pythonpath]
+        return [*command, self.app]
 
     def start(self, wait: float = 90) -> None:
         """Start the master and return once a worker answers ``/api/v1/ping``."""
