@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, false, func, select, text, true, update
+from sqlalchemy import bindparam, false, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -200,6 +200,20 @@ class LedgerTask:
 
 
 _LEDGER_COLUMNS = tuple(RectificationTask.__table__.c[name] for name in LedgerTask.__slots__)
+# When a task's newest failure was recorded (re-checks compare with it), read with the task.
+# Correlated to the task only: a query that also joins a link table must not correlate that.
+_LATEST_FAILURES = (
+    select(func.max(Finding.recorded_at))
+    .join(task_findings, task_findings.c.finding_id == Finding.id)
+    .where(task_findings.c.task_id == RectificationTask.id, Finding.verdict == "fail")
+    .correlate(RectificationTask)
+    .scalar_subquery(),
+    select(func.max(RecordEntry.recorded_at))
+    .join(task_records, task_records.c.record_id == RecordEntry.id)
+    .where(task_records.c.task_id == RectificationTask.id)
+    .correlate(RectificationTask)
+    .scalar_subquery(),
+)
 
 
 def _new_task_ids(session: Session, count: int) -> list[int]:
@@ -263,7 +277,7 @@ class TaskLedger:
         if not keys:
             return
         rows = self.session.execute(
-            select(*_LEDGER_COLUMNS).where(
+            select(*_LEDGER_COLUMNS, *_LATEST_FAILURES).where(
                 RectificationTask.hospital_id.in_({key[0] for key in keys}),
                 RectificationTask.location_id.in_({key[1] for key in keys}),
                 RectificationTask.item_id.in_({key[2] for key in keys}),
@@ -273,28 +287,6 @@ class TaskLedger:
         found = {(t.hospital_id, t.location_id, t.item_id): t for t in map(self._held, rows)}
         for key in keys:
             self._open[key] = found.get(key)
-        self._load_latest_failures(list(found.values()))
-
-    def _load_latest_failures(self, tasks: list[LedgerTask]) -> None:
-        """Learn when each task's newest failure was recorded (re-checks compare with it)."""
-        by_id = {task.id: task for task in tasks if id(task) not in self._latest_failure}
-        if not by_id:
-            return
-        moments: dict[int, list[datetime]] = {task_id: [] for task_id in by_id}
-        for link, column, model, condition in (
-            (task_findings, task_findings.c.finding_id, Finding, Finding.verdict == "fail"),
-            (task_records, task_records.c.record_id, RecordEntry, true()),
-        ):
-            rows = self.session.execute(
-                select(link.c.task_id, func.max(model.recorded_at))
-                .join(model, model.id == column)
-                .where(link.c.task_id.in_(by_id), condition)
-                .group_by(link.c.task_id)
-            )
-            for task_id, recorded_at in rows:
-                moments[task_id].append(recorded_at)
-        for task_id, task in by_id.items():
-            self._latest_failure[id(task)] = max(moments[task_id], default=task.created_at)
 
     def load_tasks_of_findings(self, finding_ids: set[uuid.UUID]) -> None:
         """Read the open tasks that these (corrected) findings reported, in one query."""
@@ -302,7 +294,7 @@ class TaskLedger:
         if not finding_ids:
             return
         rows = self.session.execute(
-            select(task_findings.c.finding_id, *_LEDGER_COLUMNS)
+            select(task_findings.c.finding_id, *_LEDGER_COLUMNS, *_LATEST_FAILURES)
             .join(RectificationTask, RectificationTask.id == task_findings.c.task_id)
             .where(
                 task_findings.c.finding_id.in_(finding_ids),
@@ -315,10 +307,17 @@ class TaskLedger:
             self._open[(task.hospital_id, task.location_id, task.item_id)] = task
 
     def _held(self, row) -> LedgerTask:
-        """Return the ledger's task for a row read (the one already held, with its changes)."""
+        """Return the ledger's task for a row read (the one already held, with its changes).
+
+        ``row`` is the task's columns, then when its newest failed finding and record were
+        recorded.
+        """
         task = self._by_id.get(row[0])
         if task is None:
-            task = self._by_id[row[0]] = LedgerTask(*row)
+            *columns, finding_at, record_at = row
+            task = self._by_id[row[0]] = LedgerTask(*columns)
+            moments = [moment for moment in (finding_at, record_at) if moment is not None]
+            self._latest_failure[id(task)] = max(moments, default=task.created_at)
         return task
 
     def open_task(self, key: ProblemKey) -> LedgerTask | None:
@@ -612,7 +611,6 @@ class TaskLedger:
 
     def _latest_failure_of(self, task: LedgerTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""
-        self._load_latest_failures([task])
         return self._latest_failure[id(task)]
 
 
