@@ -37,6 +37,24 @@ class UTCDateTime(TypeDecorator):
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, convert and format in one step (the chained two were ~4% of a push).
+
+        The text is SQLite's storage format of SQLAlchemy, ``YYYY-MM-DD HH:MM:SS.ffffff``, as
+        the chain writes it (``tests/test_utc_datetime.py`` holds them equal).
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored; use server.timeutil.utcnow()")
+            return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         """Convert for the database (see class docstring)."""
         return None if value is None else as_utc(value)
