@@ -3,23 +3,24 @@
 Every writer inserts in key order, so two writers waiting on each other's keys wait in the
 same order and cannot deadlock (docs/sync.md, "Lock order").
 
-On PostgreSQL the rows travel as one array per column, ``INSERT … SELECT * FROM unnest(…)``:
-a statement with a parameter per column, whatever the number of rows. A many-row ``VALUES``
-list has a placeholder per value, and psycopg rewrites such a query into PostgreSQL's own
-placeholders in Python on every execution (it caches only short queries): measured, that
-rewriting was a third of a push's CPU on PostgreSQL (docs/performance.md). SQLite has no arrays
-and takes a many-row ``VALUES`` list with ``?`` placeholders, handed to the driver as it is.
-
-Both paths convert values with each column's bind processor, looked up once per statement shape:
-SQLAlchemy's own ``execute`` looks processors up and builds a parameter dict per value, which
-was half the time of a push's inserts on SQLite (docs/performance.md).
+On PostgreSQL the rows travel as one JSON document, ``INSERT … SELECT … FROM
+json_populate_recordset(NULL::table, :rows)``: one parameter whatever the number of rows,
+serialised by the json module's C encoder and parsed by the server. A many-row ``VALUES`` list
+has a placeholder per value, which psycopg rewrites in Python on every execution (a third of a
+push's CPU once), and one array per column (``unnest``), the next try, spent a third of the
+inserts' time in psycopg's Python array dumper (docs/performance.md). A JSON ``null`` in a row is
+SQL ``NULL`` in the table; the app reads both as None. SQLite takes a many-row ``VALUES`` list
+with ``?`` placeholders, handed to the driver as it is, each value converted by its column's
+bind processor (looked up once per statement shape).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Row, Table, text
@@ -85,6 +86,8 @@ def _execute(
     dialect = connection.dialect
     columns = _columns(table, rows[0])
     names = tuple(column.name for column in columns)
+    if dialect.name == "postgresql":
+        return _execute_json(connection, table, columns, keys, returning, rows)
     processors = _processors(table, names, dialect)
     values_by_column = []
     for column, process in zip(columns, processors, strict=True):
@@ -95,12 +98,6 @@ def _execute(
         if process is not None:
             values = [process(value) for value in values]
         values_by_column.append(values)
-    if dialect.name == "postgresql":
-        statement = _unnest_statement(table, names, tuple(keys), tuple(returning), dialect)
-        result = connection.execute(
-            statement, {f"p{i}": values for i, values in enumerate(values_by_column)}
-        )
-        return list(result) if returning else []
     found = []
     per_statement = max(1, SQLITE_MAX_VARIABLES // len(names))
     process_result = _result_processors(table, tuple(returning), dialect)
@@ -145,22 +142,47 @@ def _tail(keys: tuple[str, ...], returning: tuple[str, ...], quote) -> str:
     return sql
 
 
+def _execute_json(connection, table: Table, columns, keys, returning, rows) -> list[tuple]:
+    """PostgreSQL: insert ``rows`` sent as one JSON array of objects (see the module docstring)."""
+    names = tuple(column.name for column in columns)
+    given = [column.name for column in columns if column.name in rows[0]]
+    defaulted = [column for column in columns if column.name not in rows[0]]
+    document = [
+        {
+            **{name: row[name] for name in given},
+            **{column.name: _default(column) for column in defaulted},
+        }
+        for row in rows
+    ]
+    statement = _recordset_statement(table, names, tuple(keys), tuple(returning))
+    text_ = json.dumps(document, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+    result = connection.execute(statement, {"rows": text_})
+    return list(result) if returning else []
+
+
+def _json_value(value: Any) -> Any:
+    """Return what JSON cannot say itself as PostgreSQL reads it: UUIDs and times as text."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use server.timeutil.utcnow()")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in bulk")
+
+
 @functools.cache
-def _unnest_statement(
-    table: Table,
-    names: tuple[str, ...],
-    keys: tuple[str, ...],
-    returning: tuple[str, ...],
-    dialect: Dialect,
+def _recordset_statement(
+    table: Table, names: tuple[str, ...], keys: tuple[str, ...], returning: tuple[str, ...]
 ):
-    """Return ``INSERT … SELECT * FROM unnest(…)`` for these columns, made once."""
-    quote = dialect.identifier_preparer.quote
-    types = [table.c[name].type.dialect_impl(dialect).compile(dialect=dialect) for name in names]
-    arrays = [f"CAST(:p{position} AS {sql_type}[])" for position, sql_type in enumerate(types)]
+    """Return ``INSERT … SELECT … FROM json_populate_recordset(…)`` for these columns, made once."""
+    columns = ", ".join(f'"{name}"' for name in names)
     sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-        f"SELECT * FROM unnest({', '.join(arrays)})"
-    ) + _tail(keys, returning, quote)
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} '
+        f'FROM json_populate_recordset(NULL::"{table.name}", CAST(:rows AS json))'
+    ) + _tail(keys, returning, lambda name: f'"{name}"')
     if not returning:
         return text(sql)
     return text(sql).columns(*(table.c[name] for name in returning))
