@@ -253,9 +253,10 @@ def core_ceiling(instance: Instance, plan: Plan, definition: dict) -> float:
     from sqlalchemy import insert, select
 
     from server.app import create_app
-    from server.extensions import db, sqlite_write_intent
+    from server.extensions import db
     from server.models import Finding, Inspection, Location, User
     from server.timeutil import utcnow
+    from server.write_intent import sqlite_write_intent
 
     items = {item["id"]: item for s in definition["sections"] for item in s["items"]}
     app = create_app(

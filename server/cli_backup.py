@@ -12,11 +12,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from server.extensions import db, sqlite_write_intent
+from server.extensions import db
 from server.pg_client import PgClientError
 from server.services import backup as backups
 from server.services import epochs
 from server.timeutil import utcnow
+from server.write_intent import sqlite_write_intent
 
 
 def _app_version() -> str:

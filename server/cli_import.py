@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from server.errors import DomainError
-from server.extensions import db, sqlite_write_intent
+from server.extensions import db
+from server.write_intent import sqlite_write_intent
 
 
 def _line(result: dict) -> str:

@@ -10,7 +10,8 @@ import yaml
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from server.extensions import db, sqlite_write_intent
+from server.extensions import db
+from server.write_intent import sqlite_write_intent
 
 
 @click.group("org")

@@ -1,9 +1,6 @@
 """Flask extensions, created unbound here and attached to an app in ``create_app``."""
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from flask import has_request_context, request
 from flask_limiter import Limiter
@@ -13,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from server import write_intent
 from server.api.base import WardwalkApi
 from server.models.base import Base
 
@@ -43,23 +41,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-# Set by code outside a request that writes concurrently with requests (jobs, benchmarks).
-_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
-
-
-@contextmanager
-def sqlite_write_intent() -> Iterator[None]:
-    """Begin SQLite transactions in this block with the write lock (see ``_sqlite_begin``)."""
-    token = _write_intent.set(True)
-    try:
-        yield
-    finally:
-        _write_intent.reset(token)
-
-
 def _wants_write_lock() -> bool:
-    if _write_intent.get():
-        return True
+    intent = write_intent.declared()
+    if intent is not None:
+        return intent
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 

@@ -118,8 +118,9 @@ def _record_token_use(token_id: int, now: datetime) -> None:
     written in one that begins with the write lock, queueing behind ``busy_timeout``. The last
     use is bookkeeping: if it cannot be written, the request goes on and a later one records it.
     """
-    from server.extensions import db, sqlite_write_intent
+    from server.extensions import db
     from server.services import auth as auth_service
+    from server.write_intent import sqlite_write_intent
 
     db.session.commit()  # the lookup changed nothing; this only ends its transaction
     try:

@@ -80,9 +80,7 @@ class Push(MethodView):
             raise BatchTooLarge(
                 f"Push at most {current_app.config['SYNC_MAX_RECORDS']} records at a time."
             )
-        answer = sync.push(db.session, g.user, payload)
-        db.session.commit()
-        return answer
+        return sync.push(db.session, g.user, payload)  # commits
 
 
 class ImportReportSchema(Schema):

@@ -56,8 +56,9 @@ JOBS = {
 
 def run_job(app: Flask, name: str, now: datetime | None = None) -> dict[str, Any]:
     """Run one job in its own app context and transaction; return its summary."""
-    from server.extensions import db, sqlite_write_intent
+    from server.extensions import db
     from server.timeutil import utcnow
+    from server.write_intent import sqlite_write_intent
 
     with app.app_context(), sqlite_write_intent():
         try:

@@ -74,6 +74,7 @@ from server.services.verdicts import (
     signature_images,
 )
 from server.timeutil import isoformat, utcnow
+from server.write_intent import sqlite_write_intent
 
 KINDS = (("inspection", "inspections"), ("finding", "findings"), ("record", "records"))
 _LOADERS = {
@@ -750,7 +751,10 @@ def _report_broken_rules(
         ledger.report_failure(problem, tz, record_id=row["id"])
 
 
-def _apply(session: Session, user: User, device_id: str, records: list[_Record]) -> dict:
+def _apply(
+    session: Session, user: User, device_id: str, records: list[_Record]
+) -> dict[str, list[uuid.UUID]]:
+    """Decide and write the push in the current transaction; return the ids now stored, by kind."""
     lock_change_log(session)
     loaded = [r for r in records if r.data is not None]
     by_kind = {kind: [r for r in loaded if r.kind == kind] for kind, _ in KINDS}
@@ -763,25 +767,27 @@ def _apply(session: Session, user: User, device_id: str, records: list[_Record])
     # After every owner: a slot names its finding, inspection or record entry.
     _insert_new(session, PhotoSlot.__table__, "photo_id", batch.new_rows["slot"])
     _apply_effects(batch)
-    settled = {
+    return {
         kind: [r.id for r in by_kind[kind] if r.result["status"] in ("created", "duplicate")]
         for kind, _ in KINDS
-    }
-    return {
-        "results": [r.result for r in records],
-        "missing_photos": _missing_photos(session, settled),
-        "tasks": _tasks_for(session, settled["finding"], settled["record"]),
     }
 
 
 def push(session: Session, user: User, payload: dict) -> dict:
-    """Apply a device's push; return per-record results, photos still missing, and tasks."""
+    """Apply a device's push and commit it; return results, photos still missing, and tasks.
+
+    The answer's photos and tasks are read after the commit, in a transaction of their own that
+    takes no write lock: a push holds the change-log lock (PostgreSQL) or the write lock
+    (SQLite) only while it writes, and other pushes queue behind that (docs/sync.md).
+    """
     if not may_push(user):
         raise Forbidden("Your role may not push records.", code="auth.forbidden")
     records = [_load(kind, raw) for kind, key in KINDS for raw in payload[key]]
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _apply(session, user, payload["device_id"], records)
+            settled = _apply(session, user, payload["device_id"], records)
+            session.commit()
+            break
         except (_Raced, OperationalError) as exc:
             if isinstance(exc, OperationalError) and not database_busy(exc):
                 raise
@@ -791,7 +797,14 @@ def push(session: Session, user: User, payload: dict) -> dict:
                     record.result = {"id": record.result["id"], "kind": record.kind}
             if attempt == ATTEMPTS:
                 raise SyncBusy("The server is busy; push again shortly.") from exc
-    raise AssertionError("unreachable")
+    with sqlite_write_intent(writes=False):
+        answer = {
+            "results": [r.result for r in records],
+            "missing_photos": _missing_photos(session, settled),
+            "tasks": _tasks_for(session, settled["finding"], settled["record"]),
+        }
+        session.commit()  # ends the read, so what the caller writes next begins afresh
+    return answer
 
 
 _SLOT_OWNER = {

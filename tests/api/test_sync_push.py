@@ -447,3 +447,33 @@ def test_a_task_cancelled_by_a_correction_and_failed_again_in_one_push_is_two_ta
     session.commit()
     statuses = sorted(session.scalars(select(RectificationTask.status)))
     assert statuses == ["cancelled", "open"]
+
+
+def test_a_push_reads_its_answer_after_its_commit_without_the_write_lock(
+    app, client, inspector, batch, backend
+):
+    """Other pushes queue behind a push's write lock; its answer's look-ups need not hold it."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's write lock")
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    executed = []
+    engine = db.engine
+
+    def remember(conn, cursor, statement, *args):
+        executed.append(" ".join(statement.split())[:40])
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        _, headers = inspector
+        response = client.post(PUSH, json=batch, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+    assert response.status_code == 200
+    last_write = max(i for i, statement in enumerate(executed) if statement.startswith("INSERT"))
+    after = executed[last_write + 1 :]
+    answer = next(i for i, s in enumerate(after) if s.startswith("SELECT photo_slots.photo_id"))
+    assert [s for s in after[:answer] if s.startswith("BEGIN")] == ["BEGIN"]  # deferred, no lock
