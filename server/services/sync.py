@@ -1,6 +1,6 @@
 """Ingest what a device pushed, exactly once, as sets.
 
-A push is processed in four steps (docs/sync.md says why in this order):
+A push is processed in five steps (docs/sync.md says why in this order):
 
 1. **Load** every record in Python, without the database: schema, normalisation, content hash.
    A record that cannot be loaded is ``rejected`` alone.
@@ -13,6 +13,8 @@ A push is processed in four steps (docs/sync.md says why in this order):
    the records before it in the push did (nothing is written meanwhile); then the new rows go in
    with one bulk ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per table, and the task ledger
    opens or joins each problem's task and writes events, links and change-log rows in bulk.
+5. **Commit, then answer**: the photos still missing and the tasks are read after the commit,
+   without holding a lock.
 
 While the lock is held no other push can store the same ids, so every insert returns every row.
 If one does not (a writer that skipped the lock), or PostgreSQL reports a deadlock or
