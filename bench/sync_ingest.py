@@ -186,22 +186,32 @@ class HttpResult:
     missing_photos: int
 
 
-def push_over_http(api: Api, plan: Plan) -> HttpResult:
-    """Push every batch in order, then replay the first; check every answer."""
+def _push_all(api: Api, path: str, plan: Plan) -> tuple[float, list[float], list[dict]]:
+    """Push every batch in order, bodies encoded before the clock starts; check every answer.
+
+    Return the seconds in all, each push's, and the answers.
+    """
     encoded = [json.dumps(body).encode() for body in plan.bodies]
-    per_push, tasks, missing = [], set(), 0
+    per_push, answers = [], []
     start = time.perf_counter()
     for body, data in zip(plan.bodies, encoded, strict=True):
         began = time.perf_counter()
-        status, answer = api.call("POST", "/sync/push", data)
+        status, answer = api.call("POST", path, data)
         per_push.append(time.perf_counter() - began)
         _check(status, answer, body, "created")
-        tasks.update(task["id"] for task in answer["tasks"])
-        missing += len(answer["missing_photos"])
-    seconds = time.perf_counter() - start
+        answers.append(answer)
+    return time.perf_counter() - start, per_push, answers
 
+
+def push_over_http(api: Api, plan: Plan) -> HttpResult:
+    """Push every batch in order, then replay the first; check every answer."""
+    seconds, per_push, answers = _push_all(api, "/sync/push", plan)
+    tasks = {task["id"] for answer in answers for task in answer["tasks"]}
+    missing = sum(len(answer["missing_photos"]) for answer in answers)
+
+    first = json.dumps(plan.bodies[0]).encode()
     began = time.perf_counter()
-    status, answer = api.call("POST", "/sync/push", encoded[0])
+    status, answer = api.call("POST", "/sync/push", first)
     replay_seconds = time.perf_counter() - began
     _check(status, answer, plan.bodies[0], "duplicate")
     return HttpResult(seconds, per_push, replay_seconds, len(tasks), missing)
@@ -226,15 +236,8 @@ def push_to_floor(instance: Instance, plan: Plan, workdir: Path, args) -> FloorR
     with server:
         api = Api(server.port, prefix="")
         try:
-            encoded = [json.dumps(body).encode() for body in plan.bodies]
-            per_push = []
-            start = time.perf_counter()
-            for body, data in zip(plan.bodies, encoded, strict=True):
-                began = time.perf_counter()
-                status, answer = api.call("POST", "/floor/push", data)
-                per_push.append(time.perf_counter() - began)
-                _check(status, answer, body, "created")
-            return FloorResult(time.perf_counter() - start, per_push)
+            seconds, per_push, _ = _push_all(api, "/floor/push", plan)
+            return FloorResult(seconds, per_push)
         finally:
             api.close()
 
