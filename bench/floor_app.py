@@ -33,14 +33,14 @@ def create():
         if not inspector:
             inspector.append(db.session.scalar(select(User.id).where(User.username == "inspector")))
         now = utcnow()
-        results, inspections, findings, hospital_of = [], [], [], {}
+        results, inspections, findings, inspection_of = [], [], [], {}
         for kind, key in (("inspection", "inspections"), ("finding", "findings")):
             for raw in payload[key]:
                 record = sync._load(kind, raw)
                 results.append({**record.result, "status": "created"})
                 data = record.data
                 if kind == "inspection":
-                    hospital_of[data["id"]] = data
+                    inspection_of[data["id"]] = data
                     inspections.append(
                         {
                             **data,
@@ -53,7 +53,7 @@ def create():
                         }
                     )
                     continue
-                parent = hospital_of[data["inspection_id"]]
+                parent = inspection_of[data["inspection_id"]]
                 findings.append(
                     {
                         "id": data["id"],

@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
 }
 
 
+NAIVE_REFUSED = "naive datetimes are not stored; use server.timeutil.utcnow()"
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC that always comes back aware, on SQLite as on PostgreSQL."""
 
@@ -33,7 +36,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; use server.timeutil.utcnow()")
+            raise ValueError(NAIVE_REFUSED)
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
@@ -50,7 +53,7 @@ class UTCDateTime(TypeDecorator):
             if value is None:
                 return None
             if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored; use server.timeutil.utcnow()")
+                raise ValueError(NAIVE_REFUSED)
             return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
         return process

@@ -27,6 +27,8 @@ from sqlalchemy import Column, Row, Table, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from server.models.base import NAIVE_REFUSED
+
 # SQLite's limit on the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 SQLITE_MAX_VARIABLES = 32766
 
@@ -166,7 +168,7 @@ def _json_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; use server.timeutil.utcnow()")
+            raise ValueError(NAIVE_REFUSED)
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()

@@ -6,8 +6,9 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from server.extensions import db
 from server.models import (
     Finding,
     Inspection,
@@ -455,10 +456,6 @@ def test_a_push_reads_its_answer_after_its_commit_without_the_write_lock(
     """Other pushes queue behind a push's write lock; its answer's look-ups need not hold it."""
     if backend != "sqlite":
         pytest.skip("SQLite's write lock")
-    from sqlalchemy import event
-
-    from server.extensions import db
-
     executed = []
     engine = db.engine
 
