@@ -83,7 +83,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
         for (place, _, form, day, found), task in zip(short, tasks, strict=True)
     )
     session.flush()
-    notifications.notify_tasks_opened(session, ledger.opened, None, now)
+    notifications.notify_ledger(session, ledger, None, now)
     return {"reported": len(short), "opened": len(ledger.opened)}
 
 

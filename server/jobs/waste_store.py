@@ -52,7 +52,7 @@ def run(session: Session, now: datetime, config: dict) -> dict:
         problem = record_rule_problem(place, checklist_id, form, rule, found_at)
         ledger.report_failure(problem, place.hospital.timezone, record_id=intake.id)
     ledger.write()
-    notifications.notify_tasks_opened(session, ledger.opened, None, now)
+    notifications.notify_ledger(session, ledger, None, now)
     return {"reported": len(overdue), "opened": len(ledger.opened)}
 
 

@@ -29,24 +29,20 @@ from server.errors import NotFound
 from server.models import (
     OPEN_STATUSES,
     Department,
-    Finding,
     GroupNotification,
     Hospital,
     Location,
     Notification,
     NotificationDelivery,
-    RecordEntry,
     RectificationTask,
     User,
     UserRole,
-    task_findings,
-    task_records,
     user_hospitals,
 )
 from server.services import bulk
 from server.services.channels import REACHES, Channel, Message, link_for
 from server.services.permissions import roles_allowed
-from server.services.tasks import LedgerTask, responsible_people
+from server.services.tasks import LedgerTask, TaskLedger, responsible_people
 from server.services.users import WITHOUT_GRANTS, users_with_role
 from server.services.webhooks import find_webhook, robot, webhooks_for
 from server.timeutil import as_utc, isoformat, zone
@@ -105,8 +101,13 @@ class Lookup:
 # --- writing --------------------------------------------------------------------------------
 
 
-def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
-    """Write notices: inbox rows, group-chat rows and their deliveries; return new inbox rows."""
+def send(
+    session: Session, notices: Iterable[Notice], now: datetime, lookup: Lookup | None = None
+) -> int:
+    """Write notices: inbox rows, group-chat rows and their deliveries; return new inbox rows.
+
+    ``lookup`` is the one the notices were made with: the departments they name are read.
+    """
     notices = list(notices)
     if not notices:
         return 0
@@ -137,7 +138,7 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
         for channel, reaches in REACHES.items()
         if reaches(people[user_id])
     ]
-    group_rows, hooks = _group_rows(session, notices, now, Lookup(session))
+    group_rows, hooks = _group_rows(notices, now, lookup or Lookup(session))
     for group_id, hospital_id, key in bulk.insert_new(
         session,
         GroupNotification.__table__,
@@ -169,19 +170,18 @@ def send(session: Session, notices: Iterable[Notice], now: datetime) -> int:
     return len(created)
 
 
-def _group_rows(session: Session, notices: list[Notice], now: datetime, lookup: Lookup):
+def _group_rows(notices: list[Notice], now: datetime, lookup: Lookup):
     """Return the group-chat rows of ``notices`` and the webhooks each goes to.
 
     Only chats that hear a notice get a row; the webhook names are keyed by (hospital, key).
     """
     department_ids = {chat for notice in notices for chat in notice.chats if chat is not None}
-    codes = dict(
-        session.execute(
-            select(Department.id, Department.code).where(Department.id.in_(department_ids))
-        ).all()
-        if department_ids
-        else []
-    )
+    lookup.load(Department, department_ids)
+    codes = {
+        department.id: department.code
+        for department in map(lambda row_id: lookup.get(Department, row_id), department_ids)
+        if department is not None
+    }
     found, hooks = [], {}
     for notice in notices:
         settings = lookup.get(Hospital, notice.hospital_id).settings
@@ -357,23 +357,6 @@ def notify_task_event(
     return send(session, [task_notice(session, task, event, actor, **extra)], now)
 
 
-def _inspections_of(session: Session, task_ids: list[int]) -> dict[int, uuid.UUID]:
-    """Return the inspection whose failures opened each task (records outside one: none)."""
-    found: dict[int, uuid.UUID] = {}
-    for link, column, model in (
-        (task_findings, task_findings.c.finding_id, Finding),
-        (task_records, task_records.c.record_id, RecordEntry),
-    ):
-        rows = session.execute(
-            select(link.c.task_id, model.inspection_id)
-            .join(model, model.id == column)
-            .where(link.c.task_id.in_(task_ids), model.inspection_id.is_not(None))
-        )
-        for task_id, inspection_id in rows:
-            found.setdefault(task_id, inspection_id)
-    return found
-
-
 def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User]]:
     """Return the active heads of each department (members of its hospital), in one query."""
     heads: dict[int, list[User]] = {}
@@ -401,48 +384,70 @@ def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User
     return heads
 
 
-def notify_tasks_opened(
-    session: Session, tasks: Iterable[LedgerTask], actor: User | None, now: datetime
-) -> int:
-    """Tell each responsible department's heads of the tasks just opened, at once.
+def notify_ledger(session: Session, ledger: TaskLedger, actor: User | None, now: datetime) -> int:
+    """Tell of the tasks a ledger opened and re-checked, in one write; return new inbox rows.
 
-    One notice per inspection, place and department — not one per item — naming the tasks and
-    linking the inspection's written feedback. Call after the tasks were stored.
+    Call after ``TaskLedger.write``: the tasks are as it stored them, so a task withdrawn or
+    failed again later in the same batch is told as it ended.
     """
-    opened = sorted(
-        (task for task in tasks if task.status in OPEN_STATUSES), key=lambda task: task.id
-    )
-    if not opened:
-        return 0
-    inspections = _inspections_of(session, [task.id for task in opened])
-    heads = _heads_of(session, {task.department_id for task in opened if task.department_id})
-    return send(
-        session,
-        _grouped(
-            session,
-            "task.created",
-            opened,
-            inspections,
-            lambda task: heads.get(task.department_id, []),
-            actor,
-        ),
-        now,
-    )
+    lookup = Lookup(session)
+    notices = _opened_notices(session, ledger.opened, actor, lookup)
+    notices += _recheck_notices(session, ledger.rechecked, actor, lookup)
+    return send(session, notices, now, lookup)
 
 
-def notify_rechecked(
+def notify_tasks_opened(
     session: Session,
-    rechecks: Iterable[tuple[LedgerTask, uuid.UUID | None]],
+    opened: Iterable[tuple[LedgerTask | RectificationTask, uuid.UUID | None]],
     actor: User | None,
     now: datetime,
 ) -> int:
+    """Tell the departments of tasks opened outside a ledger (each with its inspection or None)."""
+    lookup = Lookup(session)
+    return send(session, _opened_notices(session, opened, actor, lookup), now, lookup)
+
+
+def _opened_notices(
+    session: Session,
+    opened: Iterable[tuple[LedgerTask | RectificationTask, uuid.UUID | None]],
+    actor: User | None,
+    lookup: Lookup,
+) -> list[Notice]:
+    """Tell each responsible department's heads of the tasks just opened, at once.
+
+    One notice per inspection, place and department — not one per item — naming the tasks and
+    linking the inspection's written feedback. A task withdrawn since is not told.
+    """
+    opened = list(opened)
+    inspections = {task.id: inspection_id for task, inspection_id in opened}
+    tasks = sorted(
+        (task for task, _ in opened if task.status in OPEN_STATUSES), key=lambda task: task.id
+    )
+    if not tasks:
+        return []
+    heads = _heads_of(session, {task.department_id for task in tasks if task.department_id})
+    return _grouped(
+        "task.created",
+        tasks,
+        inspections,
+        lambda task: heads.get(task.department_id, []),
+        actor,
+        lookup,
+    )
+
+
+def _recheck_notices(
+    session: Session,
+    rechecks: Iterable[tuple[LedgerTask, uuid.UUID | None]],
+    actor: User | None,
+    lookup: Lookup,
+) -> list[Notice]:
     """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
 
     ``rechecks`` pairs each task with the inspection whose passing answer re-checked it. One
     notice per inspection, place and department, naming the tasks, as for new tasks: a walk
     that re-checks thirty problems tells each verifier, and the hospital's chat, once (a chat
-    robot takes about twenty messages a minute). Call after ``TaskLedger.write``: the tasks are
-    as it stored them, and a task failed again later in the same push no longer waits.
+    robot takes about twenty messages a minute). A task failed again since no longer waits.
     """
     inspections: dict[int, uuid.UUID | None] = {}
     waiting: dict[int, LedgerTask] = {}
@@ -451,33 +456,29 @@ def notify_rechecked(
             inspections.setdefault(task.id, inspection_id)
             waiting[task.id] = task
     if not waiting:
-        return 0
+        return []
     tasks = sorted(waiting.values(), key=lambda task: task.id)
     verifiers = {
         hospital_id: _verifiers(session, hospital_id)
         for hospital_id in {task.hospital_id for task in tasks}
     }
-    return send(
-        session,
-        _grouped(
-            session,
-            "task.rechecked",
-            tasks,
-            inspections,
-            lambda task: verifiers[task.hospital_id],
-            actor,
-        ),
-        now,
+    return _grouped(
+        "task.rechecked",
+        tasks,
+        inspections,
+        lambda task: verifiers[task.hospital_id],
+        actor,
+        lookup,
     )
 
 
 def _grouped(
-    session: Session,
     code: str,
     tasks: list[LedgerTask],
     inspections: dict[int, uuid.UUID | None],
     audience: Callable[[LedgerTask], list[User]],
     actor: User | None,
+    lookup: Lookup,
 ) -> list[Notice]:
     """Return one notice of ``code`` per inspection, place and department of ``tasks``.
 
@@ -488,7 +489,6 @@ def _grouped(
     for task in tasks:
         key = (task.hospital_id, inspections.get(task.id), task.location_id, task.department_id)
         groups.setdefault(key, []).append(task)
-    lookup = Lookup(session)
     lookup.load(Location, {task.location_id for task in tasks})
     lookup.load(Department, {task.department_id for task in tasks})
     notices = []

@@ -716,8 +716,7 @@ def _apply_effects(batch: _Batch) -> None:
         for kind, row, spec in batch.effects:
             _apply_effect(ledger, batch, kind, row, spec)
     ledger.write()
-    notifications.notify_tasks_opened(batch.session, ledger.opened, batch.user, batch.now)
-    notifications.notify_rechecked(batch.session, ledger.rechecked, batch.user, batch.now)
+    notifications.notify_ledger(batch.session, ledger, batch.user, batch.now)
 
 
 def _apply_effect(ledger: tasks.TaskLedger, batch: _Batch, kind: str, row: dict, spec) -> None:
@@ -733,9 +732,11 @@ def _apply_effect(ledger: tasks.TaskLedger, batch: _Batch, kind: str, row: dict,
             location, row["checklist_id"], spec["id"], spec["text"], spec, row["recorded_at"]
         )
     if row["supersedes_id"] is not None:
-        ledger.correct_finding(row["supersedes_id"], row["id"], problem, tz)
+        ledger.correct_finding(
+            row["supersedes_id"], row["id"], problem, tz, inspection_id=row["inspection_id"]
+        )
     elif problem is not None:
-        ledger.report_failure(problem, tz, finding_id=row["id"])
+        ledger.report_failure(problem, tz, finding_id=row["id"], inspection_id=row["inspection_id"])
     elif row["verdict"] == "pass":
         auto_close = bool(location.hospital.settings.get("auto_close_on_recheck"))
         ledger.record_recheck(row, auto_close)
@@ -750,7 +751,7 @@ def _report_broken_rules(
         problem = tasks.record_rule_problem(
             location, version.checklist_id, record_spec, rules[failure["id"]], row["recorded_at"]
         )
-        ledger.report_failure(problem, tz, record_id=row["id"])
+        ledger.report_failure(problem, tz, record_id=row["id"], inspection_id=row["inspection_id"])
 
 
 def _apply(

@@ -264,9 +264,10 @@ class TaskLedger:
         self._record_links: list[tuple[LedgerTask, uuid.UUID]] = []
         self._rechecks: list[tuple[LedgerTask, dict]] = []
         self._touched: dict[int, LedgerTask] = {}
-        # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks.
-        self.opened: list[LedgerTask] = []
-        # … each with the inspection whose passing answer re-checked it.
+        # After ``write``: the departments hear of the tasks opened, verifiers of the re-checks
+        # (``notifications.notify_ledger``); each with the inspection whose failing answer opened
+        # it or whose passing answer re-checked it (None for a problem found outside a visit).
+        self.opened: list[tuple[LedgerTask, uuid.UUID | None]] = []
         self.rechecked: list[tuple[LedgerTask, uuid.UUID | None]] = []
 
     # --- what is known before the batch ------------------------------------------------------
@@ -335,12 +336,14 @@ class TaskLedger:
         *,
         finding_id: uuid.UUID | None = None,
         record_id: uuid.UUID | None = None,
+        inspection_id: uuid.UUID | None = None,
         source: str | None = None,
     ) -> LedgerTask:
         """Open a task for the problem, or add an occurrence to its open task.
 
-        ``source`` says where a new task came from when no finding or record shows it (a log
-        that was never kept is a ``record`` problem with no record to link).
+        ``inspection_id`` is the visit the failure was found on: a new task's notice links its
+        written feedback. ``source`` says where a new task came from when no finding or record
+        shows it (a log that was never kept is a ``record`` problem with no record to link).
         """
         key = (problem.hospital_id, problem.location.id, problem.item_id)
         task = self.open_task(key)
@@ -368,7 +371,7 @@ class TaskLedger:
                 updated_at=self.now,
                 closed_at=None,
             )
-            self.opened.append(task)
+            self.opened.append((task, inspection_id))
             self._open[key] = task
             self._latest_failure[id(task)] = problem.found_at
             self._event(task, "created", {}, {"status": "open", "due_at": task.due_at.isoformat()})
@@ -393,13 +396,18 @@ class TaskLedger:
         return task
 
     def correct_finding(
-        self, old_id: uuid.UUID, new_id: uuid.UUID, problem: Problem | None, tz: str
+        self,
+        old_id: uuid.UUID,
+        new_id: uuid.UUID,
+        problem: Problem | None,
+        tz: str,
+        inspection_id: uuid.UUID | None = None,
     ) -> LedgerTask | None:
         """Apply a correction (``new`` supersedes ``old``) to the task ``old`` reported.
 
         A correction is not a new occurrence. If the corrected answer still fails, it joins the
         same task; if it no longer fails, the occurrence is withdrawn, and a task left with none
-        is cancelled.
+        is cancelled. ``inspection_id`` is the visit of the new answer, should it open a task.
         """
         if old_id not in self._task_of_finding:
             self.load_tasks_of_findings({old_id})
@@ -407,7 +415,9 @@ class TaskLedger:
         if task is not None and task.status not in OPEN_STATUSES:
             task = None
         if task is None:
-            return self.report_failure(problem, tz, finding_id=new_id) if problem else None
+            if problem is None:
+                return None
+            return self.report_failure(problem, tz, finding_id=new_id, inspection_id=inspection_id)
         if problem is not None:
             self._finding_links.append((task, new_id))
             self._task_of_finding[new_id] = task

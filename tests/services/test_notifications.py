@@ -81,11 +81,13 @@ def _open(session, actor, failures) -> list:
     """Open tasks as a push does: through one ledger, then tell the departments."""
     ledger = tasks.TaskLedger(session, actor, NOW)
     for problem, finding in failures:
-        ledger.report_failure(problem, "Asia/Shanghai", finding_id=finding.id)
+        ledger.report_failure(
+            problem, "Asia/Shanghai", finding_id=finding.id, inspection_id=finding.inspection_id
+        )
     ledger.write()
-    notifications.notify_tasks_opened(session, ledger.opened, actor, NOW)
+    notifications.notify_ledger(session, ledger, actor, NOW)
     session.commit()
-    return [session.get(RectificationTask, task.id) for task in ledger.opened]
+    return [session.get(RectificationTask, task.id) for task, _ in ledger.opened]
 
 
 def _failing(session, place, inspector, *items):
@@ -122,6 +124,21 @@ def test_a_pushed_failure_reaches_the_departments_heads_at_once(
     assert _codes(session, people["nurse"]) == ["task.created"]  # every head of it
     assert _inbox(session, people["other_head"]) == []
     assert _inbox(session, people["supervisor"]) == []
+
+
+def test_a_problem_failed_on_two_visits_of_one_push_names_the_first(
+    client, session, people, inspector, place
+):
+    _, headers = inspector
+    first, second = f.inspection_payload(place.id), f.inspection_payload(place.id)
+    failed = [
+        f.finding_payload(visit["id"], "bed.cards", result="fail") for visit in (first, second)
+    ]
+    client.post(PUSH, json=f.push_body([first, second], failed), headers=headers)
+
+    [notice] = _inbox(session, people["head"])
+    assert notice.params["inspection_id"] == first["id"]  # the visit that found it
+    assert notice.params["count"] == 1
 
 
 def test_a_replayed_push_tells_nobody_again(client, session, people, inspector, place):
@@ -240,7 +257,7 @@ def test_a_task_withdrawn_in_the_same_push_is_not_announced(session, people, pla
     ledger.correct_finding(finding.id, uuid.uuid4(), None, "Asia/Shanghai")
     ledger.write()
 
-    notifications.notify_tasks_opened(session, ledger.opened, inspector, NOW)
+    notifications.notify_ledger(session, ledger, inspector, NOW)
 
     assert _inbox(session, people["head"]) == []
 
