@@ -177,11 +177,8 @@ def _group_rows(notices: list[Notice], now: datetime, lookup: Lookup):
     """
     department_ids = {chat for notice in notices for chat in notice.chats if chat is not None}
     lookup.load(Department, department_ids)
-    codes = {
-        department.id: department.code
-        for department in map(lambda row_id: lookup.get(Department, row_id), department_ids)
-        if department is not None
-    }
+    departments = (lookup.get(Department, row_id) for row_id in department_ids)
+    codes = {row.id: row.code for row in departments if row is not None}  # None: deleted since
     found, hooks = [], {}
     for notice in notices:
         settings = lookup.get(Hospital, notice.hospital_id).settings
