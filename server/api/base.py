@@ -18,6 +18,7 @@ from webargs.flaskparser import FlaskParser
 
 from server.errors import Unauthorized, http_error_response
 from server.timeutil import utcnow
+from server.write_intent import sqlite_write_intent
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,23 @@ def auth_required(view: Callable) -> Callable:
     return wrapper
 
 
+def reads_first(view: Callable) -> Callable:
+    """Begin the request's SQLite transactions without the write lock, unless told otherwise.
+
+    For a write request that checks first and writes later in a transaction of its own, inside
+    ``sqlite_write_intent()``: a photo upload looks the id up, decodes the image with no
+    transaction open, then stores the row. Its look-up (and a replay, which only reads) then
+    never queues for the write lock behind a push, nor holds it while reading.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with sqlite_write_intent(writes=False):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
 def _record_token_use(token_id: int, now: datetime) -> None:
     """Record a token's use in a short write transaction of its own, or not at all this time.
 
@@ -120,7 +138,6 @@ def _record_token_use(token_id: int, now: datetime) -> None:
     """
     from server.extensions import db
     from server.services import auth as auth_service
-    from server.write_intent import sqlite_write_intent
 
     db.session.commit()  # the lookup changed nothing; this only ends its transaction
     try:

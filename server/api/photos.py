@@ -4,11 +4,12 @@ from flask import Response, current_app, g, jsonify, request
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from server.api.base import Blueprint, auth_required
+from server.api.base import Blueprint, auth_required, reads_first
 from server.errors import error_body
 from server.extensions import db
 from server.schemas.photos import PhotoQuerySchema, PhotoSchema
 from server.services import photos
+from server.write_intent import sqlite_write_intent
 
 blp = Blueprint("photos", __name__, url_prefix="/photos", description="Photos")
 
@@ -33,7 +34,7 @@ def _too_large(_exc):
 class PhotoResource(MethodView):
     """One photo, by the id the device gave it."""
 
-    decorators = [auth_required]
+    decorators = [auth_required, reads_first]  # reads_first outermost: the token look-up reads
 
     @blp.doc(
         requestBody={
@@ -57,13 +58,14 @@ class PhotoResource(MethodView):
         stored = photos.stored_upload(db.session, g.user, photo_id, sha)
         if stored is not None:
             return stored, 200
-        # No transaction may stay open while Pillow decodes (on SQLite it would hold the write
-        # lock); the row is written in a new one, which checks the id again.
+        # The look-up only read (``reads_first``); no transaction stays open while Pillow
+        # decodes. The row is written in a new one, with the write lock, which checks again.
         db.session.commit()
         storage = current_app.extensions["photo_storage"]
         prepared = photos.prepare_photo(storage, data, request.mimetype, sha, limits)
-        photo, created = photos.add_photo(db.session, g.user, photo_id, prepared)
-        db.session.commit()
+        with sqlite_write_intent():
+            photo, created = photos.add_photo(db.session, g.user, photo_id, prepared)
+            db.session.commit()
         return photo, 201 if created else 200
 
     @blp.arguments(PhotoQuerySchema, location="query")

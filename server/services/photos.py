@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -278,8 +279,12 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
             and may_see_inspection(user, session.get(Inspection, entry.inspection_id))
         )
     if slot.finding_id is not None:
-        finding = session.get(Finding, slot.finding_id)
-        return may_see_inspection(user, finding.inspection) or bool(
+        inspection = session.scalar(  # one query, not the finding and then its inspection
+            select(Inspection)
+            .join(Finding, Finding.inspection_id == Inspection.id)
+            .where(Finding.id == slot.finding_id)
+        )
+        return may_see_inspection(user, inspection) or bool(
             visible_tasks(session, user, tasks_of_finding(session, slot.finding_id))
         )
     submission = session.get(TaskSubmission, slot.submission_id)

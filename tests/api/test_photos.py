@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from server import extensions
 from server.extensions import db
 from server.models import Photo
 from server.services import photos
@@ -700,3 +701,27 @@ def test_no_write_lock_is_held_while_a_photo_is_decoded(client, backend, inspect
     data = f.jpeg_bytes()
     assert _put(client, headers, f.new_id(), data).status_code == 201
     assert lock_was_free == [True]
+
+
+def test_a_replayed_upload_answers_while_another_writer_holds_the_lock(
+    client, backend, inspector, monkeypatch
+):
+    """The look-up only reads: a phone re-sending a stored photo does not queue behind a push."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    _, headers = inspector
+    data, photo_id = f.jpeg_bytes(), f.new_id()
+    assert _put(client, headers, photo_id, data).status_code == 201
+    db.session.remove()  # the test's session outlives requests: end its transaction
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    db.engine.dispose()  # new connections wait only 100 ms for the lock
+    writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        replay = _put(client, headers, photo_id, data)
+        other_bytes = _put(client, headers, photo_id, f.jpeg_bytes(color=(0, 0, 255)))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert replay.status_code == 200
+    assert other_bytes.status_code == 409
