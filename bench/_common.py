@@ -1,5 +1,5 @@
-"""Helpers the benchmarks share: timing summaries, the machine line, the project root, and
-installing a tool from npm once into ``~/.cache/wardwalk-bench``."""
+"""Helpers the benchmarks share: timing summaries, the machine line, CPU time from ``/proc``, the
+project root, and installing a tool from npm once into ``~/.cache/wardwalk-bench``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,6 +51,36 @@ def machine() -> str:
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · {cpu} · {os.cpu_count()} cores · "
         f"Python {platform.python_version()} · load {os.getloadavg()[0]:.1f}"
     )
+
+
+def cpu_seconds(accept: Callable[[int, str], bool]) -> float:
+    """Return the CPU time (user + system) so far of the live processes ``accept`` takes.
+
+    ``accept(process group, command line)``, from ``/proc`` (Linux; 0 elsewhere). A process
+    that exited meanwhile is not counted: read it before stopping what you measure.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (
+                (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
+        except OSError:
+            continue  # exited while we looked
+        if accept(int(fields[2]), command):
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds() -> float:
+    """Return how long all cores have been busy so far (``/proc/stat``; 0 elsewhere)."""
+    try:
+        cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(value) for value in cpu[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")  # not "steal"
 
 
 class NpmUnavailable(RuntimeError):

@@ -30,12 +30,14 @@ Nothing here asserts a time; it prints figures.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
+import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from _common import machine, percentile
+from _common import busy_seconds, cpu_seconds, machine, percentile
 
 from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
 from tests.support.deployment import fresh_instance, issue_tokens, set_up
@@ -58,6 +60,19 @@ def latency_line(seconds: list[float]) -> str:
 def statuses(ledger, what: str) -> str:
     counts = Counter({status: n for (kind, status), n in ledger.statuses.items() if kind == what})
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+
+
+def _cpu(gunicorn_group: int) -> dict[str, float]:
+    """CPU seconds so far: gunicorn's workers, PostgreSQL's backends, the phones, all cores.
+
+    Says whether a run was short of CPU or waiting (locks, disks), and what a push cost.
+    """
+    return {
+        "gunicorn": cpu_seconds(lambda group, _: group == gunicorn_group),
+        "postgres": cpu_seconds(lambda _, command: command.startswith("postgres")),
+        "phones": time.process_time(),
+        "busy": busy_seconds(),
+    }
 
 
 def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
@@ -91,7 +106,11 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
                 f"[{kind}] gunicorn --workers {args.workers} --threads {args.threads} "
                 f"(gthread, access log), time limit {args.seconds:.0f} s"
             )
+            cpu_before = _cpu(server.process.pid)
             ledger = run_fleet(server.port, fleet, tokens, seconds=args.seconds, seed=args.seed)
+            cpu = {
+                what: after - cpu_before[what] for what, after in _cpu(server.process.pid).items()
+            }
         found = audit(instance.database_url, instance.photo_dir, fleet, ledger)
         deadlocks = count_deadlocks(instance.database_url) if kind == "postgresql" else None
         logged = deadlocks_in_log(pg_log, log_offset) if pg_log else None
@@ -114,6 +133,14 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
     print(
         f"[{kind}] wall {ledger.seconds:7.1f} s: {records / ledger.seconds:7.0f} distinct "
         f"records/s, {pushes / ledger.seconds:6.1f} push answers/s"
+    )
+    per_push = cpu["gunicorn"] / max(pushes, 1) * 1000
+    database = f"PostgreSQL {cpu['postgres']:.1f} s, " if kind == "postgresql" else ""
+    busy = cpu["busy"] / (ledger.seconds * (os.cpu_count() or 1))
+    print(
+        f"[{kind}] CPU: gunicorn {cpu['gunicorn']:.1f} s ({per_push:.0f} ms per push answer, "
+        f"its photos included), {database}the phones {cpu['phones']:.1f} s; "
+        f"the machine busy {busy:.0%} of {os.cpu_count()} cores"
     )
     figures = found.figures
     print(
