@@ -410,7 +410,7 @@ def _opened_notices(
     actor: User | None,
     lookup: Lookup,
 ) -> list[Notice]:
-    """Tell each responsible department's heads of the tasks just opened, at once.
+    """Return the notices telling each responsible department's heads of the tasks opened.
 
     One notice per inspection, place and department — not one per item — naming the tasks and
     linking the inspection's written feedback. A task withdrawn since is not told.
@@ -439,7 +439,7 @@ def _recheck_notices(
     actor: User | None,
     lookup: Lookup,
 ) -> list[Notice]:
-    """Tell those who may verify that tasks passed a re-check on a visit and wait for them.
+    """Return the notices telling verifiers that tasks passed a re-check and wait for them.
 
     ``rechecks`` pairs each task with the inspection whose passing answer re-checked it. One
     notice per inspection, place and department, naming the tasks, as for new tasks: a walk
