@@ -154,5 +154,5 @@ def report_external(session: Session, user: User, report: dict) -> tuple[Rectifi
     session.flush()
     attach_photos(session, tasks[0], submission, report["photo_ids"], user)
     record_changes(session, "task", [(task.id, task.hospital_id) for task in tasks])
-    notifications.notify_tasks_opened(session, [(task, None) for task in tasks], user, now)
+    notifications.notify_tasks_opened(session, tasks, user, now)
     return tasks[0], True

@@ -394,13 +394,11 @@ def notify_ledger(session: Session, ledger: TaskLedger, actor: User | None, now:
 
 
 def notify_tasks_opened(
-    session: Session,
-    opened: Iterable[tuple[LedgerTask | RectificationTask, uuid.UUID | None]],
-    actor: User | None,
-    now: datetime,
+    session: Session, tasks: Iterable[RectificationTask], actor: User | None, now: datetime
 ) -> int:
-    """Tell the departments of tasks opened outside a ledger (each with its inspection or None)."""
+    """Tell the departments of tasks opened outside a visit and a ledger (a reported problem)."""
     lookup = Lookup(session)
+    opened = [(task, None) for task in tasks]
     return send(session, _opened_notices(session, opened, actor, lookup), now, lookup)
 
 
