@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, Hospital, RectificationTask
-from server.services.changes import lock_change_log, record_change
+from server.services.changes import record_change
 from server.services.notifications import Lookup, send, task_notice
 from server.services.tasks import task_event
 
@@ -30,7 +30,6 @@ def thresholds(hospital: Hospital, config: dict) -> tuple[int, int]:
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Climb each long-overdue open task up the ladder, one rung at a time, once each."""
-    lock_change_log(session)  # first, before any task row (docs/sync.md)
     counts = {"escalated": 0, "escalated_to_leadership": 0}
     notices, lookup = [], Lookup(session)
     for hospital in session.scalars(select(Hospital).order_by(Hospital.id)).all():

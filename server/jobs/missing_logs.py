@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from server.models import Hospital, Location, MissingLog, RecordEntry
 from server.services import notifications
-from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
+from server.services.locks import lock_every_hospital
 from server.services.tasks import Problem, TaskLedger, record_rule_problem
 from server.timeutil import end_of_local_day, local_date
 
@@ -33,7 +33,7 @@ RULE = "missing"
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Report every place, form and recent day whose log fell short of what is expected."""
-    lock_change_log(session)  # first, before any task row (docs/sync.md)
+    lock_every_hospital(session)  # first: it may open a task at any place (docs/sync.md)
     forms = _expected_forms(session)
     if not forms:
         return {"reported": 0}

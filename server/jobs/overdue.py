@@ -8,14 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import OPEN_STATUSES, RectificationTask
-from server.services.changes import lock_change_log, record_change
+from server.services.changes import record_change
 from server.services.notifications import Lookup, send, task_notice
 from server.services.tasks import task_event
 
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Mark every open task past its deadline that is not marked yet; tell its department."""
-    lock_change_log(session)  # first, before any task row (docs/sync.md)
     late = session.scalars(
         select(RectificationTask)
         .where(

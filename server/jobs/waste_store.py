@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from server.models import Location, RecordEntry, RectificationTask, task_records
 from server.services import notifications
-from server.services.changes import lock_change_log
 from server.services.checklists import current_versions
+from server.services.locks import lock_every_hospital
 from server.services.tasks import TaskLedger, record_rule_problem
 
 INTAKE, COLLECTION, RULE = "medical_waste_handover", "medical_waste_transfer", "stored_max_48h"
@@ -27,7 +27,7 @@ LOOKBACK = timedelta(days=14)
 
 def run(session: Session, now: datetime, config: dict) -> dict:
     """Report every intake stored longer than the rule allows with no collection since."""
-    lock_change_log(session)  # first, before any task row (docs/sync.md)
+    lock_every_hospital(session)  # first: it may open a task at any place (docs/sync.md)
     found = _current_rule(session)
     if found is None:
         return {"reported": 0}

@@ -5,9 +5,11 @@ see a 10 committed after it. SQLite has one writer at a time, so that holds by i
 PostgreSQL every writer of the log holds one transaction-level advisory lock while it takes its
 numbers, so numbers are handed out in commit order.
 
-That lock is also the first lock of every writing transaction that may announce a change (the
-one lock order of docs/sync.md): ``lock_change_log`` is called before any row is read for update
-or written, so no transaction can hold a row another one needs while waiting for the log.
+That lock is the **last** lock a transaction takes (the lock order of docs/sync.md): what a
+transaction announces with ``record_changes`` is kept in the session and written when it
+commits, after every other write has been flushed. So the lock is held only for the log's own
+rows and the commit, and whoever holds it waits for no other lock: no transaction can hold a row
+that the log's holder needs.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, or_, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.models import Change, User
 from server.services import bulk
@@ -27,8 +29,12 @@ from server.timeutil import utcnow
 _LOCK_KEY = 0x5741524457414C4B  # "WARDWALK"
 
 
-def lock_change_log(session: Session) -> None:
-    """Take the change-log lock for the rest of the transaction; call it first (docs/sync.md).
+# Where a session keeps what its transaction announced: (kind, entity id) → (hospital id, op).
+_ANNOUNCED = "wardwalk.announced_changes"
+
+
+def _lock_change_log(session: Session) -> None:
+    """Take the change-log lock for the rest of the transaction (at commit, see above).
 
     On PostgreSQL this is ``pg_advisory_xact_lock`` (taking it again in the same transaction is
     harmless). SQLite needs nothing: a writing transaction already began with the write lock.
@@ -47,12 +53,29 @@ def record_change(
 def record_changes(
     session: Session, kind: str, entities: Iterable[tuple[Any, int | None]], op: str = "upsert"
 ) -> None:
-    """Announce that each ``(entity id, hospital id)`` changed, in one delete and one insert."""
-    latest = {str(entity_id): hospital_id for entity_id, hospital_id in entities}
-    if not latest:
+    """Announce that each ``(entity id, hospital id)`` changed; written when the session commits."""
+    announced = session.info.setdefault(_ANNOUNCED, {})
+    for entity_id, hospital_id in entities:
+        announced[(kind, str(entity_id))] = (hospital_id, op)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_announced(session: Session) -> None:
+    """Write the transaction's announcements last: flush, take the lock, one delete and insert.
+
+    A savepoint's release is not the end of the transaction: its announcements wait for the
+    outermost commit.
+    """
+    if session.in_nested_transaction() or not session.info.get(_ANNOUNCED):
         return
-    lock_change_log(session)
-    session.execute(delete(Change).where(Change.kind == kind, Change.entity_id.in_(list(latest))))
+    announced = session.info.pop(_ANNOUNCED)
+    session.flush()  # every other write first: the log's lock is the last lock taken
+    _lock_change_log(session)
+    by_kind: dict[str, list[str]] = {}
+    for kind, entity_id in announced:
+        by_kind.setdefault(kind, []).append(entity_id)
+    for kind, entity_ids in by_kind.items():
+        session.execute(delete(Change).where(Change.kind == kind, Change.entity_id.in_(entity_ids)))
     now = utcnow()
     bulk.insert_all(
         session,
@@ -65,9 +88,20 @@ def record_changes(
                 "op": op,
                 "created_at": now,
             }
-            for entity_id, hospital_id in latest.items()
+            for (kind, entity_id), (hospital_id, op) in announced.items()
         ],
     )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_announced(session: Session, transaction: SessionTransaction) -> None:
+    """Forget what a transaction announced once it ends (committed, it wrote them already).
+
+    Announcements inside a savepoint that is rolled back are kept: announcing an entity that did
+    not change costs a device one needless copy; losing an announcement would cost it a change.
+    """
+    if transaction.parent is None:
+        session.info.pop(_ANNOUNCED, None)
 
 
 # What a renderer answers for an entity the user saw once and may no longer see (a task moved

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from server.errors import DomainError, NotFound
 from server.models import ChecklistVersion
 from server.schemas.checklist_definition import iter_items, validate_definition
-from server.services.changes import lock_change_log, record_change
+from server.services.changes import record_change
+from server.services.locks import lock_reference_data
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -128,7 +129,7 @@ def load_checklists(session: Session, directory: Path) -> list[ChecklistVersion]
     """
     files = read_checklist_dir(directory)
     problems = [problem for checklist in files for problem in checklist.problems]
-    lock_change_log(session)  # first: this writer announces changes (docs/sync.md)
+    lock_reference_data(session)  # first: the lock order of docs/sync.md
     pending: list[tuple[ChecklistFile, int]] = []
     for checklist in files:
         if checklist.definition is None:

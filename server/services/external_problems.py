@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from server.errors import Conflict, Invalid
 from server.models import Hospital, Location, RectificationTask, TaskSubmission, User
 from server.services import notifications
-from server.services.changes import lock_change_log, record_changes
+from server.services.changes import record_changes
+from server.services.locks import lock_hospitals
 from server.services.permissions import in_scope, require
 from server.services.task_workflow import attach_photos
 from server.services.tasks import due_at_for, owner_in_tree, place_tree, task_event
@@ -93,7 +94,12 @@ def report_external(session: Session, user: User, report: dict) -> tuple[Rectifi
     an id used for something else, it is a conflict.
     """
     require(user, "tasks.report_external")
-    lock_change_log(session)  # every writer of tasks takes it first (docs/sync.md)
+    # First, the lock order of docs/sync.md: the whole hospital, since a report may be copied
+    # to any of its places, and one id reported twice at once must meet the first one's rows.
+    lock_hospitals(
+        session,
+        session.scalars(select(Location.hospital_id).where(Location.id == report["location_id"])),
+    )
     digest = _digest(report)
     stored = session.get(TaskSubmission, report["id"])
     if stored is not None:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from server.models import Department, Hospital, Location
 from server.schemas.common import error_lines
 from server.schemas.organisation import LABELS, HospitalFileSchema, walk
-from server.services.changes import lock_change_log, record_change
+from server.services.changes import record_change
+from server.services.locks import lock_hospitals, lock_reference_data
 
 
 class HospitalFileError(Exception):
@@ -76,9 +77,11 @@ def _set(row, values: dict) -> bool:
 
 def import_hospital(session: Session, data: dict) -> ImportReport:
     """Create or update the hospital of ``data`` (validated by ``parse``) with its tree."""
-    lock_change_log(session)  # first: this writer announces changes (docs/sync.md)
+    lock_reference_data(session)  # first: the lock order of docs/sync.md
     spec = data["hospital"]
     hospital = session.scalars(select(Hospital).where(Hospital.code == spec["code"])).first()
+    if hospital is not None:
+        lock_hospitals(session, [hospital.id])  # no push writes there meanwhile
     values = {
         "name_zh": spec["name"]["zh"],
         "name_en": spec["name"]["en"],

@@ -4,9 +4,10 @@ A push is processed in five steps (docs/sync.md says why in this order):
 
 1. **Load** every record in Python, without the database: schema, normalisation, content hash.
    A record that cannot be loaded is ``rejected`` alone.
-2. **Lock**: the write transaction takes the change-log lock before anything else — the one lock
-   order of every writer (``changes.lock_change_log``), so pushes cannot deadlock each other or
-   the task workflow.
+2. **Lock**: the write transaction first takes the locks of the places it writes at
+   (``locks.lock_places``: on PostgreSQL, pushes at other places write side by side), in the one
+   lock order of every writer, so pushes cannot deadlock each other or the task workflow; the
+   change-log lock comes last, at commit (``changes``).
 3. **Know**: one query per table says what is stored already — ids and hashes, parent
    inspections, locations, checklist versions, answers per item, photo slots, open tasks.
 4. **Decide, then write**: each record is judged in push order against that knowledge and what
@@ -16,8 +17,10 @@ A push is processed in five steps (docs/sync.md says why in this order):
 5. **Commit, then answer**: the photos still missing and the tasks are read after the commit,
    without holding a lock.
 
-While the lock is held no other push can store the same ids, so every insert returns every row.
-If one does not (a writer that skipped the lock), or PostgreSQL reports a deadlock or
+A record belongs to one place (its inspection's), so two pushes carrying the same records wait
+for each other and the second finds the first's rows. If an insert still does not return every
+row (another place's push stored the same id first: a conflict), if the push's records name an
+inspection stored meanwhile at a place it has not locked, or if PostgreSQL reports a deadlock or
 serialization failure, the transaction is rolled back and the push runs again from step 2, a
 bounded number of times; a push that still cannot run answers 503 and the device retries.
 """
@@ -58,8 +61,7 @@ from server.schemas.checklist_definition import (
 )
 from server.schemas.fastload import FastLoader
 from server.schemas.sync import FindingIn, InspectionIn, RecordIn
-from server.services import bulk, notifications, tasks
-from server.services.changes import lock_change_log
+from server.services import bulk, locks, notifications, tasks
 from server.services.checklists import current_versions
 from server.services.permissions import (
     allowed,
@@ -754,14 +756,43 @@ def _report_broken_rules(
         ledger.report_failure(problem, tz, record_id=row["id"], inspection_id=row["inspection_id"])
 
 
+def _places_of(session: Session, by_kind: dict[str, list[_Record]]) -> set[tuple[int, int]]:
+    """Return the ``(hospital, location)`` of every place the push may write at, in one query.
+
+    Read before the locks, so it may miss an inspection that another push stores meanwhile;
+    ``_apply`` then finds a place it has not locked and starts again.
+    """
+    named = {
+        location_id
+        for location_id in _ids(by_kind["inspection"], "location_id")
+        | _ids(by_kind["record"], "location_id")
+        if isinstance(location_id, int)
+    }
+    parents = _ids(by_kind["finding"], "inspection_id") | _ids(by_kind["record"], "inspection_id")
+    if not named and not parents:
+        return set()
+    condition = Location.id.in_(named)
+    if parents:
+        stored = select(Inspection.location_id).where(Inspection.id.in_(parents))
+        condition = or_(condition, Location.id.in_(stored))
+    return set(session.execute(select(Location.hospital_id, Location.id).where(condition)).all())
+
+
 def _apply(
     session: Session, user: User, device_id: str, records: list[_Record]
 ) -> dict[str, list[uuid.UUID]]:
     """Decide and write the push in the current transaction; return the ids now stored, by kind."""
-    lock_change_log(session)
     loaded = [r for r in records if r.data is not None]
     by_kind = {kind: [r for r in loaded if r.kind == kind] for kind, _ in KINDS}
-    batch = _Batch(session, user, device_id, utcnow(), _Known.gather(session, by_kind))
+    locked = None  # SQLite: the write lock, held since BEGIN IMMEDIATE, covers every place
+    if locks.needed(session):
+        places = _places_of(session, by_kind)
+        locks.lock_places(session, places)
+        locked = {location_id for _, location_id in places}
+    known = _Known.gather(session, by_kind)
+    if locked is not None and not known.locations.keys() <= locked:
+        raise _Raced("places")  # an inspection stored since at a place not locked: lock it too
+    batch = _Batch(session, user, device_id, utcnow(), known)
     for record in loaded:
         _decide(batch, record)
     _insert_new(session, Inspection.__table__, "id", batch.new_rows["inspection"])
@@ -780,7 +811,7 @@ def push(session: Session, user: User, payload: dict) -> dict:
     """Apply a device's push and commit it; return results, photos still missing, and tasks.
 
     The answer's photos and tasks are read after the commit, in a transaction of their own that
-    takes no write lock: a push holds the change-log lock (PostgreSQL) or the write lock
+    takes no write lock: a push holds its places' locks (PostgreSQL) or the write lock
     (SQLite) only while it writes, and other pushes queue behind that (docs/sync.md).
     """
     if not may_push(user):

@@ -41,7 +41,8 @@ from server.models import (
 )
 from server.schemas.checklist_definition import rectification_days_of
 from server.schemas.common import MAX_ID
-from server.services.changes import lock_change_log, record_change
+from server.services.changes import record_change
+from server.services.locks import lock_task_place
 from server.services.notifications import notify_task_event
 from server.services.permissions import (
     allowed,
@@ -59,7 +60,7 @@ def get_task(session: Session, user: User, task_id: int, *, for_update: bool = F
     require(user, "tasks.read")
     query = visible_task_query(user).where(RectificationTask.id == task_id)
     if for_update:
-        lock_change_log(session)  # first, before the row: the one lock order (docs/sync.md)
+        lock_task_place(session, task_id)  # first, before the row: the lock order (docs/sync.md)
         query = query.with_for_update().execution_options(populate_existing=True)
     task = session.scalars(query).first()
     if task is None:

@@ -35,7 +35,8 @@ from server.schemas.checklist_definition import (
     responsible_of,
 )
 from server.services import bulk
-from server.services.changes import lock_change_log, record_changes
+from server.services.changes import record_changes
+from server.services.locks import lock_places
 from server.services.permissions import (
     allowed,
     sees_all_tasks_of_hospital,
@@ -246,8 +247,10 @@ class TaskLedger:
     statement per table (new tasks, changed tasks, events, links, re-checks, change log) instead
     of a round trip per record.
 
-    The caller holds the change-log lock (``changes.lock_change_log``) for the whole transaction:
-    every writer of tasks takes it first, so the open tasks read here stay as read until commit.
+    The caller holds the locks of the places whose tasks it reads (``locks.lock_places``, or the
+    hospital's with ``locks.lock_hospitals``): every writer of a task's problem takes one first,
+    so the open tasks read here stay as read until commit. The scheduled jobs that mark tasks
+    overdue or escalate them lock rows only, and change none of the columns written here.
     """
 
     def __init__(self, session: Session, actor: User | None, now: datetime) -> None:
@@ -491,16 +494,17 @@ class TaskLedger:
     def write(self) -> None:
         """Store every change: new tasks in one INSERT, changed ones in one executemany UPDATE.
 
-        Then events, links, re-checks and change-log rows go in with one bulk insert each. A
-        changed task's version goes up by one, here and in the database. No other writer can
-        have changed the tasks meanwhile: every writer of tasks holds the change-log lock.
+        Then events, links and re-checks go in with one bulk insert each (the change log at
+        commit). A changed task's version goes up by one, here and in the database. No other
+        writer can have changed these columns meanwhile: every writer of them holds the task's
+        place lock.
         """
         if not self._touched:
             return
         session = self.session
         session.flush()  # what the caller added (a finding, a record) goes in before its links
         touched = list(self._touched.values())
-        changed = [task for task in touched if task.id is not None]
+        changed = sorted((task for task in touched if task.id is not None), key=lambda t: t.id)
         new = [task for task in touched if task.id is None]
         table = RectificationTask.__table__
         if changed:  # first: a task cancelled here frees its problem for a new one
@@ -634,7 +638,7 @@ def report_failure(
     record: RecordEntry | None = None,
 ) -> RectificationTask:
     """Open a task for one problem, or add an occurrence to its open task; return the task."""
-    lock_change_log(session)
+    lock_places(session, [(problem.hospital_id, problem.location.id)])
     ledger = TaskLedger(session, actor, utcnow())
     task = ledger.report_failure(
         problem,
