@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
 
+from server.jobs import run_job
 from server.models import Finding, Inspection, RectificationTask
-from server.services import sync
+from server.services import sync, tasks
 from tests import factories as f
 
 
@@ -99,25 +102,42 @@ def test_concurrent_failures_of_one_problem_share_one_task(live_server, session,
 
 
 @contextmanager
-def _push_paused_at(monkeypatch, location_id: int) -> Iterator[threading.Event]:
-    """Pause every push at ``location_id`` after its rows are written, before its tasks and commit.
+def _paused(monkeypatch, owner, name: str, here) -> Iterator[threading.Event]:
+    """Pause every call of ``owner.name`` whose first argument is ``here``, until the block ends.
 
-    Yields the event to set to let it go on; meanwhile that push holds all it holds to commit.
+    Yields an event set once a call is waiting; meanwhile its transaction holds what it holds.
     """
     arrived, release = threading.Event(), threading.Event()
-    apply_effects = sync._apply_effects
+    original = getattr(owner, name)
 
-    def paused(batch):
-        if location_id in batch.known.locations:
+    def paused(first, *args, **kwargs):
+        if here(first):
             arrived.set()
             release.wait(timeout=60)
-        apply_effects(batch)
+        return original(first, *args, **kwargs)
 
-    monkeypatch.setattr(sync, "_apply_effects", paused)
+    monkeypatch.setattr(owner, name, paused)
     try:
         yield arrived
     finally:
         release.set()
+
+
+def _push_paused_at(monkeypatch, location_id: int):
+    """Pause every push at ``location_id`` after its rows are written, before tasks and commit."""
+    return _paused(
+        monkeypatch, sync, "_apply_effects", lambda batch: location_id in batch.known.locations
+    )
+
+
+def _ledger_paused_at(monkeypatch, location_id: int):
+    """Pause every push at ``location_id`` between reading its open tasks and writing them."""
+    return _paused(
+        monkeypatch,
+        tasks.TaskLedger,
+        "write",
+        lambda ledger: any(key[1] == location_id for key in ledger._open),
+    )
 
 
 class _Pushing(threading.Thread):
@@ -189,3 +209,85 @@ def test_a_push_at_a_held_place_waits_for_it_and_then_joins_its_task(
     (opened,) = first.answer["tasks"]
     (joined,) = second.answer["tasks"]
     assert (joined["id"], joined["occurrences"]) == (opened["id"], 2)
+
+
+def _patch(base: str, headers: dict, task_id: int, version: int, changes: dict) -> int:
+    request = urllib.request.Request(
+        f"{base}/api/v1/tasks/{task_id}",
+        data=json.dumps(changes).encode(),
+        method="PATCH",
+        headers={**headers, "Content-Type": "application/json", "If-Match": f'"{version}"'},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _waiting_until_queued(session, *threads: threading.Thread) -> None:
+    """Return once some connection waits for an advisory lock (at most 30 s); the threads wait."""
+    for _ in range(600):
+        if _lock_waits(session):
+            break
+        time.sleep(0.05)
+    assert _lock_waits(session) == 1
+    assert all(thread.is_alive() for thread in threads)
+
+
+@pytest.mark.postgres_only
+def test_a_task_changed_while_a_push_joins_it_waits_and_then_meets_the_new_version(
+    live_server, session, make_user, inspector, place, monkeypatch
+):
+    _, headers = inspector
+    _, supervisor = make_user("supervisor")
+    (opened,) = _push(live_server, headers, _one_failing_answer(place.id))["tasks"]
+    version = session.get(RectificationTask, opened["id"]).version
+    cancel = {"status": "cancelled", "reason": "误报"}
+    with _ledger_paused_at(monkeypatch, place.id) as arrived:
+        pushing = _Pushing(live_server, headers, _one_failing_answer(place.id))
+        assert arrived.wait(timeout=30)
+        answers = []
+        patching = threading.Thread(
+            target=lambda: answers.append(
+                _patch(live_server, supervisor, opened["id"], version, cancel)
+            )
+        )
+        patching.start()
+        _waiting_until_queued(session, pushing, patching)
+    pushing.join(timeout=30)
+    patching.join(timeout=30)
+    assert answers == [412]  # the supervisor saw version 1; the push made it 2
+    session.commit()
+    task = session.get(RectificationTask, opened["id"])
+    assert (task.status, task.occurrences) == ("open", 2)
+    assert _patch(live_server, supervisor, task.id, task.version, cancel) == 200
+
+
+LATER = datetime(2099, 1, 1, tzinfo=UTC)  # every task is overdue by then
+
+
+@pytest.mark.postgres_only
+def test_the_overdue_job_marks_a_task_that_a_push_is_joining_and_both_changes_stay(
+    app, live_server, session, inspector, place, monkeypatch
+):
+    _, headers = inspector
+    (opened,) = _push(live_server, headers, _one_failing_answer(place.id))["tasks"]
+    with _ledger_paused_at(monkeypatch, place.id) as arrived:
+        pushing = _Pushing(live_server, headers, _one_failing_answer(place.id))
+        assert arrived.wait(timeout=30)
+        summaries = []
+        job = threading.Thread(
+            target=lambda: summaries.append(
+                run_job(app, "overdue", datetime(2099, 1, 1, tzinfo=UTC))
+            )
+        )
+        job.start()
+        job.join(timeout=30)  # it waits for no lock the push holds
+        assert not job.is_alive()
+    pushing.join(timeout=30)
+    assert summaries == [{"marked": 1}]
+    session.commit()
+    task = session.get(RectificationTask, opened["id"])
+    assert task.occurrences == 2
+    assert task.overdue_marked_at is not None
