@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, Invalid
@@ -87,34 +89,35 @@ def _copy_places(session: Session, origin: Location, apply_to) -> list[Location]
     return found
 
 
-def report_external(session: Session, user: User, report: dict) -> tuple[RectificationTask, bool]:
-    """Store a problem from outside the walk and its copies; return the task and whether it is new.
+def _replayed(session: Session, user: User, report: dict, digest: str) -> RectificationTask | None:
+    """Return the task a stored report with this id and content made; None if the id is new.
 
-    The same id with the same content returns the stored task (a replay); with other content, or
-    an id used for something else, it is a conflict.
+    The same id with other content, or used for something else, is a conflict; another
+    hospital's id says nothing of its content either.
     """
-    require(user, "tasks.report_external")
-    # First, the lock order of docs/sync.md: the whole hospital, since a report may be copied
-    # to any of its places, and one id reported twice at once must meet the first one's rows.
-    lock_hospitals(
-        session,
-        session.scalars(select(Location.hospital_id).where(Location.id == report["location_id"])),
-    )
-    digest = _digest(report)
     stored = session.get(TaskSubmission, report["id"])
-    if stored is not None:
-        task = session.get(RectificationTask, stored.task_id)
-        # Another hospital's id says nothing of its content either.
-        if (
-            stored.kind != "report"
-            or stored.content_sha256 != digest
-            or not in_scope(user, task.hospital_id)
-        ):
-            raise Conflict("This id was used for other content.", code="task.conflict")
-        return task, False
-    origin = _place(session, user, report["location_id"])  # in the caller's hospitals
-    places = [origin, *_copy_places(session, origin, report.get("apply_to"))]
-    now = utcnow()
+    if stored is None:
+        return None
+    task = session.get(RectificationTask, stored.task_id)
+    if (
+        stored.kind != "report"
+        or stored.content_sha256 != digest
+        or not in_scope(user, task.hospital_id)
+    ):
+        raise Conflict("This id was used for other content.", code="task.conflict")
+    return task
+
+
+def _store(
+    session: Session,
+    user: User,
+    report: dict,
+    digest: str,
+    places: list[Location],
+    now: datetime,
+) -> tuple[list[RectificationTask], TaskSubmission]:
+    """Open one task per place (the first is the origin) and store the report beside it."""
+    origin = places[0]
     tz = session.get(Hospital, origin.hospital_id).timezone
     owners = place_tree(session, origin.hospital_id)
     due_at = due_at_for(now, report["severity"], None, tz)
@@ -158,6 +161,34 @@ def report_external(session: Session, user: User, report: dict) -> tuple[Rectifi
     )
     session.add(submission)
     session.flush()
+    return tasks, submission
+
+
+def report_external(session: Session, user: User, report: dict) -> tuple[RectificationTask, bool]:
+    """Store a problem from outside the walk and its copies; return the task and whether it is new.
+
+    The same id with the same content returns the stored task (a replay); with other content, or
+    an id used for something else, it is a conflict.
+    """
+    require(user, "tasks.report_external")
+    # First, the lock order of docs/sync.md: the whole hospital, since a report may be copied
+    # to any of its places; the same id reported twice at once in it meets the first one's rows.
+    hospital_of_place = select(Location.hospital_id).where(Location.id == report["location_id"])
+    lock_hospitals(session, session.scalars(hospital_of_place))
+    digest = _digest(report)
+    if (task := _replayed(session, user, report, digest)) is not None:
+        return task, False
+    origin = _place(session, user, report["location_id"])  # in the caller's hospitals
+    places = [origin, *_copy_places(session, origin, report.get("apply_to"))]
+    now = utcnow()
+    try:
+        # A report at another hospital (another lock) may store the same id meanwhile.
+        with session.begin_nested():
+            tasks, submission = _store(session, user, report, digest, places, now)
+    except IntegrityError:
+        if (task := _replayed(session, user, report, digest)) is not None:
+            return task, False
+        raise
     attach_photos(session, tasks[0], submission, report["photo_ids"], user)
     record_changes(session, "task", [(task.id, task.hospital_id) for task in tasks])
     notifications.notify_tasks_opened(session, tasks, user, now)

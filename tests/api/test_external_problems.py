@@ -8,15 +8,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import threading
+import urllib.error
+import urllib.request
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from server.models import Notification, RectificationTask
+from server.services import external_problems
 from server.services.tasks import due_at_for
 from server.timeutil import isoformat, utcnow
 from tests import factories as f
+from tests.support.pausing import pause_calls
 
 TASKS = "/api/v1/tasks"
 REF = "市创文办通报〔2026〕12号"
@@ -337,3 +343,43 @@ def test_the_reports_photo_is_the_problems_before_photo_in_the_workbook(client, 
     sheet = load_workbook(io.BytesIO(response.data)).active
     anchors = [(image.anchor._from.col, image.anchor._from.row) for image in sheet._images]
     assert anchors == [(13, 1)]  # 整改前 (N2, zero-based); nothing yet in 整改后
+
+
+@pytest.mark.postgres_only
+def test_one_id_reported_at_two_hospitals_at_once_is_a_conflict_for_the_second(
+    live_server, session, make_user, supervisor, wards, monkeypatch
+):
+    # Each report locks its own hospital, so both find the id free; the one that stores it
+    # second meets the first's row.
+    other = f.hospital(session)
+    elsewhere = f.location(session, other)
+    _, other_supervisor = make_user("supervisor", hospital=other)
+    ward_id = wards[0][0].id
+    first, second = _body(ward_id), _body(elsewhere.id)
+    second["id"] = first["id"]
+    answers = {}
+
+    def send(name, body, headers):
+        request = urllib.request.Request(
+            f"{live_server}{TASKS}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers[name] = (response.status, None)
+        except urllib.error.HTTPError as error:
+            answers[name] = (error.code, json.load(error)["code"])
+
+    here = lambda session, origin, apply_to: origin.id == ward_id  # noqa: E731
+    with pause_calls(monkeypatch, external_problems, "_copy_places", here) as arrived:
+        sending = threading.Thread(target=send, args=("first", first, supervisor[1]))
+        sending.start()
+        assert arrived.wait(timeout=30)  # the first holds its hospital, the id still free
+        send("second", second, other_supervisor)
+    sending.join(timeout=30)
+
+    # The same answer as when the second comes after the first: the id names other content.
+    assert answers == {"second": (201, None), "first": (409, "task.conflict")}
+    assert [task.location_id for task in _stored(session, source="external")] == [elsewhere.id]

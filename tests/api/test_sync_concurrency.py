@@ -11,8 +11,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +20,7 @@ from server.jobs import run_job
 from server.models import Finding, Inspection, RectificationTask
 from server.services import sync, tasks
 from tests import factories as f
+from tests.support.pausing import pause_calls
 
 
 def _push(base: str, headers: dict, body: dict) -> dict:
@@ -101,38 +100,16 @@ def test_concurrent_failures_of_one_problem_share_one_task(live_server, session,
     assert _count(session, RectificationTask) == 3
 
 
-@contextmanager
-def _paused(monkeypatch, owner, name: str, here) -> Iterator[threading.Event]:
-    """Pause every call of ``owner.name`` whose first argument is ``here``, until the block ends.
-
-    Yields an event set once a call is waiting; meanwhile its transaction holds what it holds.
-    """
-    arrived, release = threading.Event(), threading.Event()
-    original = getattr(owner, name)
-
-    def paused(first, *args, **kwargs):
-        if here(first):
-            arrived.set()
-            release.wait(timeout=60)
-        return original(first, *args, **kwargs)
-
-    monkeypatch.setattr(owner, name, paused)
-    try:
-        yield arrived
-    finally:
-        release.set()
-
-
 def _push_paused_at(monkeypatch, location_id: int):
     """Pause every push at ``location_id`` after its rows are written, before tasks and commit."""
-    return _paused(
+    return pause_calls(
         monkeypatch, sync, "_apply_effects", lambda batch: location_id in batch.known.locations
     )
 
 
 def _ledger_paused_at(monkeypatch, location_id: int):
     """Pause every push at ``location_id`` between reading its open tasks and writing them."""
-    return _paused(
+    return pause_calls(
         monkeypatch,
         tasks.TaskLedger,
         "write",
