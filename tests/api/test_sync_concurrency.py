@@ -268,3 +268,29 @@ def test_the_overdue_job_marks_a_task_that_a_push_is_joining_and_both_changes_st
     task = session.get(RectificationTask, opened["id"])
     assert task.occurrences == 2
     assert task.overdue_marked_at is not None
+
+
+@pytest.mark.postgres_only
+def test_a_push_that_finds_an_inspection_at_a_place_it_did_not_lock_starts_again(
+    client, session, hospital, inspector, place, monkeypatch
+):
+    # As if another push stored the inspection between this push's look-up of its places and
+    # its locks: the look-up misses the place once.
+    _, headers = inspector
+    body = _one_failing_answer(place.id)
+    first = f.push_body(body["inspections"])  # the inspection alone: stored before
+    stored = client.post("/api/v1/sync/push", json=first, headers=headers)
+    assert stored.json["results"][0]["status"] == "created"
+    looked_up = []
+    places_of = sync._places_of
+
+    def missing_once(session, by_kind):
+        looked_up.append(len(looked_up))
+        return set() if len(looked_up) == 1 else places_of(session, by_kind)
+
+    monkeypatch.setattr(sync, "_places_of", missing_once)
+    answer = client.post("/api/v1/sync/push", json=body, headers=headers).json
+
+    assert len(looked_up) == 2
+    assert [r["status"] for r in answer["results"]] == ["duplicate", "created"]
+    assert [task["occurrences"] for task in answer["tasks"]] == [1]
