@@ -14,7 +14,10 @@ For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or ``-
    phones), ``--lost`` lose their first answer (sent, connection closed, sent again). After each
    push the phone uploads the photos its answer lists as missing (``PUT /photos/<id>`` with
    ``X-Content-SHA256``). 408/429/5xx and network errors are retried with capped back-off, as the
-   PWA's outbox does, until ``--seconds`` have passed; then the run stops by itself.
+   PWA's outbox does, until ``--seconds`` have passed; then the run stops by itself. By default a
+   phone pushes again as soon as its photos are up (the heaviest load); ``--pause S`` lets it
+   wait S seconds on average (half to one and a half) between two pushes, as an inspector walks
+   to the next place.
 4. gunicorn is stopped; the database is audited (``tests/support/audit.py``): every distinct
    record stored once with its content, every photo of a stored finding uploaded, one task per
    problem with occurrences = failures linked, no record answered ``rejected`` that is stored.
@@ -104,10 +107,13 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
             print(f"\n[{kind}] {fleet.describe()}")
             print(
                 f"[{kind}] gunicorn --workers {args.workers} --threads {args.threads} "
-                f"(gthread, access log), time limit {args.seconds:.0f} s"
+                f"(gthread, access log), time limit {args.seconds:.0f} s, "
+                f"pause between pushes {args.pause:g} s"
             )
             cpu_before = _cpu(server.process.pid)
-            ledger = run_fleet(server.port, fleet, tokens, seconds=args.seconds, seed=args.seed)
+            ledger = run_fleet(
+                server.port, fleet, tokens, seconds=args.seconds, seed=args.seed, pause=args.pause
+            )
             cpu = {
                 what: after - cpu_before[what] for what, after in _cpu(server.process.pid).items()
             }
@@ -177,6 +183,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="scripts/docker-web: WEB_THREADS")
     parser.add_argument("--seconds", type=float, default=900, help="time limit of a run")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="mean seconds a phone waits between pushes (0: none, the issue's load)",
+    )
     parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
     parser.add_argument("--start-postgres", action="store_true", help="start a throwaway cluster")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")

@@ -294,8 +294,10 @@ class Device:
         timeout: float = 120,
         max_backoff: float = 2.0,
         seed: int = 0,
+        pause: float = 0.0,
     ) -> None:
         self.name = name
+        self.pause = pause
         self.port = port
         self.ledger = ledger
         self.deadline = deadline
@@ -312,6 +314,9 @@ class Device:
                 if time.monotonic() > self.deadline:
                     self._give_up(f"{self.name} push {number} (not sent: deadline)")
                     continue
+                if number and self.pause:  # the walk to the next place: half to one and a half
+                    time.sleep(self.pause * (0.5 + self.rng.random()))
+                    self._drop_connection()  # the server closes idle ones (gunicorn: after 2 s)
                 self.sync(step, number)
         except Exception as exc:  # a bug in the simulator must show, not hang the run
             self.ledger.note_unexpected(f"{self.name}: {exc!r}")
@@ -441,16 +446,19 @@ def run_fleet(
     seconds: float,
     seed: int = 0,
     ledger: Ledger | None = None,
+    pause: float = 0.0,
 ) -> Ledger:
     """Let every device sync its steps on its own thread; return when all are done or timed out.
 
     Pass a ``ledger`` to watch the run's progress from another thread (a fault injector).
+    ``pause``: seconds a device waits between two pushes on average (0: none, every phone
+    pushes again at once — the heaviest load).
     """
     ledger = ledger or Ledger()
     ledger.started = time.perf_counter()
     deadline = time.monotonic() + seconds
     devices = [
-        Device(f"phone-{n:03d}", token, port, ledger, deadline, seed=seed)
+        Device(f"phone-{n:03d}", token, port, ledger, deadline, seed=seed, pause=pause)
         for n, token in enumerate(tokens)
     ]
     threads = [
