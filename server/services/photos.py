@@ -20,14 +20,15 @@ from typing import Any
 
 from PIL import Image, ImageOps
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.models import Finding, Inspection, Photo, PhotoSlot, RecordEntry, TaskSubmission, User
+from server.services import bulk
 from server.services.permissions import may_see_inspection, may_see_record, require
 from server.services.tasks import copies_of, tasks_of_finding, visible_tasks
 from server.storage import PhotoStorage
+from server.timeutil import utcnow
 
 CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 # Pillow calls a JPEG with extra images in an MPF segment (phone gain maps, depth maps) "MPO";
@@ -225,27 +226,27 @@ def add_photo(
     stored = stored_upload(session, user, photo_id, prepared.sha256)
     if stored is not None:
         return stored, False
-    photo = Photo(
-        id=photo_id,
-        sha256=prepared.sha256,
-        uploaded_bytes=prepared.uploaded_bytes,
-        content_type=prepared.content_type,
-        image_key=prepared.image_key,
-        thumb_key=prepared.thumb_key,
-        width=prepared.width,
-        height=prepared.height,
-        uploaded_by_id=user.id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(photo)
-    except IntegrityError:
-        # Another request stored the same id first: answer as if we were the replay.
-        existing = session.get(Photo, photo_id)
-        if not _may_see(session, user, existing, session.get(PhotoSlot, photo_id)):
-            raise _not_found() from None
-        return _same_or_conflict(existing, prepared.sha256), False
-    return photo, True
+    row = {
+        "id": photo_id,
+        "sha256": prepared.sha256,
+        "uploaded_bytes": prepared.uploaded_bytes,
+        "content_type": prepared.content_type,
+        "image_key": prepared.image_key,
+        "thumb_key": prepared.thumb_key,
+        "width": prepared.width,
+        "height": prepared.height,
+        "uploaded_by_id": user.id,
+        "received_at": utcnow(),
+    }
+    if bulk.insert_new(session, Photo.__table__, ["id"], [row], ["id"]):
+        # What was stored, for the answer: a copy outside the session, so nothing is read back
+        # after the commit.
+        return Photo(**row), True
+    # Another request stored the same id first (it waited for it): answer as the replay does.
+    existing = session.get(Photo, photo_id)
+    if not _may_see(session, user, existing, session.get(PhotoSlot, photo_id)):
+        raise _not_found()
+    return _same_or_conflict(existing, prepared.sha256), False
 
 
 def _same_or_conflict(photo: Photo, sha: str) -> Photo:

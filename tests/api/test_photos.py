@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from server import extensions
 from server.extensions import db
 from server.models import Photo
-from server.services import photos
+from server.services import bulk, photos
 from server.services.photos import process_image
 from tests import factories as f
+from tests.support.pausing import pause_calls
 
 PUSH = "/api/v1/sync/push"
 GPS_IFD = 0x8825
@@ -674,6 +675,29 @@ def test_concurrent_puts_of_one_photo_store_it_once(app, session, inspector):
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = sorted(pool.map(lambda _: upload(), range(4)))
     assert statuses == [200, 200, 200, 201]
+    assert _photo_rows(session) == 1
+
+
+@pytest.mark.postgres_only
+def test_an_upload_whose_id_another_stored_while_it_checked_answers_as_the_replay(
+    app, session, inspector, monkeypatch
+):
+    # The second check found the id free; then the other upload stored it: the insert skips it.
+    _, headers = inspector
+    data, photo_id = f.jpeg_bytes(), f.new_id()
+    answers = []
+    first = threading.Thread(
+        target=lambda: answers.append(_put(app.test_client(), headers, photo_id, data))
+    )
+    here = lambda session, table, *rest: table.name == "photos"  # noqa: E731
+    with pause_calls(monkeypatch, bulk, "insert_new", here) as arrived:
+        first.start()
+        assert arrived.wait(timeout=30)
+        monkeypatch.undo()  # the second upload goes through
+        other = _put(app.test_client(), headers, photo_id, data)
+    first.join(timeout=30)
+    assert (other.status_code, answers[0].status_code) == (201, 200)
+    assert answers[0].json == other.json
     assert _photo_rows(session) == 1
 
 
