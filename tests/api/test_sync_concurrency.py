@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -188,6 +189,18 @@ def test_a_push_at_a_held_place_waits_for_it_and_then_joins_its_task(
     assert (joined["id"], joined["occurrences"]) == (opened["id"], 2)
 
 
+@contextmanager
+def _joining_a_task(base: str, headers: dict, location_id: int, monkeypatch):
+    """Open a task at a place, then hold a second failing push there between reading the task
+    and writing it; yield the task (as the first answer named it) and the pushing thread."""
+    (opened,) = _push(base, headers, _one_failing_answer(location_id))["tasks"]
+    with _ledger_paused_at(monkeypatch, location_id) as arrived:
+        pushing = _Pushing(base, headers, _one_failing_answer(location_id))
+        assert arrived.wait(timeout=30)
+        yield opened, pushing
+    pushing.join(timeout=30)
+
+
 def _patch(base: str, headers: dict, task_id: int, version: int, changes: dict) -> int:
     request = urllib.request.Request(
         f"{base}/api/v1/tasks/{task_id}",
@@ -218,12 +231,9 @@ def test_a_task_changed_while_a_push_joins_it_waits_and_then_meets_the_new_versi
 ):
     _, headers = inspector
     _, supervisor = make_user("supervisor")
-    (opened,) = _push(live_server, headers, _one_failing_answer(place.id))["tasks"]
-    version = session.get(RectificationTask, opened["id"]).version
     cancel = {"status": "cancelled", "reason": "误报"}
-    with _ledger_paused_at(monkeypatch, place.id) as arrived:
-        pushing = _Pushing(live_server, headers, _one_failing_answer(place.id))
-        assert arrived.wait(timeout=30)
+    with _joining_a_task(live_server, headers, place.id, monkeypatch) as (opened, pushing):
+        version = session.get(RectificationTask, opened["id"]).version
         answers = []
         patching = threading.Thread(
             target=lambda: answers.append(
@@ -232,7 +242,6 @@ def test_a_task_changed_while_a_push_joins_it_waits_and_then_meets_the_new_versi
         )
         patching.start()
         _waiting_until_queued(session, pushing, patching)
-    pushing.join(timeout=30)
     patching.join(timeout=30)
     assert answers == [412]  # the supervisor saw version 1; the push made it 2
     session.commit()
@@ -249,20 +258,12 @@ def test_the_overdue_job_marks_a_task_that_a_push_is_joining_and_both_changes_st
     app, live_server, session, inspector, place, monkeypatch
 ):
     _, headers = inspector
-    (opened,) = _push(live_server, headers, _one_failing_answer(place.id))["tasks"]
-    with _ledger_paused_at(monkeypatch, place.id) as arrived:
-        pushing = _Pushing(live_server, headers, _one_failing_answer(place.id))
-        assert arrived.wait(timeout=30)
+    with _joining_a_task(live_server, headers, place.id, monkeypatch) as (opened, _):
         summaries = []
-        job = threading.Thread(
-            target=lambda: summaries.append(
-                run_job(app, "overdue", datetime(2099, 1, 1, tzinfo=UTC))
-            )
-        )
+        job = threading.Thread(target=lambda: summaries.append(run_job(app, "overdue", LATER)))
         job.start()
         job.join(timeout=30)  # it waits for no lock the push holds
         assert not job.is_alive()
-    pushing.join(timeout=30)
     assert summaries == [{"marked": 1}]
     session.commit()
     task = session.get(RectificationTask, opened["id"])
