@@ -1,16 +1,17 @@
 """Which writers wait for which: hospital and place locks, taken first and in one order.
 
-Writes that touch one place's inspections, answers and tasks (a push, a task's workflow step, a
-problem reported from outside) need only that place to themselves: on PostgreSQL they hold the
-place's lock, and the hospital's lock shared, so pushes at different wards write side by side.
-Writers that may touch any place of a hospital (the scheduled jobs that open tasks, the hospital
-import) hold the hospital's lock alone. The change-log lock (``changes``) comes last, at commit.
+Writes that touch one place's inspections, answers and tasks (a push, a task's workflow step)
+need only that place to themselves: on PostgreSQL they hold the place's lock, and the hospital's
+lock shared, so pushes at different wards write side by side. Writers that may touch any place of
+a hospital (the scheduled jobs that open tasks, the hospital import, a problem reported from
+outside with its copies) hold the hospital's lock alone. The change-log lock (``changes``) comes
+last, at commit.
 
 The order, for every writer (docs/sync.md, "Lock order"): the reference-data lock (writers of
 hospitals and checklists, one at a time), hospital locks in ascending id, place locks in ascending
-id, then rows, then the change-log lock. Each lock is a transaction-level
-advisory lock, released at commit or rollback. On SQLite these are no-ops: a writing transaction
-holds the database's one write lock from its ``BEGIN IMMEDIATE``.
+id, then rows, then the change-log lock. Each lock is a transaction-level advisory lock, released
+at commit or rollback. On SQLite these are no-ops: a writing transaction holds the database's one
+write lock from its ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
