@@ -174,6 +174,17 @@ def _ids(records: list[_Record], key: str = "id") -> set:
     return {r.data[key] for r in records if r.data is not None and r.data.get(key) is not None}
 
 
+def _parent_ids(by_kind: dict[str, list[_Record]]) -> set[uuid.UUID]:
+    """Return the inspections the push's findings and records name (stored or in the push)."""
+    return _ids(by_kind["finding"], "inspection_id") | _ids(by_kind["record"], "inspection_id")
+
+
+def _named_location_ids(by_kind: dict[str, list[_Record]]) -> set[int]:
+    """Return the locations the push's inspections and records name themselves."""
+    named = _ids(by_kind["inspection"], "location_id") | _ids(by_kind["record"], "location_id")
+    return {location_id for location_id in named if isinstance(location_id, int)}
+
+
 @dataclass
 class _Known:
     """What the database holds that this push's records refer to, read in one query per table."""
@@ -203,9 +214,7 @@ class _Known:
                 else []
             )
             stored[kind] = {row_id: (digest, hospital) for row_id, digest, hospital in rows}
-        parents = _ids(by_kind["finding"], "inspection_id") | _ids(
-            by_kind["record"], "inspection_id"
-        )
+        parents = _parent_ids(by_kind)
         inspections = {}
         if parents:
             rows = session.execute(
@@ -219,16 +228,14 @@ class _Known:
                 ).where(Inspection.id.in_(parents))
             )
             inspections = {row.id: row for row in rows}
-        location_ids = (
-            _ids(by_kind["inspection"], "location_id")
-            | _ids(by_kind["record"], "location_id")
-            | {row.location_id for row in inspections.values()}
-        )
+        location_ids = _named_location_ids(by_kind) | {
+            row.location_id for row in inspections.values()
+        }
         locations = {}
         if location_ids:
             rows = session.scalars(
                 select(Location)
-                .where(Location.id.in_({i for i in location_ids if isinstance(i, int)}))
+                .where(Location.id.in_(location_ids))
                 .options(joinedload(Location.hospital))
             )
             locations = {location.id: location for location in rows}
@@ -762,13 +769,7 @@ def _places_of(session: Session, by_kind: dict[str, list[_Record]]) -> set[tuple
     Read before the locks, so it may miss an inspection that another push stores meanwhile;
     ``_apply`` then finds a place it has not locked and starts again.
     """
-    named = {
-        location_id
-        for location_id in _ids(by_kind["inspection"], "location_id")
-        | _ids(by_kind["record"], "location_id")
-        if isinstance(location_id, int)
-    }
-    parents = _ids(by_kind["finding"], "inspection_id") | _ids(by_kind["record"], "inspection_id")
+    named, parents = _named_location_ids(by_kind), _parent_ids(by_kind)
     if not named and not parents:
         return set()
     condition = Location.id.in_(named)
