@@ -173,8 +173,9 @@ def report_external(session: Session, user: User, report: dict) -> tuple[Rectifi
     require(user, "tasks.report_external")
     # First, the lock order of docs/sync.md: the whole hospital, since a report may be copied
     # to any of its places; the same id reported twice at once in it meets the first one's rows.
-    hospital_of_place = select(Location.hospital_id).where(Location.id == report["location_id"])
-    lock_hospitals(session, session.scalars(hospital_of_place))
+    named = session.get(Location, report["location_id"])  # checked by _place below
+    if named is not None:
+        lock_hospitals(session, [named.hospital_id])
     digest = _digest(report)
     if (task := _replayed(session, user, report, digest)) is not None:
         return task, False
