@@ -55,16 +55,17 @@ class PhotoResource(MethodView):
         sha = photos.check_upload(
             data, request.mimetype, request.headers.get("X-Content-SHA256"), limits
         )
-        stored = photos.stored_upload(db.session, g.user, photo_id, sha)
-        if stored is not None:
-            return stored, 200
+        check = photos.look_up_upload(db.session, g.user, photo_id, sha)
+        if check.replay is not None:
+            return check.replay, 200
         # The look-up only read (``reads_first``); no transaction stays open while Pillow
-        # decodes. The row is written in a new one, with the write lock, which checks again.
+        # decodes. The row is written in a new one, with the write lock, which checks again
+        # what may have changed meanwhile.
         db.session.commit()
         storage = current_app.extensions["photo_storage"]
         prepared = photos.prepare_photo(storage, data, request.mimetype, sha, limits)
         with sqlite_write_intent():
-            photo, created = photos.add_photo(db.session, g.user, photo_id, prepared)
+            photo, created = photos.add_photo(db.session, g.user, check, photo_id, prepared)
             db.session.commit()
         return photo, 201 if created else 200
 

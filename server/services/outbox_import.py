@@ -158,11 +158,12 @@ def _import_photo(
                 errors={"data_base64": ["Not base64."]},
             ) from None
         sha = photos.check_upload(data, photo["type"], photo["sha256"], limits)
-        if photos.stored_upload(session, user, photo["id"], sha) is not None:
+        check = photos.look_up_upload(session, user, photo["id"], sha)
+        if check.replay is not None:
             return {**result, "status": "duplicate"}
         session.commit()  # no transaction while Pillow decodes
         prepared = photos.prepare_photo(storage, data, photo["type"], sha, limits)
-        _row, created = photos.add_photo(session, user, photo["id"], prepared)
+        _row, created = photos.add_photo(session, user, check, photo["id"], prepared)
         session.commit()
     except DomainError as exc:
         session.rollback()

@@ -164,8 +164,22 @@ def check_upload(
     return claimed
 
 
-def stored_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) -> Photo | None:
-    """Return the photo stored under ``photo_id`` with these bytes (a replay), or None if new.
+@dataclass(frozen=True)
+class UploadCheck:
+    """What the look-up before decoding found under a photo id.
+
+    ``replay``: the photo already stored with these bytes (answer it, store nothing). Otherwise
+    the upload is new and allowed, judged against ``claim``: what a push said of the id (its slot's
+    owner and expected bytes), or None when nothing has named it yet.
+    """
+
+    replay: Photo | None
+    uploader_id: int
+    claim: tuple | None
+
+
+def look_up_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) -> UploadCheck:
+    """Judge an upload of ``sha`` under ``photo_id`` before its bytes are decoded.
 
     Raises if other bytes are stored or expected under the id, or its finding is out of scope.
     """
@@ -175,11 +189,19 @@ def stored_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) -
         # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
         raise _not_found()
     if existing is not None:
-        return _same_or_conflict(existing, sha)
+        return UploadCheck(_same_or_conflict(existing, sha), user.id, _claim(slot))
     require(user, "photos.upload")  # a replay changes nothing; a new photo is a write
     if slot is not None and slot.sha256 != sha:
         raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
-    return None
+    return UploadCheck(None, user.id, _claim(slot))
+
+
+def _claim(slot: PhotoSlot | None) -> tuple | None:
+    """Return what a slot says of its photo: whose it is and which bytes it expects."""
+    if slot is None:
+        return None
+    owner = (slot.finding_id, slot.submission_id, slot.inspection_id, slot.record_id)
+    return (*owner, slot.sha256)
 
 
 @dataclass(frozen=True)
@@ -216,16 +238,19 @@ def prepare_photo(
 
 
 def add_photo(
-    session: Session, user: User, photo_id: uuid.UUID, prepared: PreparedPhoto
+    session: Session, user: User, check: UploadCheck, photo_id: uuid.UUID, prepared: PreparedPhoto
 ) -> tuple[Photo, bool]:
     """Record a prepared upload; return the photo and whether it is new (False: a replay).
 
-    Checks again what ``stored_upload`` checked before decoding: meanwhile another request may
-    have stored the id, or a push named it.
+    ``check`` is ``look_up_upload``'s verdict, made before decoding in another transaction.
+    Meanwhile another request may have stored the id (the insert skips it: answered as a replay)
+    or a push named it (its slot differs from the claim judged: judged again). Otherwise the
+    verdict stands, and ``user`` is not read again (after the look-up's commit it would reload).
     """
-    stored = stored_upload(session, user, photo_id, prepared.sha256)
-    if stored is not None:
-        return stored, False
+    if _claim(session.get(PhotoSlot, photo_id)) != check.claim:
+        check = look_up_upload(session, user, photo_id, prepared.sha256)
+    if check.replay is not None:
+        return check.replay, False
     row = {
         "id": photo_id,
         "sha256": prepared.sha256,
@@ -235,7 +260,7 @@ def add_photo(
         "thumb_key": prepared.thumb_key,
         "width": prepared.width,
         "height": prepared.height,
-        "uploaded_by_id": user.id,
+        "uploaded_by_id": check.uploader_id,
         "received_at": utcnow(),
     }
     if bulk.insert_new(session, Photo.__table__, ["id"], [row], ["id"]):

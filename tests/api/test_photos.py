@@ -78,10 +78,11 @@ def _photo_rows(session) -> int:
     return session.scalar(select(func.count()).select_from(Photo))
 
 
-def _named_by_finding(client, headers, place, data):
-    """Push an inspection whose finding names a photo of ``data``; return (ref, body, answer)."""
+def _named_by_finding(client, headers, place, data, ref=None):
+    """Push an inspection whose finding names a photo of ``data`` (under ``ref``'s id, if
+    given); return (ref, body, answer)."""
     inspection = f.inspection_payload(place.id)
-    ref = f.photo_ref(data)
+    ref = {**f.photo_ref(data), "id": ref["id"]} if ref else f.photo_ref(data)
     finding = f.finding_payload(inspection["id"], "sign.present", "pass", photos=[ref])
     body = f.push_body([inspection], [finding])
     response = client.post(PUSH, json=body, headers=headers)
@@ -699,6 +700,67 @@ def test_an_upload_whose_id_another_stored_while_it_checked_answers_as_the_repla
     assert (other.status_code, answers[0].status_code) == (201, 200)
     assert answers[0].json == other.json
     assert _photo_rows(session) == 1
+
+
+def _put_while(app, monkeypatch, headers, photo_id, data, meanwhile):
+    """PUT ``data``, running ``meanwhile()`` while it is decoded (after its look-up)."""
+    answers = []
+    upload = threading.Thread(
+        target=lambda: answers.append(_put(app.test_client(), headers, photo_id, data))
+    )
+    with pause_calls(monkeypatch, photos, "prepare_photo", lambda *args: True) as arrived:
+        upload.start()
+        assert arrived.wait(timeout=30)
+        meanwhile()
+    upload.join(timeout=30)
+    return answers[0]
+
+
+def test_a_photo_its_finding_names_while_it_is_decoded_fills_the_slot(
+    app, session, inspector, place, monkeypatch
+):
+    _, headers = inspector
+    data = f.jpeg_bytes()
+    ref = f.photo_ref(data)
+
+    def push():
+        _named_by_finding(app.test_client(), headers, place, data, ref)
+
+    answer = _put_while(app, monkeypatch, headers, ref["id"], data, push)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert _photo_rows(session) == 1
+
+
+def test_a_finding_expecting_other_bytes_while_a_photo_is_decoded_makes_it_a_conflict(
+    app, session, inspector, place, monkeypatch, assert_error
+):
+    _, headers = inspector
+    data, expected = f.jpeg_bytes(), f.jpeg_bytes(color=(0, 0, 255))
+    ref = f.photo_ref(expected)
+
+    def push():
+        _named_by_finding(app.test_client(), headers, place, expected, ref)
+
+    answer = _put_while(app, monkeypatch, headers, ref["id"], data, push)
+    assert_error(answer, 409, "photo.conflict")
+    assert _photo_rows(session) == 0
+
+
+def test_a_photo_another_hospital_names_while_it_is_decoded_is_not_found(
+    app, session, inspector, place, make_user, other_hospital, monkeypatch, assert_error
+):
+    # The stranger's look-up found the id free; the inspector's finding then claimed it.
+    _, headers = inspector
+    _, stranger = make_user("inspector", hospital=other_hospital)
+    data = f.jpeg_bytes()
+    ref = f.photo_ref(data)
+
+    def push():
+        _named_by_finding(app.test_client(), headers, place, data, ref)
+
+    answer = _put_while(app, monkeypatch, stranger, ref["id"], data, push)
+    assert_error(answer, 404, "photo.not_found")
+    assert _photo_rows(session) == 0
 
 
 def test_no_write_lock_is_held_while_a_photo_is_decoded(client, backend, inspector, monkeypatch):
