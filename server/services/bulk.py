@@ -1,7 +1,7 @@
-"""Bulk inserts: one statement per table, new rows in key order, taken keys skipped.
+"""Bulk inserts and look-ups: one statement per table, one parameter for many rows or ids.
 
-Every writer inserts in key order, so two writers waiting on each other's keys wait in the
-same order and cannot deadlock (docs/sync.md, "Lock order").
+Rows whose keys are taken are skipped. Every writer inserts in key order, so two writers waiting
+on each other's keys wait in the same order and cannot deadlock (docs/sync.md, "Lock order").
 
 On PostgreSQL the rows travel as one JSON document, ``INSERT … SELECT … FROM
 json_populate_recordset(NULL::table, :rows)``: one parameter whatever the number of rows,
@@ -12,6 +12,11 @@ inserts' time in psycopg's Python array dumper (docs/performance.md). A JSON ``n
 SQL ``NULL`` in the table; the app reads both as None. SQLite takes a many-row ``VALUES`` list
 with ``?`` placeholders, handed to the driver as it is, each value converted by its column's
 bind processor (looked up once per statement shape).
+
+A look-up of a push's ids (``among``) sends them as one parameter too: an array literal on
+PostgreSQL, a JSON array read by ``json_each`` on SQLite. ``column.in_(ids)`` renders a placeholder
+per id and converts each in Python on every execution (SQLAlchemy's "post-compile" step: 9% of
+a push's CPU once, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Row, Table, text
+from sqlalchemy import Column, Row, Table, bindparam, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType, TypeDecorator
 
 from server.models.base import NAIVE_REFUSED
 
@@ -211,3 +219,75 @@ def _values_statement(
 def _default(column: Column) -> Any:
     default = column.default
     return default.arg(None) if default.is_callable else default.arg
+
+
+# --- look-ups -----------------------------------------------------------------------------------
+
+
+def among(column: Any, values: Iterable[uuid.UUID | int | str]) -> FunctionElement:
+    """Return the condition: ``column`` is one of ``values`` (UUIDs, integers or text)."""
+    return _Among(column, bindparam(None, list(values), type_=_IdList()))
+
+
+class _IdList(TypeDecorator):
+    """A list of ids, bound as PostgreSQL's array literal or SQLite's JSON array.
+
+    Bound untyped: typed as text, PostgreSQL would parse the literal again for every row it
+    compares (an I/O cast, never folded into a constant) instead of looking the ids up in the
+    index.
+    """
+
+    impl = NullType
+    cache_ok = True
+
+    def process_bind_param(self, value: list, dialect: Dialect) -> str:
+        if dialect.name == "postgresql":
+            return "{" + ",".join(_array_element(item) for item in value) + "}"
+        return json.dumps([_sqlite_id(item) for item in value], ensure_ascii=False)
+
+
+def _array_element(item: Any) -> str:
+    """Return an id as an element of PostgreSQL's array literal (text quoted, so ``,}"`` stay)."""
+    if isinstance(item, str):
+        return '"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(_checked_id(item))
+
+
+def _sqlite_id(item: Any) -> str | int:
+    """Return an id as SQLite stores it: a UUID as its 32 hex digits (``Uuid`` on SQLite)."""
+    if isinstance(item, str):
+        return item
+    item = _checked_id(item)
+    return item.hex if isinstance(item, uuid.UUID) else item
+
+
+def _checked_id(item: Any) -> uuid.UUID | int:
+    if isinstance(item, uuid.UUID) or (isinstance(item, int) and not isinstance(item, bool)):
+        return item
+    raise TypeError(f"among() takes UUIDs, integers and text, not {type(item).__name__}")
+
+
+class _Among(FunctionElement):
+    """``column`` among a bound list; rendered per dialect below."""
+
+    name = "among"
+    type = NullType()  # not Boolean: SQLite would compare the condition with 1, past the index
+    inherit_cache = True
+
+
+@compiles(_Among)
+def _among_sqlite(element: _Among, compiler: Any, **kw: Any) -> str:
+    column, ids = element.clauses
+    return (
+        f"{compiler.process(column, **kw)} IN "
+        f"(SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+    )
+
+
+@compiles(_Among, "postgresql")
+def _among_postgresql(element: _Among, compiler: Any, **kw: Any) -> str:
+    column, ids = element.clauses
+    kind = compiler.dialect.type_compiler_instance.process(column.type)
+    return (
+        f"{compiler.process(column, **kw)} = ANY(CAST({compiler.process(ids, **kw)} AS {kind}[]))"
+    )

@@ -75,7 +75,9 @@ def _write_announced(session: Session) -> None:
     for kind, entity_id in announced:
         by_kind.setdefault(kind, []).append(entity_id)
     for kind, entity_ids in by_kind.items():
-        session.execute(delete(Change).where(Change.kind == kind, Change.entity_id.in_(entity_ids)))
+        session.execute(
+            delete(Change).where(Change.kind == kind, bulk.among(Change.entity_id, entity_ids))
+        )
     now = utcnow()
     bulk.insert_all(
         session,

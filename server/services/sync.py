@@ -207,7 +207,7 @@ class _Known:
             rows = (
                 session.execute(
                     select(model.id, model.content_sha256, model.hospital_id).where(
-                        model.id.in_(ids)
+                        bulk.among(model.id, ids)
                     )
                 )
                 if ids
@@ -225,7 +225,7 @@ class _Known:
                     Inspection.checklist_id,
                     Inspection.checklist_version,
                     Inspection.inspector_id,
-                ).where(Inspection.id.in_(parents))
+                ).where(bulk.among(Inspection.id, parents))
             )
             inspections = {row.id: row for row in rows}
         location_ids = _named_location_ids(by_kind) | {
@@ -249,7 +249,7 @@ class _Known:
             rows = session.execute(
                 select(
                     Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id
-                ).where(Finding.inspection_id.in_(answered))
+                ).where(bulk.among(Finding.inspection_id, answered))
             )
             for finding_id, inspection_id, item_id, supersedes_id in rows:
                 answers.setdefault((inspection_id, item_id), []).append((finding_id, supersedes_id))
@@ -267,10 +267,14 @@ class _Known:
         slotted, hashes = set(), {}
         if photo_ids:
             slotted = set(
-                session.scalars(select(PhotoSlot.photo_id).where(PhotoSlot.photo_id.in_(photo_ids)))
+                session.scalars(
+                    select(PhotoSlot.photo_id).where(bulk.among(PhotoSlot.photo_id, photo_ids))
+                )
             )
             hashes = dict(
-                session.execute(select(Photo.id, Photo.sha256).where(Photo.id.in_(photo_ids))).all()
+                session.execute(
+                    select(Photo.id, Photo.sha256).where(bulk.among(Photo.id, photo_ids))
+                ).all()
             )
         return cls(stored, inspections, locations, versions, answers, slotted, hashes)
 
@@ -774,7 +778,7 @@ def _places_of(session: Session, by_kind: dict[str, list[_Record]]) -> set[tuple
         return set()
     condition = Location.id.in_(named)
     if parents:
-        stored = select(Inspection.location_id).where(Inspection.id.in_(parents))
+        stored = select(Inspection.location_id).where(bulk.among(Inspection.id, parents))
         condition = or_(condition, Location.id.in_(stored))
     return set(session.execute(select(Location.hospital_id, Location.id).where(condition)).all())
 
@@ -857,7 +861,7 @@ def _missing_photos(session: Session, settled: dict[str, list[uuid.UUID]]) -> li
             continue
         rows = session.scalars(
             select(PhotoSlot.photo_id)
-            .where(column.in_(settled[kind]))
+            .where(bulk.among(column, settled[kind]))
             .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
             .order_by(column, PhotoSlot.position)
         )
@@ -885,7 +889,7 @@ def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[di
                 RectificationTask.title_en,
             )
             .join(link, link.c.task_id == RectificationTask.id)
-            .where(column.in_(ids))
+            .where(bulk.among(column, ids))
         )
         for task_id, source_id, due_at, status, occurrences, title_zh, title_en in rows:
             answer.append(

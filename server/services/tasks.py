@@ -301,7 +301,7 @@ class TaskLedger:
             select(task_findings.c.finding_id, *_LEDGER_COLUMNS, *_LATEST_FAILURES)
             .join(RectificationTask, RectificationTask.id == task_findings.c.task_id)
             .where(
-                task_findings.c.finding_id.in_(finding_ids),
+                bulk.among(task_findings.c.finding_id, finding_ids),
                 RectificationTask.status.in_(OPEN_STATUSES),
             )
         )
