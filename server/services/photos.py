@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps
-from sqlalchemy import select
+from sqlalchemy import Uuid, literal, select
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
@@ -183,8 +183,7 @@ def look_up_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) 
 
     Raises if other bytes are stored or expected under the id, or its finding is out of scope.
     """
-    existing = session.get(Photo, photo_id)
-    slot = session.get(PhotoSlot, photo_id)
+    existing, slot = _photo_and_slot(session, photo_id)
     if (existing is not None or slot is not None) and not _may_see(session, user, existing, slot):
         # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
         raise _not_found()
@@ -322,7 +321,23 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
 
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
     """Return a stored photo the user may see (404 otherwise, as for an unknown id)."""
-    photo = session.get(Photo, photo_id)
-    if photo is None or not _may_see(session, user, photo, session.get(PhotoSlot, photo_id)):
+    photo, slot = _photo_and_slot(session, photo_id)
+    if photo is None or not _may_see(session, user, photo, slot):
         raise _not_found()
     return photo
+
+
+def _photo_and_slot(session: Session, photo_id: uuid.UUID) -> tuple[Photo | None, PhotoSlot | None]:
+    """Return the photo stored under an id and the slot expecting it, in one round trip.
+
+    Either may be missing (a photo nothing names yet; a slot whose photo has not arrived), so
+    both are outer-joined to the id itself.
+    """
+    wanted = select(literal(photo_id, Uuid).label("id")).subquery()
+    row = session.execute(
+        select(Photo, PhotoSlot)
+        .select_from(wanted)
+        .outerjoin(Photo, Photo.id == wanted.c.id)
+        .outerjoin(PhotoSlot, PhotoSlot.photo_id == wanted.c.id)
+    ).one()
+    return row[0], row[1]
