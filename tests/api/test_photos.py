@@ -79,10 +79,10 @@ def _photo_rows(session) -> int:
 
 
 def _named_by_finding(client, headers, place, data, ref=None):
-    """Push an inspection whose finding names a photo of ``data`` (under ``ref``'s id, if
-    given); return (ref, body, answer)."""
+    """Push an inspection whose finding names a photo of ``data`` (or ``ref``, if given);
+    return (ref, body, answer)."""
     inspection = f.inspection_payload(place.id)
-    ref = {**f.photo_ref(data), "id": ref["id"]} if ref else f.photo_ref(data)
+    ref = ref or f.photo_ref(data)
     finding = f.finding_payload(inspection["id"], "sign.present", "pass", photos=[ref])
     body = f.push_body([inspection], [finding])
     response = client.post(PUSH, json=body, headers=headers)
@@ -702,16 +702,17 @@ def test_an_upload_whose_id_another_stored_while_it_checked_answers_as_the_repla
     assert _photo_rows(session) == 1
 
 
-def _put_while(app, monkeypatch, headers, photo_id, data, meanwhile):
-    """PUT ``data``, running ``meanwhile()`` while it is decoded (after its look-up)."""
+def _put_while_a_finding_names_it(app, monkeypatch, uploader, data, inspector, place, ref):
+    """PUT ``data`` under ``ref``'s id as ``uploader``; while it is decoded (after its look-up),
+    ``inspector`` pushes a finding that names ``ref``. Return the PUT's answer."""
     answers = []
     upload = threading.Thread(
-        target=lambda: answers.append(_put(app.test_client(), headers, photo_id, data))
+        target=lambda: answers.append(_put(app.test_client(), uploader, ref["id"], data))
     )
     with pause_calls(monkeypatch, photos, "prepare_photo", lambda *args: True) as arrived:
         upload.start()
         assert arrived.wait(timeout=30)
-        meanwhile()
+        _named_by_finding(app.test_client(), inspector, place, None, ref=ref)
     upload.join(timeout=30)
     return answers[0]
 
@@ -722,11 +723,7 @@ def test_a_photo_its_finding_names_while_it_is_decoded_fills_the_slot(
     _, headers = inspector
     data = f.jpeg_bytes()
     ref = f.photo_ref(data)
-
-    def push():
-        _named_by_finding(app.test_client(), headers, place, data, ref)
-
-    answer = _put_while(app, monkeypatch, headers, ref["id"], data, push)
+    answer = _put_while_a_finding_names_it(app, monkeypatch, headers, data, headers, place, ref)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     assert _photo_rows(session) == 1
 
@@ -735,13 +732,9 @@ def test_a_finding_expecting_other_bytes_while_a_photo_is_decoded_makes_it_a_con
     app, session, inspector, place, monkeypatch, assert_error
 ):
     _, headers = inspector
-    data, expected = f.jpeg_bytes(), f.jpeg_bytes(color=(0, 0, 255))
-    ref = f.photo_ref(expected)
-
-    def push():
-        _named_by_finding(app.test_client(), headers, place, expected, ref)
-
-    answer = _put_while(app, monkeypatch, headers, ref["id"], data, push)
+    ref = f.photo_ref(f.jpeg_bytes(color=(0, 0, 255)))
+    data = f.jpeg_bytes()
+    answer = _put_while_a_finding_names_it(app, monkeypatch, headers, data, headers, place, ref)
     assert_error(answer, 409, "photo.conflict")
     assert _photo_rows(session) == 0
 
@@ -754,11 +747,7 @@ def test_a_photo_another_hospital_names_while_it_is_decoded_is_not_found(
     _, stranger = make_user("inspector", hospital=other_hospital)
     data = f.jpeg_bytes()
     ref = f.photo_ref(data)
-
-    def push():
-        _named_by_finding(app.test_client(), headers, place, data, ref)
-
-    answer = _put_while(app, monkeypatch, stranger, ref["id"], data, push)
+    answer = _put_while_a_finding_names_it(app, monkeypatch, stranger, data, headers, place, ref)
     assert_error(answer, 404, "photo.not_found")
     assert _photo_rows(session) == 0
 
