@@ -53,11 +53,14 @@ def machine() -> str:
     )
 
 
-def cpu_seconds(accept: Callable[[int, str], bool]) -> float:
-    """Return the CPU time (user + system) so far of the live processes ``accept`` takes.
+def cpu_seconds(accept: Callable[[int, int, int, str], bool]) -> float:
+    """Return the CPU time (user + system) so far of the processes ``accept`` takes, with that of
+    their children already reaped.
 
-    ``accept(process group, command line)``, from ``/proc`` (Linux; 0 elsewhere). A process
-    that exited meanwhile is not counted: read it before stopping what you measure.
+    ``accept(pid, parent pid, process group, command line)``, from ``/proc`` (Linux; 0
+    elsewhere). A process that exited and was reaped counts in its parent's children's time: take
+    the parent too (PostgreSQL's postmaster, whose backends come and go with the pool's
+    connections), or its time is lost — a difference of two readings could then even shrink.
     """
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -68,8 +71,9 @@ def cpu_seconds(accept: Callable[[int, str], bool]) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
         except OSError:
             continue  # exited while we looked
-        if accept(int(fields[2]), command):
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        if accept(int(stat.parent.name), int(fields[1]), int(fields[2]), command):
+            # utime, stime, cutime, cstime (fields 14–17 of proc(5))
+            total += sum(int(value) for value in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")
 
 

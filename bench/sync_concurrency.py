@@ -40,6 +40,7 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
+import sqlalchemy as sa
 from _common import busy_seconds, cpu_seconds, machine, percentile
 
 from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
@@ -65,17 +66,34 @@ def statuses(ledger, what: str) -> str:
     return ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
 
 
-def _cpu(gunicorn_group: int) -> dict[str, float]:
-    """CPU seconds so far: gunicorn's workers, PostgreSQL's backends, the phones, all cores.
+def _cpu(gunicorn_group: int, postmaster: int | None) -> dict[str, float]:
+    """CPU seconds so far: gunicorn's workers, the PostgreSQL cluster's processes (the postmaster
+    and its backends, closed ones included), the phones, all cores.
 
     Says whether a run was short of CPU or waiting (locks, disks), and what a push cost.
     """
     return {
-        "gunicorn": cpu_seconds(lambda group, _: group == gunicorn_group),
-        "postgres": cpu_seconds(lambda _, command: command.startswith("postgres")),
+        "gunicorn": cpu_seconds(lambda _pid, _parent, group, _command: group == gunicorn_group),
+        "postgres": cpu_seconds(lambda pid, parent, _group, _command: postmaster in (pid, parent))
+        if postmaster
+        else 0.0,
         "phones": time.process_time(),
         "busy": busy_seconds(),
     }
+
+
+def _postmaster(database_url: str) -> int | None:
+    """Return the pid of the cluster's postmaster if it runs on this machine, else None."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            backend = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+        stat = Path(f"/proc/{backend}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[1])
+    except (OSError, sa.exc.SQLAlchemyError):
+        return None  # another machine's cluster (or no /proc): its CPU is not measured
+    finally:
+        engine.dispose()
 
 
 def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
@@ -110,12 +128,14 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
                 f"(gthread, access log), time limit {args.seconds:.0f} s, "
                 f"pause between pushes {args.pause:g} s"
             )
-            cpu_before = _cpu(server.process.pid)
+            postmaster = _postmaster(instance.database_url) if kind == "postgresql" else None
+            cpu_before = _cpu(server.process.pid, postmaster)
             ledger = run_fleet(
                 server.port, fleet, tokens, seconds=args.seconds, seed=args.seed, pause=args.pause
             )
             cpu = {
-                what: after - cpu_before[what] for what, after in _cpu(server.process.pid).items()
+                what: after - cpu_before[what]
+                for what, after in _cpu(server.process.pid, postmaster).items()
             }
         found = audit(instance.database_url, instance.photo_dir, fleet, ledger)
         deadlocks = count_deadlocks(instance.database_url) if kind == "postgresql" else None
@@ -141,7 +161,9 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
         f"records/s, {pushes / ledger.seconds:6.1f} push answers/s"
     )
     per_push = cpu["gunicorn"] / max(pushes, 1) * 1000
-    database = f"PostgreSQL {cpu['postgres']:.1f} s, " if kind == "postgresql" else ""
+    database = ""
+    if kind == "postgresql":
+        database = f"PostgreSQL {cpu['postgres']:.1f} s, " if postmaster else "PostgreSQL n/a, "
     busy = cpu["busy"] / (ledger.seconds * (os.cpu_count() or 1))
     print(
         f"[{kind}] CPU: gunicorn {cpu['gunicorn']:.1f} s ({per_push:.0f} ms per push answer, "
