@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps
-from sqlalchemy import Uuid, literal, select
+from sqlalchemy import Uuid, func, literal, select
 from sqlalchemy.orm import Session
 
 from server.errors import Conflict, DomainError, Invalid, NotFound
@@ -183,8 +183,9 @@ def look_up_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) 
 
     Raises if other bytes are stored or expected under the id, or its finding is out of scope.
     """
-    existing, slot = _photo_and_slot(session, photo_id)
-    if (existing is not None or slot is not None) and not _may_see(session, user, existing, slot):
+    existing, slot, inspection = _photo_slot_and_inspection(session, photo_id)
+    seen = existing is not None or slot is not None
+    if seen and not _may_see(session, user, existing, slot, inspection):
         # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
         raise _not_found()
     if existing is not None:
@@ -283,20 +284,27 @@ def _not_found() -> NotFound:
     return NotFound("No such photo.", code="photo.not_found")
 
 
-def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot | None) -> bool:
+def _may_see(
+    session: Session,
+    user: User,
+    photo: Photo | None,
+    slot: PhotoSlot | None,
+    inspection: Inspection | None = None,
+) -> bool:
     """Return whether the photo (or the slot awaiting it) is ``user``'s to see or to upload.
 
     Its uploader sees it; beyond them, a finding's photo follows the finding's inspection or any
     task the finding opened (whoever works on a problem sees its "before" photo), evidence follows
     its task, a signature follows its inspection or its log (and the log's inspection), and a
-    photo nothing has claimed yet is nobody else's.
+    photo nothing has claimed yet is nobody else's. ``inspection``: the slot's inspection (its
+    own or its finding's) if already read.
     """
     if photo is not None and photo.uploaded_by_id == user.id:
         return True
     if slot is None:
         return False
     if slot.inspection_id is not None:
-        return may_see_inspection(user, session.get(Inspection, slot.inspection_id))
+        return may_see_inspection(user, inspection or session.get(Inspection, slot.inspection_id))
     if slot.record_id is not None:
         entry = session.get(RecordEntry, slot.record_id)
         return may_see_record(user, entry) or (
@@ -304,11 +312,12 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
             and may_see_inspection(user, session.get(Inspection, entry.inspection_id))
         )
     if slot.finding_id is not None:
-        inspection = session.scalar(  # one query, not the finding and then its inspection
-            select(Inspection)
-            .join(Finding, Finding.inspection_id == Inspection.id)
-            .where(Finding.id == slot.finding_id)
-        )
+        if inspection is None:
+            inspection = session.scalar(  # one query, not the finding and then its inspection
+                select(Inspection)
+                .join(Finding, Finding.inspection_id == Inspection.id)
+                .where(Finding.id == slot.finding_id)
+            )
         return may_see_inspection(user, inspection) or bool(
             visible_tasks(session, user, tasks_of_finding(session, slot.finding_id))
         )
@@ -321,23 +330,31 @@ def _may_see(session: Session, user: User, photo: Photo | None, slot: PhotoSlot 
 
 def photo_for_user(session: Session, user: User, photo_id: uuid.UUID) -> Photo:
     """Return a stored photo the user may see (404 otherwise, as for an unknown id)."""
-    photo, slot = _photo_and_slot(session, photo_id)
-    if photo is None or not _may_see(session, user, photo, slot):
+    photo, slot, inspection = _photo_slot_and_inspection(session, photo_id)
+    if photo is None or not _may_see(session, user, photo, slot, inspection):
         raise _not_found()
     return photo
 
 
-def _photo_and_slot(session: Session, photo_id: uuid.UUID) -> tuple[Photo | None, PhotoSlot | None]:
-    """Return the photo stored under an id and the slot expecting it, in one round trip.
+def _photo_slot_and_inspection(
+    session: Session, photo_id: uuid.UUID
+) -> tuple[Photo | None, PhotoSlot | None, Inspection | None]:
+    """Return the photo under an id, the slot expecting it and its inspection, in one query.
 
-    Either may be missing (a photo nothing names yet; a slot whose photo has not arrived), so
-    both are outer-joined to the id itself.
+    The inspection is a signature slot's own or a finding slot's finding's; ``_may_see`` then
+    needs no query for it. Photo and slot may each be missing (a photo nothing names yet; a slot
+    whose photo has not arrived), so both are outer-joined to the id itself.
     """
     wanted = select(literal(photo_id, Uuid).label("id")).subquery()
     row = session.execute(
-        select(Photo, PhotoSlot)
+        select(Photo, PhotoSlot, Inspection)
         .select_from(wanted)
         .outerjoin(Photo, Photo.id == wanted.c.id)
         .outerjoin(PhotoSlot, PhotoSlot.photo_id == wanted.c.id)
+        .outerjoin(Finding, Finding.id == PhotoSlot.finding_id)
+        .outerjoin(
+            Inspection,
+            Inspection.id == func.coalesce(PhotoSlot.inspection_id, Finding.inspection_id),
+        )
     ).one()
-    return row[0], row[1]
+    return row[0], row[1], row[2]
