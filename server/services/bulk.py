@@ -1,4 +1,4 @@
-"""Bulk inserts and look-ups: one statement per table, one parameter for many rows or ids.
+"""Bulk inserts (one statement per table) and look-ups of many ids (one parameter).
 
 Rows whose keys are taken are skipped. Every writer inserts in key order, so two writers waiting
 on each other's keys wait in the same order and cannot deadlock (docs/sync.md, "Lock order").

@@ -65,10 +65,10 @@ from server.schemas.sync import FindingIn, InspectionIn, RecordIn
 from server.services import bulk, locks, notifications, tasks
 from server.services.checklists import current_versions
 from server.services.permissions import (
-    allowed,
     may_add_to_inspection,
     may_keep_records_at,
     may_push,
+    may_record,
     visible_hospital_ids,
 )
 from server.services.verdicts import (
@@ -350,7 +350,7 @@ class _Batch:
 
     @functools.cached_property
     def inspects(self) -> bool:
-        return allowed(self.user, "inspections.record")
+        return may_record(self.user)
 
     def in_scope(self, hospital_id: int) -> bool:
         return hospital_id in self.hospital_ids
