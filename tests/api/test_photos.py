@@ -10,17 +10,18 @@ import hashlib
 import io
 import sqlite3
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server import extensions
 from server.extensions import db
 from server.models import Photo
-from server.services import bulk, photos
+from server.services import auth, bulk, photos
 from server.services.photos import process_image
 from tests import factories as f
 from tests.support.pausing import pause_calls
@@ -145,6 +146,31 @@ def test_a_photo_put_after_its_finding_fills_the_missing_slot(client, inspector,
     after = _inspection(client, headers, body)
     assert (after["photos_present"], after["photos_expected"]) == (1, 1)
     assert after["complete"] is True
+
+
+def test_an_uploads_look_up_is_one_query_even_for_a_findings_slot(
+    client, session, inspector, place
+):
+    """Every upload pays the look-up before decoding: the photo, the slot and the slot's
+    inspection come in one statement, and judging who may upload needs none of its own."""
+    _, headers = inspector
+    data = f.jpeg_bytes()
+    ref, _, _ = _named_by_finding(client, headers, place, data)
+    session.commit()
+    _, user = auth.authenticate(session, headers["Authorization"].removeprefix("Bearer "))
+    executed = []
+
+    def remember(conn, cursor, statement, *args):
+        executed.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        check = photos.look_up_upload(session, user, uuid.UUID(ref["id"]), _sha(data))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+
+    assert check.replay is None and check.claim is not None  # a finding's slot, judged
+    assert len(executed) == 1, executed
 
 
 def test_a_put_answers_with_the_stored_photo(client, inspector):
