@@ -27,6 +27,9 @@ from tests.support.redis import RedisUnavailable, start_redis
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# SIGTERM (scripts/test interrupted, a cancelled CI job) still stops the servers a run started.
+pytest_plugins = ["tests.support.terminate"]
+
 
 def pytest_runtest_setup(item):
     """Skip tests marked ``postgres_only`` on the SQLite run."""
