@@ -229,6 +229,15 @@ def among(column: Any, values: Iterable[uuid.UUID | int | str]) -> FunctionEleme
     return _Among(column, bindparam(None, list(values), type_=_IdList()))
 
 
+def among_parameter(column: Any, name: str) -> FunctionElement:
+    """Return ``among``'s condition with the ids given at execution as parameter ``name``.
+
+    For a statement built once and run on every push: building a statement and its cache key
+    costs about as much Python work as running a small one (docs/performance.md, eighth pass).
+    """
+    return _Among(column, bindparam(name, type_=_IdList()))
+
+
 class _IdList(TypeDecorator):
     """A list of ids, bound as PostgreSQL's array literal or SQLite's JSON array.
 

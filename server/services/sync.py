@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Select, Table, and_, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
@@ -203,42 +203,20 @@ class _Known:
     def gather(cls, session: Session, by_kind: dict[str, list[_Record]]) -> _Known:
         stored = {}
         for kind, records in by_kind.items():
-            model = _MODELS[kind]
             ids = _ids(records)
-            rows = (
-                session.execute(
-                    select(model.id, model.content_sha256, model.hospital_id).where(
-                        bulk.among(model.id, ids)
-                    )
-                )
-                if ids
-                else []
-            )
+            rows = session.execute(_stored_statement(kind), {"ids": ids}) if ids else []
             stored[kind] = {row_id: (digest, hospital) for row_id, digest, hospital in rows}
         parents = _parent_ids(by_kind)
         inspections = {}
         if parents:
-            rows = session.execute(
-                select(
-                    Inspection.id,
-                    Inspection.hospital_id,
-                    Inspection.location_id,
-                    Inspection.checklist_id,
-                    Inspection.checklist_version,
-                    Inspection.inspector_id,
-                ).where(bulk.among(Inspection.id, parents))
-            )
+            rows = session.execute(_parents_statement(), {"ids": parents})
             inspections = {row.id: row for row in rows}
         location_ids = _named_location_ids(by_kind) | {
             row.location_id for row in inspections.values()
         }
         locations = {}
         if location_ids:
-            rows = session.scalars(
-                select(Location)
-                .where(Location.id.in_(location_ids))
-                .options(joinedload(Location.hospital))
-            )
+            rows = session.scalars(_locations_statement(), {"ids": location_ids})
             locations = {location.id: location for location in rows}
         pairs = {
             (r.data["checklist_id"], r.data["checklist_version"]) for r in by_kind["inspection"]
@@ -247,11 +225,7 @@ class _Known:
         answers: dict = {}
         answered = _ids(by_kind["finding"], "inspection_id")
         if answered:
-            rows = session.execute(
-                select(
-                    Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id
-                ).where(bulk.among(Finding.inspection_id, answered))
-            )
+            rows = session.execute(_answers_statement(), {"ids": answered})
             for finding_id, inspection_id, item_id, supersedes_id in rows:
                 answers.setdefault((inspection_id, item_id), []).append((finding_id, supersedes_id))
         photo_ids = {
@@ -267,17 +241,58 @@ class _Known:
         }
         slotted, hashes = set(), {}
         if photo_ids:
-            slotted = set(
-                session.scalars(
-                    select(PhotoSlot.photo_id).where(bulk.among(PhotoSlot.photo_id, photo_ids))
-                )
-            )
-            hashes = dict(
-                session.execute(
-                    select(Photo.id, Photo.sha256).where(bulk.among(Photo.id, photo_ids))
-                ).all()
-            )
+            slotted = set(session.scalars(_slotted_statement(), {"ids": photo_ids}))
+            hashes = dict(session.execute(_hashes_statement(), {"ids": photo_ids}).all())
         return cls(stored, inspections, locations, versions, answers, slotted, hashes)
+
+
+# The push's look-ups, each built once (bulk.among_parameter says why); the ids go in as "ids".
+
+
+@functools.cache
+def _stored_statement(kind: str) -> Select:
+    model = _MODELS[kind]
+    return select(model.id, model.content_sha256, model.hospital_id).where(
+        bulk.among_parameter(model.id, "ids")
+    )
+
+
+@functools.cache
+def _parents_statement() -> Select:
+    return select(
+        Inspection.id,
+        Inspection.hospital_id,
+        Inspection.location_id,
+        Inspection.checklist_id,
+        Inspection.checklist_version,
+        Inspection.inspector_id,
+    ).where(bulk.among_parameter(Inspection.id, "ids"))
+
+
+@functools.cache
+def _locations_statement() -> Select:
+    return (
+        select(Location)
+        .where(bulk.among_parameter(Location.id, "ids"))
+        .options(joinedload(Location.hospital))
+    )
+
+
+@functools.cache
+def _answers_statement() -> Select:
+    return select(Finding.id, Finding.inspection_id, Finding.item_id, Finding.supersedes_id).where(
+        bulk.among_parameter(Finding.inspection_id, "ids")
+    )
+
+
+@functools.cache
+def _slotted_statement() -> Select:
+    return select(PhotoSlot.photo_id).where(bulk.among_parameter(PhotoSlot.photo_id, "ids"))
+
+
+@functools.cache
+def _hashes_statement() -> Select:
+    return select(Photo.id, Photo.sha256).where(bulk.among_parameter(Photo.id, "ids"))
 
 
 def signed_photo_ids(fields: dict) -> set[uuid.UUID]:
@@ -790,11 +805,15 @@ def _places_of(session: Session, by_kind: dict[str, list[_Record]]) -> set[tuple
     named, parents = _named_location_ids(by_kind), _parent_ids(by_kind)
     if not named and not parents:
         return set()
-    condition = Location.id.in_(named)
-    if parents:
-        stored = select(Inspection.location_id).where(bulk.among(Inspection.id, parents))
-        condition = or_(condition, Location.id.in_(stored))
-    return set(session.execute(select(Location.hospital_id, Location.id).where(condition)).all())
+    return set(session.execute(_places_statement(), {"named": named, "parents": parents}).all())
+
+
+@functools.cache
+def _places_statement() -> Select:
+    stored = select(Inspection.location_id).where(bulk.among_parameter(Inspection.id, "parents"))
+    return select(Location.hospital_id, Location.id).where(
+        or_(bulk.among_parameter(Location.id, "named"), Location.id.in_(stored))
+    )
 
 
 def _apply(
@@ -870,41 +889,35 @@ _SLOT_OWNER = {
 def _missing_photos(session: Session, settled: dict[str, list[uuid.UUID]]) -> list[str]:
     """Return the photos (and signature images) the settled records name that have not arrived."""
     missing = []
-    for kind, column in _SLOT_OWNER.items():
+    for kind in _SLOT_OWNER:
         if not settled[kind]:
             continue
-        rows = session.scalars(
-            select(PhotoSlot.photo_id)
-            .where(bulk.among(column, settled[kind]))
-            .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
-            .order_by(column, PhotoSlot.position)
-        )
+        rows = session.scalars(_missing_statement(kind), {"ids": settled[kind]})
         missing += [str(photo_id) for photo_id in rows]
     return missing
+
+
+@functools.cache
+def _missing_statement(kind: str) -> Select:
+    column = _SLOT_OWNER[kind]
+    return (
+        select(PhotoSlot.photo_id)
+        .where(bulk.among_parameter(column, "ids"))
+        .where(~select(Photo.id).where(Photo.id == PhotoSlot.photo_id).exists())
+        .order_by(column, PhotoSlot.position)
+    )
 
 
 def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[dict]:
     """Tasks the pushed findings and records opened or joined (replays included)."""
     answer = []
-    for link, column, ids, key in (
-        (task_findings, task_findings.c.finding_id, finding_ids, "finding_id"),
-        (task_records, task_records.c.record_id, record_ids, "record_id"),
+    for link, ids, key in (
+        (task_findings, finding_ids, "finding_id"),
+        (task_records, record_ids, "record_id"),
     ):
         if not ids:
             continue
-        rows = session.execute(
-            select(
-                RectificationTask.id,
-                column,
-                RectificationTask.due_at,
-                RectificationTask.status,
-                RectificationTask.occurrences,
-                RectificationTask.title_zh,
-                RectificationTask.title_en,
-            )
-            .join(link, link.c.task_id == RectificationTask.id)
-            .where(bulk.among(column, ids))
-        )
+        rows = session.execute(_tasks_statement(link, key), {"ids": ids})
         for task_id, source_id, due_at, status, occurrences, title_zh, title_en in rows:
             answer.append(
                 {
@@ -917,3 +930,21 @@ def _tasks_for(session: Session, finding_ids: list, record_ids: list) -> list[di
                 }
             )
     return answer
+
+
+@functools.cache
+def _tasks_statement(link: Table, key: str) -> Select:
+    column = link.c[key]
+    return (
+        select(
+            RectificationTask.id,
+            column,
+            RectificationTask.due_at,
+            RectificationTask.status,
+            RectificationTask.occurrences,
+            RectificationTask.title_zh,
+            RectificationTask.title_en,
+        )
+        .join(link, link.c.task_id == RectificationTask.id)
+        .where(bulk.among_parameter(column, "ids"))
+    )
