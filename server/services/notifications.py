@@ -16,13 +16,14 @@ failure only postpones the next attempt (capped exponential back-off) — never 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from server.errors import NotFound
@@ -94,8 +95,14 @@ class Lookup:
             row_id for kind, row_id in self._rows if kind is model
         }
         if wanted:
-            for row in self.session.scalars(select(model).where(model.id.in_(wanted))):
+            for row in self.session.scalars(_rows_statement(model), {"ids": wanted}):
                 self._rows[(model, row.id)] = row
+
+
+@functools.cache
+def _rows_statement(model: type) -> Select:
+    """Return ``model``'s rows among ids, built once: every push's notices look rows up."""
+    return select(model).where(bulk.among_parameter(model.id, "ids"))
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -359,7 +366,16 @@ def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User
     heads: dict[int, list[User]] = {}
     if not department_ids:
         return heads
-    rows = session.scalars(
+    rows = session.scalars(_heads_statement(), {"departments": department_ids})
+    for user in rows:
+        heads.setdefault(user.department_id, []).append(user)
+    return heads
+
+
+@functools.cache
+def _heads_statement() -> Select:
+    """Return the active heads of departments among ids, built once: every push's notices ask."""
+    return (
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
         .join(Department, Department.id == User.department_id)
@@ -370,15 +386,12 @@ def _heads_of(session: Session, department_ids: set[int]) -> dict[int, list[User
         )
         .where(
             UserRole.role == "department_head",
-            User.department_id.in_(department_ids),
+            bulk.among_parameter(User.department_id, "departments"),
             User.active,
         )
         .order_by(User.id)
         .options(*WITHOUT_GRANTS)
     )
-    for user in rows:
-        heads.setdefault(user.department_id, []).append(user)
-    return heads
 
 
 def notify_ledger(session: Session, ledger: TaskLedger, actor: User | None, now: datetime) -> int:

@@ -7,12 +7,13 @@ repeat while the task is open adds an occurrence instead of a second task.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, false, func, select, text, update
+from sqlalchemy import Select, bindparam, false, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -217,6 +218,17 @@ _LATEST_FAILURES = (
 )
 
 
+@functools.cache
+def _open_tasks_statement() -> Select:
+    """Return the open tasks among hospitals × places × items, built once (every push asks)."""
+    return select(*_LEDGER_COLUMNS, *_LATEST_FAILURES).where(
+        bulk.among_parameter(RectificationTask.hospital_id, "hospitals"),
+        bulk.among_parameter(RectificationTask.location_id, "locations"),
+        bulk.among_parameter(RectificationTask.item_id, "items"),
+        RectificationTask.status.in_(OPEN_STATUSES),
+    )
+
+
 def _new_task_ids(session: Session, count: int) -> list[int]:
     """Return ids for ``count`` new tasks, so they go in as one statement with their events.
 
@@ -281,12 +293,12 @@ class TaskLedger:
         if not keys:
             return
         rows = self.session.execute(
-            select(*_LEDGER_COLUMNS, *_LATEST_FAILURES).where(
-                RectificationTask.hospital_id.in_({key[0] for key in keys}),
-                RectificationTask.location_id.in_({key[1] for key in keys}),
-                RectificationTask.item_id.in_({key[2] for key in keys}),
-                RectificationTask.status.in_(OPEN_STATUSES),
-            )
+            _open_tasks_statement(),
+            {
+                "hospitals": {key[0] for key in keys},
+                "locations": {key[1] for key in keys},
+                "items": {key[2] for key in keys},
+            },
         )
         found = {(t.hospital_id, t.location_id, t.item_id): t for t in map(self._held, rows)}
         for key in keys:
