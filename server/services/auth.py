@@ -6,6 +6,7 @@ user get the same answer, after the same amount of hashing work, so the answer l
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -82,7 +83,8 @@ def authenticate(
     relationship they were four round trips).
     """
     now = now or utcnow()
-    row = session.scalars(_TOKEN_WITH_USER, {"digest": token_digest(token)}).unique().first()
+    digest = token_digest(token)
+    row = session.scalars(_token_with_user_statement(), {"digest": digest}).unique().first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The token is not valid.", code="auth.invalid_token")
     if row.expires_at <= now:
@@ -92,18 +94,19 @@ def authenticate(
     return row, row.user
 
 
+@functools.cache
 def _token_with_user_statement() -> Select:
+    """Return the token look-up, built once.
+
+    Every request runs it; building the statement, its eager loads and its cache key was a third
+    of its Python work (docs/performance.md, eighth pass).
+    """
     user = joinedload(ApiToken.user)
     return (
         select(ApiToken)
         .where(ApiToken.token_hash == bindparam("digest"))
         .options(user.joinedload(User.role_rows), user.joinedload(User.hospitals))
     )
-
-
-# Built once: every request runs it, and building the statement, its eager-load options and its
-# cache key on each call was a third of its Python work (docs/performance.md, eighth pass).
-_TOKEN_WITH_USER = _token_with_user_statement()
 
 
 def use_is_due(token: ApiToken, now: datetime | None = None) -> bool:

@@ -9,6 +9,7 @@ is kept: the stored image is a fresh JPEG with no EXIF (so no GPS position), at 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -345,11 +346,17 @@ def _photo_slot_and_inspection(
     needs no query for it. Photo and slot may each be missing (a photo nothing names yet; a slot
     whose photo has not arrived), so both are outer-joined to the id itself.
     """
-    row = session.execute(_PHOTO_SLOT_AND_INSPECTION, {"photo_id": photo_id}).one()
+    row = session.execute(_photo_slot_and_inspection_statement(), {"photo_id": photo_id}).one()
     return row[0], row[1], row[2]
 
 
+@functools.cache
 def _photo_slot_and_inspection_statement() -> Select:
+    """Return the look-up, built once.
+
+    Every upload and download runs it; building the statement and its cache key was most of its
+    Python work (docs/performance.md, eighth pass).
+    """
     wanted = select(bindparam("photo_id", type_=Uuid).label("id")).subquery()
     return (
         select(Photo, PhotoSlot, Inspection)
@@ -362,8 +369,3 @@ def _photo_slot_and_inspection_statement() -> Select:
             Inspection.id == func.coalesce(PhotoSlot.inspection_id, Finding.inspection_id),
         )
     )
-
-
-# Built once: every upload and download runs it, and building the statement and its cache key
-# on each call was most of its Python work (1,508 → 938 calls per look-up, docs/performance.md).
-_PHOTO_SLOT_AND_INSPECTION = _photo_slot_and_inspection_statement()
