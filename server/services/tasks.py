@@ -37,14 +37,13 @@ from server.schemas.checklist_definition import (
 )
 from server.services import bulk
 from server.services.changes import record_changes
-from server.services.locks import lock_places
 from server.services.permissions import (
     allowed,
     sees_all_tasks_of_hospital,
     visible_hospital_ids,
 )
 from server.services.users import users_with_role
-from server.timeutil import end_of_local_day, local_date, utcnow
+from server.timeutil import end_of_local_day, local_date
 
 # "End of the Nth local day", the day of the finding being day 1.
 SEVERITY_DAYS = {"critical": 1, "major": 3, "minor": 7}
@@ -638,28 +637,6 @@ class TaskLedger:
     def _latest_failure_of(self, task: LedgerTask) -> datetime:
         """Return when the newest failure linked to the task was recorded (this batch's too)."""
         return self._latest_failure[id(task)]
-
-
-def report_failure(
-    session: Session,
-    problem: Problem,
-    tz: str,
-    actor: User,
-    *,
-    finding: Finding | None = None,
-    record: RecordEntry | None = None,
-) -> RectificationTask:
-    """Open a task for one problem, or add an occurrence to its open task; return the task."""
-    lock_places(session, [(problem.hospital_id, problem.location.id)])
-    ledger = TaskLedger(session, actor, utcnow())
-    task = ledger.report_failure(
-        problem,
-        tz,
-        finding_id=finding.id if finding else None,
-        record_id=record.id if record else None,
-    )
-    ledger.write()
-    return session.get(RectificationTask, task.id)
 
 
 def visible_task_query(user: User):

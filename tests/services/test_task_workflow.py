@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from server.errors import Conflict, Forbidden
-from server.models import ROLES, TaskEvent
+from server.models import ROLES, RectificationTask, TaskEvent
 from server.services import task_workflow as workflow
 from server.services import tasks
 from server.services.checklists import load_checklists
+from server.services.locks import lock_places
 from server.timeutil import isoformat, utcnow
 from tests import factories as f
 
@@ -52,9 +53,12 @@ def task(session, hospital, place, people):
         rectification_days=None,
         found_at=utcnow(),
     )
-    row = tasks.report_failure(session, problem, hospital.timezone, people["inspector"])
+    lock_places(session, [(hospital.id, place.id)])  # as every writer of the ledger does
+    ledger = tasks.TaskLedger(session, people["inspector"], utcnow())
+    opened = ledger.report_failure(problem, hospital.timezone)
+    ledger.write()
     session.commit()
-    return row
+    return session.get(RectificationTask, opened.id)
 
 
 def _evidence(session, user, task, note="Fixed"):
