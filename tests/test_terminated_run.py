@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.gunicorn import PROJECT_ROOT
 
 
 def _terminated_run(tmp_path: Path, *options: str) -> bool:
