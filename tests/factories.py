@@ -7,20 +7,37 @@ import itertools
 import uuid
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
+from unittest import mock
 
 from sqlalchemy.orm import Session
 
 from server.models import Department, Hospital, Location, User, UserRole
-from server.services import auth
+from server.services import auth, seed
+from server.services.checklists import load_checklists
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 
 
 @cache
-def _password_hash() -> str:
-    # argon2 is slow on purpose; hash the shared test password once per run.
-    return auth.hash_password(PASSWORD)
+def password_hash(password: str = PASSWORD) -> str:
+    """Return an argon2 hash of ``password``, made once per run: argon2 is slow on purpose."""
+    return auth.hash_password(password)
+
+
+def demo(session: Session, checklist_dir: Path, password: str) -> Hospital:
+    """Seed the demo hospital and load the checklists of ``checklist_dir``; commit.
+
+    The demo users share one hash of ``password``, made once per run, where the seed hashes
+    each user's on its own (eleven argon2 runs, ~2 s). ``tests/services/test_seed.py`` tests the
+    seed's own hashing.
+    """
+    with mock.patch.object(seed, "hash_password", password_hash):
+        hospital = seed.seed_demo(session, password).hospital
+    load_checklists(session, checklist_dir)
+    session.commit()
+    return hospital
 
 
 def hospital(session: Session, **overrides) -> Hospital:
@@ -64,7 +81,7 @@ def location(session: Session, hospital: Hospital, **overrides) -> Location:
 def user(session: Session, hospital: Hospital, roles=("inspector",), **overrides) -> User:
     """Create an active user with ``roles`` in ``hospital``; the password is ``PASSWORD``."""
     n = next(_counter)
-    values = {"username": f"user{n}", "display_name": f"用户{n}", "password_hash": _password_hash()}
+    values = {"username": f"user{n}", "display_name": f"用户{n}", "password_hash": password_hash()}
     row = User(
         **{**values, **overrides},
         hospitals=[hospital],
@@ -76,8 +93,9 @@ def user(session: Session, hospital: Hospital, roles=("inspector",), **overrides
 
 
 def token(session: Session, user: User, ttl: timedelta = timedelta(days=1), now=None) -> str:
-    """Issue a device token for ``user`` without the password round-trip."""
-    value, _row = auth.login(session, user.username, PASSWORD, device_name="test", ttl=ttl, now=now)
+    """Issue a device token for ``user`` as a login does, without checking the password: argon2
+    is slow on purpose, and the login itself is tested through the API."""
+    value, _row = auth.issue_token(session, user, device_name="test", ttl=ttl, now=now)
     return value
 
 

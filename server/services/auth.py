@@ -55,11 +55,26 @@ def login(
     now: datetime | None = None,
 ) -> tuple[str, ApiToken]:
     """Check credentials and issue a token for one device; return the token and its row."""
-    now = now or utcnow()
     user = session.scalars(select(User).where(User.username == username)).first()
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
         raise Unauthorized("Wrong username or password.", code="auth.invalid_credentials")
+    return issue_token(session, user, device_name=device_name, ttl=ttl, now=now)
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    device_name: str = "",
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> tuple[str, ApiToken]:
+    """Issue a token for one device of ``user``; return the token and its row.
+
+    The caller has checked the credentials, as ``login`` does.
+    """
+    now = now or utcnow()
     token = secrets.token_urlsafe(32)
     row = ApiToken(
         user=user,
