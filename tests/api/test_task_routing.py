@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from server.models import Department, Location, RectificationTask
 from server.services.checklists import load_checklists
-from server.services.seed import seed_demo
 from tests import factories as f
 
 PUSH = "/api/v1/sync/push"
@@ -189,10 +188,7 @@ DEMO_PASSWORD = "demo-pass-1"
 @pytest.fixture
 def demo(app, session):
     """The demo hospital with the shipped checklists."""
-    hospital = seed_demo(session, DEMO_PASSWORD).hospital
-    load_checklists(session, Path(app.config["CHECKLIST_DIR"]))
-    session.commit()
-    return hospital
+    return f.demo(session, Path(app.config["CHECKLIST_DIR"]), DEMO_PASSWORD)
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from server.client import bundle_problem
-from server.services.checklists import load_checklists
-from server.services.seed import seed_demo
+from tests import factories as f
 
 pytest.importorskip("playwright")
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
@@ -84,10 +83,7 @@ def webkit(request, xvfb, tmp_path):
 @pytest.fixture
 def demo(app, session):
     """The demo hospital and the real checklists, committed for the live server to see."""
-    result = seed_demo(session, PASSWORD)
-    load_checklists(session, Path(app.config["CHECKLIST_DIR"]))
-    session.commit()
-    return result.hospital
+    return f.demo(session, Path(app.config["CHECKLIST_DIR"]), PASSWORD)
 
 
 @pytest.fixture
@@ -543,7 +539,6 @@ def problem_list(demo, session) -> dict[str, int]:
     from server.models import Department, Location
     from server.services.changes import record_changes
     from server.timeutil import utcnow
-    from tests import factories
 
     def by_code(model, code):
         return session.scalars(
@@ -552,7 +547,7 @@ def problem_list(demo, session) -> dict[str, int]:
 
     ids = {}
     for place, department, severity, source, days, status, zh, en in PROBLEMS:
-        task = factories.task(
+        task = f.task(
             session,
             demo,
             location=by_code(Location, place),

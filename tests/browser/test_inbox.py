@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.models import Department, User, UserRole
-from server.services.auth import hash_password
+from tests import factories as f
 from tests.browser.conftest import (
     PASSWORD,
     TIMEZONE,
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def heads(session, demo) -> dict[int, str]:
     """A department head for every department of the demo hospital: department id → username."""
-    password_hash = hash_password(PASSWORD)
+    password_hash = f.password_hash(PASSWORD)
     usernames = {}
     for department in session.scalars(
         select(Department).where(Department.hospital_id == demo.id)
