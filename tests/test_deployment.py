@@ -47,9 +47,17 @@ def test_compose_web_service_is_reached_only_through_the_tls_proxy():
     assert {"80:80", "443:443"} <= set(proxy["ports"])
 
 
-@pytest.fixture
-def web_service(backend, tmp_path, request, redis_url):
+@pytest.fixture(scope="module")
+def web_service(backend, tmp_path_factory, request, redis_server):
+    """``scripts/docker-web`` serving a new database, started once for this module's tests: each
+    start migrates, seeds and forks its workers (~11 s), and the tests only log in and read."""
+    import redis
+
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
+    tmp_path = tmp_path_factory.mktemp("web-service")
+    redis_url = redis_server.url()
+    with redis.Redis.from_url(redis_url) as connection:
+        connection.flushdb()
     port = free_port()
     env = {
         **os.environ,

@@ -20,8 +20,8 @@ from tests.conftest import PROJECT_ROOT, fresh_database_url
 from tests.support.servers import free_port, request_json, running
 
 
-def serve_env(backend, tmp_path, request) -> dict:
-    """The environment of ``wardwalk serve`` on a fresh database of the run's kind."""
+def serve_env(backend, tmp_path, request, name: str) -> dict:
+    """The environment of ``wardwalk serve`` on a fresh database ``name`` of the run's kind."""
     pg_url = request.getfixturevalue("pg_cluster_url") if backend == "postgresql" else None
     env = {
         **os.environ,
@@ -29,7 +29,7 @@ def serve_env(backend, tmp_path, request) -> dict:
         "WARDWALK_DEMO_PASSWORD": "serve-test-pass",
     }
     if backend == "postgresql":
-        env["DATABASE_URL"] = fresh_database_url(backend, tmp_path, pg_url, "wardwalk_serve")
+        env["DATABASE_URL"] = fresh_database_url(backend, tmp_path, pg_url, name)
     else:
         env.pop("DATABASE_URL", None)
     return env
@@ -38,19 +38,24 @@ def serve_env(backend, tmp_path, request) -> dict:
 WARDWALK = Path(sys.executable).parent / "wardwalk"
 
 
-@pytest.fixture
-def served(backend, tmp_path, request):
+# Each server below is started once per module: a start migrates, seeds and forks (~6 s), and
+# the tests only log in and read.
+
+
+@pytest.fixture(scope="module")
+def served(backend, tmp_path_factory, request):
     port = free_port()
-    env = serve_env(backend, tmp_path, request)
+    env = serve_env(backend, tmp_path_factory.mktemp("serve"), request, "wardwalk_serve")
     command = [str(WARDWALK), "serve", "--port", str(port), "--threads", "2"]
     with running(command, f"http://127.0.0.1:{port}", env, PROJECT_ROOT) as base:
         yield base
 
 
-@pytest.fixture
-def certificate(tmp_path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and its key, made with the openssl CLI."""
-    cert, key = tmp_path / "site.crt", tmp_path / "site.key"
+    directory = tmp_path_factory.mktemp("certificate")
+    cert, key = directory / "site.crt", directory / "site.key"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -61,11 +66,11 @@ def certificate(tmp_path) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.fixture
-def served_tls(backend, tmp_path, request, certificate):
+@pytest.fixture(scope="module")
+def served_tls(backend, tmp_path_factory, request, certificate):
     cert, key = certificate
     port = free_port()
-    env = serve_env(backend, tmp_path, request)
+    env = serve_env(backend, tmp_path_factory.mktemp("serve-tls"), request, "wardwalk_serve_tls")
     command = [str(WARDWALK), "serve", "--port", str(port), "--threads", "2"]
     command += ["--cert", str(cert), "--key", str(key)]
     trust = ssl.create_default_context(cafile=str(cert))
