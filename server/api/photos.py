@@ -65,7 +65,7 @@ class PhotoResource(MethodView):
         storage = current_app.extensions["photo_storage"]
         prepared = photos.prepare_photo(storage, data, request.mimetype, sha, limits)
         with sqlite_write_intent():
-            photo, created = photos.add_photo(db.session, g.user, check, photo_id, prepared)
+            photo, created = photos.add_photo(db.session, g.user, check, prepared)
             db.session.commit()
         return photo, 201 if created else 200
 

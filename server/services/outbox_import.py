@@ -163,7 +163,7 @@ def _import_photo(
             return {**result, "status": "duplicate"}
         session.commit()  # no transaction while Pillow decodes
         prepared = photos.prepare_photo(storage, data, photo["type"], sha, limits)
-        _row, created = photos.add_photo(session, user, check, photo["id"], prepared)
+        _row, created = photos.add_photo(session, user, check, prepared)
         session.commit()
     except DomainError as exc:
         session.rollback()

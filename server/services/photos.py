@@ -167,13 +167,14 @@ def check_upload(
 
 @dataclass(frozen=True)
 class UploadCheck:
-    """What the look-up before decoding found under a photo id.
+    """What the look-up before decoding found under ``photo_id``.
 
     ``replay``: the photo already stored with these bytes (answer it, store nothing). Otherwise
     the upload is new and allowed, judged against ``claim``: what a push said of the id (its slot's
     owner and expected bytes), or None when nothing has named it yet.
     """
 
+    photo_id: uuid.UUID
     replay: Photo | None
     uploader_id: int
     claim: tuple | None
@@ -190,11 +191,11 @@ def look_up_upload(session: Session, user: User, photo_id: uuid.UUID, sha: str) 
         # Someone else's id (another hospital's, say) answers as GET does: no hash, no size.
         raise _not_found()
     if existing is not None:
-        return UploadCheck(_same_or_conflict(existing, sha), user.id, _claim(slot))
+        return UploadCheck(photo_id, _same_or_conflict(existing, sha), user.id, _claim(slot))
     require(user, "photos.upload")  # a replay changes nothing; a new photo is a write
     if slot is not None and slot.sha256 != sha:
         raise Conflict("The finding expects other bytes under this id.", code="photo.conflict")
-    return UploadCheck(None, user.id, _claim(slot))
+    return UploadCheck(photo_id, None, user.id, _claim(slot))
 
 
 def _claim(slot: PhotoSlot | None) -> tuple | None:
@@ -239,7 +240,7 @@ def prepare_photo(
 
 
 def add_photo(
-    session: Session, user: User, check: UploadCheck, photo_id: uuid.UUID, prepared: PreparedPhoto
+    session: Session, user: User, check: UploadCheck, prepared: PreparedPhoto
 ) -> tuple[Photo, bool]:
     """Record a prepared upload; return the photo and whether it is new (False: a replay).
 
@@ -248,6 +249,7 @@ def add_photo(
     or a push named it (its slot differs from the claim judged: judged again). Otherwise the
     verdict stands, and ``user`` is not read again (after the look-up's commit it would reload).
     """
+    photo_id = check.photo_id
     if _claim(session.get(PhotoSlot, photo_id)) != check.claim:
         check = look_up_upload(session, user, photo_id, prepared.sha256)
     if check.replay is not None:
