@@ -37,6 +37,7 @@ from _common import PROJECT_ROOT, NpmUnavailable, machine, npm_install
 from server.client import bundle_problem
 from tests.support.deployment import fresh_instance, set_up
 from tests.support.gunicorn import Gunicorn
+from tests.support.terminate import unwind_on_sigterm
 
 LIGHTHOUSE_VERSION = "13.5.0"
 CHROME = "/usr/bin/chromium"
@@ -101,6 +102,7 @@ def line(name: str, row: dict[str, float]) -> str:
 
 
 def main() -> None:
+    unwind_on_sigterm()  # a stopped bench still stops the servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per build")
     parser.add_argument("--workers", type=int, default=3, help="scripts/docker-web: WEB_WORKERS")

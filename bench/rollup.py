@@ -62,6 +62,7 @@ from server.models import (
 )
 from server.schemas.checklist_definition import iter_items
 from server.timeutil import end_of_local_day, local_date
+from tests.support.terminate import unwind_on_sigterm
 
 TZ = "Asia/Shanghai"
 PASSWORD = "bench-password-1"
@@ -588,6 +589,7 @@ def run(kind: str, url: str, plan: Plan, now: datetime, requests: int, workdir: 
 
 
 def main() -> None:
+    unwind_on_sigterm()  # a stopped bench still stops the servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)

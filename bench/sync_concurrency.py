@@ -47,6 +47,7 @@ from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
 from tests.support.deployment import fresh_instance, issue_tokens, set_up
 from tests.support.fleet import make_fleet, read_reference, run_fleet
 from tests.support.gunicorn import Gunicorn, exceptions
+from tests.support.terminate import unwind_on_sigterm
 
 CHECKLIST = "civilized-city"
 
@@ -194,6 +195,7 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
 
 
 def main() -> None:
+    unwind_on_sigterm()  # a stopped bench still stops the servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--pushes", type=int, default=20, help="pushes per device")

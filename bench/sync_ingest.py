@@ -62,6 +62,7 @@ from tests.support.deployment import (
 )
 from tests.support.gunicorn import Gunicorn
 from tests.support.servers import free_port
+from tests.support.terminate import unwind_on_sigterm
 
 CHECKLIST = "civilized-city"
 FINDINGS_PER_INSPECTION = 50
@@ -533,6 +534,7 @@ def run(kind: str, postgres_url: str | None, pouchdb: Path | None, args) -> None
 
 
 def main() -> None:
+    unwind_on_sigterm()  # a stopped bench still stops the servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--findings", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=200, help="findings per push")

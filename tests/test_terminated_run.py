@@ -52,7 +52,7 @@ def test_a_terminated_run_finalizes_its_session_fixtures(tmp_path):
 
 
 def test_without_the_plugin_a_terminated_run_skips_them(tmp_path):
-    """Why the plugin exists: the default SIGTERM leaves a cluster running."""
+    """Why the plugin exists: the default SIGTERM leaves servers running and folders behind."""
     assert not _terminated_run(tmp_path)
 
 

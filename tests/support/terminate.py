@@ -2,9 +2,10 @@
 
 ``scripts/test`` stops both passes with SIGTERM when it is interrupted, and CI stops a cancelled
 job the same way. Python's default for SIGTERM ends the process at once, with no fixture
-finalizer run; ``pg_ctl`` detaches the run's PostgreSQL cluster from the process group, so the
-cluster then outlived the run (and held its port, memory and temporary folder until stopped by
-hand). As an interrupt, pytest stops after the running test and finalizes every fixture.
+finalizer run: the gunicorn servers tests start in their own process groups outlived the run,
+and so did its PostgreSQL cluster's folder (the cluster itself now stops with the process that
+started it, ``tests/support/postgres.py``). As an interrupt, pytest stops after the running test
+and finalizes every fixture.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from __future__ import annotations
 import signal
 
 
-def pytest_configure(config) -> None:
-    """Turn SIGTERM into KeyboardInterrupt in pytest's main thread."""
+def unwind_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt in the main thread, so ``finally`` blocks still run.
+
+    The benches call it too: their ``ExitStack`` stops the gunicorn, pouchdb-server and
+    PostgreSQL cluster they started, and removes their folders.
+    """
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def pytest_configure(config) -> None:
+    unwind_on_sigterm()
