@@ -1,9 +1,9 @@
-"""How long the photo pipeline takes per 12-megapixel phone photo, against bare Pillow.
+"""How long the photo pipeline takes per phone photo, against bare Pillow.
 
-Generates ``--count`` 4032×3024 JPEGs in memory (gradients, noise, a fractal and shapes, so they
-compress like photos rather than flat colour; quality 90; every third one with EXIF
-Orientation=6 and a GPS position, as phones write them). Then, photo by photo and in the same
-run, it times:
+Generates ``--count`` 4032×3024 JPEGs (or ``--size WxH``) in memory (gradients, noise, a
+fractal and shapes, so they compress like photos rather than flat colour; quality 90; every
+third one with EXIF Orientation=6 and a GPS position, as phones write them). Then, photo by
+photo and in the same run, it times:
 
 * ``pipeline``: ``server.services.photos.process_image`` with the default limits (verify, orient,
   strip, re-encode at a 2048 px long edge, 320 px thumbnail; JPEGs decoded in draft mode);
@@ -15,6 +15,7 @@ fastest. The pipeline does both jobs, so its fair ceiling is the two baselines a
 One warm-up iteration of each runs first and is not counted. Nothing here asserts a time.
 
     .venv/bin/python bench/photo_pipeline.py [--count 10]
+    .venv/bin/python bench/photo_pipeline.py --size 2048x1536   # what the app uploads
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ from PIL import Image, ImageDraw
 
 from server.services.photos import PhotoLimits, process_image
 
-WIDTH, HEIGHT = 4032, 3024
+CAMERA = (4032, 3024)  # a 12-megapixel phone camera; the app scales to a 2048 px long edge
 ORIENTATION, GPS_IFD = 0x0112, 0x8825
 
 
-def phone_photo(seed: int) -> bytes:
-    """Return a 12-megapixel JPEG that compresses like a photo (about 2.5–3 MB)."""
+def phone_photo(seed: int, size: tuple[int, int] = CAMERA) -> bytes:
+    """Return a JPEG that compresses like a photo (12 megapixels: about 2.5–3 MB)."""
     rng = random.Random(seed)
-    size = (WIDTH, HEIGHT)
+    width, height = size
+    scale = width / CAMERA[0]  # shapes and fractal detail keep their share of the frame
     noise = Image.effect_noise(size, 20 + rng.random() * 8)
     left = -2.3 + rng.random() * 0.4
-    fractal = Image.effect_mandelbrot((1008, 756), (left, -1.2, left + 3.2, 1.2), 40)
+    fractal = Image.effect_mandelbrot((width // 4, height // 4), (left, -1.2, left + 3.2, 1.2), 40)
     channels = (
         Image.blend(Image.linear_gradient("L").resize(size), noise, 0.35),
         Image.blend(fractal.resize(size, Image.Resampling.BICUBIC), noise, 0.3),
@@ -49,11 +51,11 @@ def phone_photo(seed: int) -> bytes:
     image = Image.merge("RGB", channels)
     draw = ImageDraw.Draw(image)
     for _ in range(40):
-        x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
-        box = (x, y, x + rng.randrange(50, 900), y + rng.randrange(50, 700))
+        x, y = rng.randrange(width), rng.randrange(height)
+        w, h = rng.randrange(50, 900) * scale, rng.randrange(50, 700) * scale
         fill = tuple(rng.randrange(256) for _ in range(3))
         shape = draw.rectangle if rng.random() < 0.5 else draw.ellipse
-        shape(box, fill=fill, outline=(0, 0, 0), width=6)
+        shape((x, y, x + w, y + h), fill=fill, outline=(0, 0, 0), width=max(1, round(6 * scale)))
     exif = Image.Exif()
     exif[0x010F] = "BenchPhone"
     if seed % 3 == 0:
@@ -83,17 +85,25 @@ def timed(function, *args) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=10, help="photos to time (default 10)")
-    count = parser.parse_args().count
+    parser.add_argument("--size", default="4032x3024", help="WxH of the photos (default 4032x3024)")
+    args = parser.parse_args()
+    count = args.count
     if count < 1:
         parser.error("--count must be at least 1")
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+    except ValueError:
+        parser.error("--size must look like 2048x1536")
+    if width < 64 or height < 48:
+        parser.error("--size must be at least 64x48")
 
     limits = PhotoLimits()
     start = time.perf_counter()
-    photos = [phone_photo(seed) for seed in range(count)]
+    photos = [phone_photo(seed, (width, height)) for seed in range(count)]
     sizes = [len(data) / 1e6 for data in photos]
     print(f"photo_pipeline · {machine()}")
     print(
-        f"{count} JPEGs {WIDTH}x{HEIGHT} q90 made in {time.perf_counter() - start:.1f} s; "
+        f"{count} JPEGs {width}x{height} q90 made in {time.perf_counter() - start:.1f} s; "
         f"{min(sizes):.2f}-{max(sizes):.2f} MB, mean {statistics.fmean(sizes):.2f} MB; "
         f"{sum(1 for seed in range(count) if seed % 3 == 0)} with Orientation=6 + GPS"
     )
