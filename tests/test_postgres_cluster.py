@@ -47,7 +47,9 @@ def test_a_cluster_stops_when_the_process_that_started_it_is_killed(how):
         stdout=subprocess.PIPE,
         text=True,
     ) as starter:
-        port_text, base = starter.stdout.readline().split()
+        started = starter.stdout.readline()
+        assert started, "the starter did not start its cluster"
+        port_text, base = started.split()
         try:
             port = int(port_text)
             assert _accepts(port)
