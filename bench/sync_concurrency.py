@@ -9,7 +9,8 @@ For each database kind (SQLite always; PostgreSQL with ``--postgres URL`` or ``-
    on loopback.
 3. ``--devices`` simulated phones (threads, ``http.client``, one keep-alive connection each) each
    make ``--pushes`` pushes of one civilized-city inspection and ``--findings`` findings, about
-   ``--fail-share`` failing, every failure photographed (a real small JPEG made with Pillow);
+   ``--fail-share`` failing, every failure photographed (a real small JPEG made with Pillow, or
+   with ``--photo-size 2048x1536`` a photo-like one of the size the app sends);
    ``--overlap`` of the pushes carry another device's records (the same records from two
    phones), ``--lost`` lose their first answer (sent, connection closed, sent again). After each
    push the phone uploads the photos its answer lists as missing (``PUT /photos/<id>`` with
@@ -34,22 +35,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
+import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
 from _common import busy_seconds, cpu_seconds, machine, percentile
+from photo_pipeline import phone_photo
 
 from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
 from tests.support.deployment import fresh_instance, issue_tokens, set_up
-from tests.support.fleet import make_fleet, read_reference, run_fleet
+from tests.support.fleet import make_fleet, read_reference, run_fleet, small_jpeg
 from tests.support.gunicorn import Gunicorn, exceptions
 from tests.support.terminate import unwind_on_sigterm
 
 CHECKLIST = "civilized-city"
+PHOTO_POOL = 16
 
 
 def latency_line(seconds: list[float]) -> str:
@@ -122,8 +128,10 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
                 overlap=args.overlap,
                 lost=args.lost,
                 seed=args.seed,
+                photo=args.photo,
             )
             print(f"\n[{kind}] {fleet.describe()}")
+            print(f"[{kind}] photos: {args.photo_description}")
             print(
                 f"[{kind}] gunicorn --workers {args.workers} --threads {args.threads} "
                 f"(gthread, access log), time limit {args.seconds:.0f} s, "
@@ -194,6 +202,29 @@ def run(kind: str, postgres_url: str | None, pg_log: Path | None, args) -> None:
     print(f"[{kind}] load after the run: {machine().rsplit('load ', 1)[1]}")
 
 
+def photo_maker(width: int, height: int) -> tuple[Callable[[random.Random], bytes], str]:
+    """Return how the phones make each failure's photo, and a line saying what they send.
+
+    At the default 64×48 a photo is noise (``small_jpeg``: ~1 ms in the photo pipeline). Larger,
+    photo-like JPEGs (``photo_pipeline.phone_photo``) take ~0.2 s each to make, far too long for
+    thousands, so the phones share a pool of them and make each upload unique with 16 random bytes
+    after the JPEG's end: a decoder stops at the end marker, so the server decodes and re-encodes
+    the whole photo every time, and the bytes' hash differs.
+    """
+    if (width, height) == (64, 48):
+        return small_jpeg, "64x48 noise JPEGs made with Pillow (a few kB each)"
+    pool = [phone_photo(seed, (width, height)) for seed in range(PHOTO_POOL)]
+    mean_kb = statistics.fmean(len(data) for data in pool) / 1024
+
+    def pooled(rng: random.Random) -> bytes:
+        return pool[rng.randrange(len(pool))] + rng.randbytes(16)
+
+    return pooled, (
+        f"{width}x{height} photo-like JPEGs (bench/photo_pipeline.py, q90, mean {mean_kb:.0f} kB; "
+        f"a pool of {PHOTO_POOL}, each upload made unique by 16 bytes after the JPEG's end)"
+    )
+
+
 def main() -> None:
     unwind_on_sigterm()  # a stopped bench still stops the servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -213,12 +244,24 @@ def main() -> None:
         default=0.0,
         help="mean seconds a phone waits between pushes (0: none, the issue's load)",
     )
+    parser.add_argument(
+        "--photo-size",
+        default="64x48",
+        help="WxH of the phones' photos (default 64x48; the app sends up to 2048 px)",
+    )
     parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
     parser.add_argument("--start-postgres", action="store_true", help="start a throwaway cluster")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     if not (1 <= args.devices <= 200 and 1 <= args.pushes <= 1000 and args.seconds > 0):
         parser.error("--devices within 1..200, --pushes within 1..1000, --seconds > 0")
+    try:
+        width, height = (int(part) for part in args.photo_size.lower().split("x"))
+    except ValueError:
+        parser.error("--photo-size must look like 2048x1536")
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        parser.error("--photo-size: each side within 16..4096")
+    args.photo, args.photo_description = photo_maker(width, height)
 
     print(f"sync_concurrency · {machine()}")
     with ExitStack() as cleanup:

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -121,6 +122,7 @@ def _make_push(
     findings: int,
     fail_share: float,
     started: datetime,
+    photo: Callable[[random.Random], bytes],
 ) -> Push:
     inspection = {
         "id": _uuid(rng),
@@ -138,7 +140,7 @@ def _make_push(
         photos = []
         # A failure is photographed unless the item forbids photos; "required" always is.
         if item["photo"] == "required" or (fails and item["photo"] != "never"):
-            data = small_jpeg(rng)
+            data = photo(rng)
             photo_id = _uuid(rng)
             push.photos[photo_id] = data
             photos.append(
@@ -171,11 +173,13 @@ def make_fleet(
     overlap: float = 0.30,
     lost: float = 0.05,
     seed: int = 1,
+    photo: Callable[[random.Random], bytes] = small_jpeg,
 ) -> Fleet:
     """Plan ``devices`` × ``pushes`` pushes of one inspection and ``findings`` findings each.
 
     A share ``overlap`` of the pushes carry the records of another device's push at the same
     position (so the two are likely in flight together); a share ``lost`` lose their first answer.
+    ``photo`` makes each failure's photo, unique, from the plan's random source.
     """
     items = pass_fail_items(definition)
     if not 1 <= findings <= len(items):
@@ -195,6 +199,7 @@ def make_fleet(
                 findings,
                 fail_share,
                 base + timedelta(minutes=37 * (d * pushes + i)),
+                photo,
             )
             for i in range(pushes)
         ]
