@@ -1,8 +1,10 @@
 """Helpers the benchmarks share: timing summaries, the machine line, CPU time from ``/proc``, the
-project root, and installing a tool from npm once into ``~/.cache/wardwalk-bench``."""
+project root, a photo size argument, and installing a tool from npm once into
+``~/.cache/wardwalk-bench``."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import platform
@@ -19,6 +21,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NPM_CACHE = Path.home() / ".cache" / "wardwalk-bench"
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))  # run as `python bench/x.py` from anywhere
+
+
+def photo_size(text: str) -> tuple[int, int]:
+    """Parse ``WxH`` (an argparse ``type``): a photo's width and height, each 16..8192 px."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WxH, e.g. 2048x1536") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be within 16..8192")
+    return width, height
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -26,7 +26,7 @@ import random
 import statistics
 import time
 
-from _common import machine, summary_ms
+from _common import machine, photo_size, summary_ms
 from PIL import Image, ImageDraw
 
 from server.services.photos import PhotoLimits, process_image
@@ -85,17 +85,14 @@ def timed(function, *args) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=10, help="photos to time (default 10)")
-    parser.add_argument("--size", default="4032x3024", help="WxH of the photos (default 4032x3024)")
+    parser.add_argument(
+        "--size", type=photo_size, default=CAMERA, help="WxH of the photos (default 4032x3024)"
+    )
     args = parser.parse_args()
     count = args.count
     if count < 1:
         parser.error("--count must be at least 1")
-    try:
-        width, height = (int(part) for part in args.size.lower().split("x"))
-    except ValueError:
-        parser.error("--size must look like 2048x1536")
-    if width < 64 or height < 48:
-        parser.error("--size must be at least 64x48")
+    width, height = args.size
 
     limits = PhotoLimits()
     start = time.perf_counter()

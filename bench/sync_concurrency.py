@@ -45,7 +45,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
-from _common import busy_seconds, cpu_seconds, machine, percentile
+from _common import busy_seconds, cpu_seconds, machine, percentile, photo_size
 from photo_pipeline import phone_photo
 
 from tests.support.audit import audit, count_deadlocks, deadlocks_in_log
@@ -246,7 +246,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--photo-size",
-        default="64x48",
+        type=photo_size,
+        default=(64, 48),
         help="WxH of the phones' photos (default 64x48; the app sends up to 2048 px)",
     )
     parser.add_argument("--postgres", metavar="URL", help="maintenance database of a cluster")
@@ -255,13 +256,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (1 <= args.devices <= 200 and 1 <= args.pushes <= 1000 and args.seconds > 0):
         parser.error("--devices within 1..200, --pushes within 1..1000, --seconds > 0")
-    try:
-        width, height = (int(part) for part in args.photo_size.lower().split("x"))
-    except ValueError:
-        parser.error("--photo-size must look like 2048x1536")
-    if not (16 <= width <= 4096 and 16 <= height <= 4096):
-        parser.error("--photo-size: each side within 16..4096")
-    args.photo, args.photo_description = photo_maker(width, height)
+    args.photo, args.photo_description = photo_maker(*args.photo_size)
 
     print(f"sync_concurrency · {machine()}")
     with ExitStack() as cleanup:
