@@ -61,7 +61,7 @@ class Cluster:
 
     @property
     def log(self) -> Path:
-        """The server's log file (``pg_ctl -l``): deadlocks and errors are reported there."""
+        """The postmaster's stdout and stderr: deadlocks and errors are reported there."""
         return self.base / "log"
 
     def url(self, dbname: str = "postgres") -> str:
